@@ -1,0 +1,50 @@
+# Every target is idempotent and works on a fresh machine with only Python 3.10+ and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup test demo bench lint images clean dot
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --upgrade pip >/dev/null
+	$(PY) -m pip install -e '.[dev,demos]'
+	touch $(STAMP)
+
+# Graphviz's `dot` renders the computation graphs; install it when we can, else say how.
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null && command -v apt-get >/dev/null; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "Graphviz 'dot' not found: install it (apt-get install graphviz / brew install graphviz / conda install graphviz), then re-run make."; exit 1; \
+	  fi; }
+	@command -v dot >/dev/null 2>&1 || { echo "Graphviz 'dot' still not found after install; install the graphviz package and re-run make."; exit 1; }
+
+setup: $(STAMP) dot
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+demo: setup
+	$(PY) -m demos tour
+
+bench: setup
+	$(PY) -m benchmarks
+
+images: setup
+	$(PY) -m demos images
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -name '*.nbi' -delete -o -name '*.nbc' -delete

@@ -38,7 +38,10 @@ test: setup
 demo: setup
 	$(PY) -m demos tour
 
+# torch is only a point of comparison (never a dependency): install the CPU build if we can.
 bench: setup
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0 \
+	  || echo "torch not installable here: benchmarks run without the torch columns"
 	$(PY) -m benchmarks
 
 images: setup

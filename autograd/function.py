@@ -83,8 +83,6 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        from .tensor import Tensor
-
         fn = cls()
         out = fn.forward(*[t.data for t in inputs], **params)
         if _mode.enabled:
@@ -92,15 +90,15 @@ class Function:
                 if t.requires_grad:
                     break
             else:
-                return Tensor._make(out)
+                return _make(out)
             fn.inputs = inputs
             fn.versions = tuple(t._version for t in inputs) if cls.saves_inputs else None
             fn.scope = scope_stack[-1] if scope_stack else None
             fn.released = False
-            result = Tensor._make(out, True, fn)
+            result = _make(out, True, fn)
             fn._out = weakref.ref(result)
             return result
-        return Tensor._make(out)
+        return _make(out)
 
     @property
     def name(self) -> str:
@@ -116,6 +114,15 @@ class Function:
 
     def backward(self, g: Tensor) -> Sequence[Tensor | None]:
         raise NotImplementedError
+
+
+def _make(*args: Any) -> Tensor:
+    """Tensor._make, bound on first use (tensor.py imports this module, not the reverse)."""
+    global _make
+    from .tensor import Tensor
+
+    _make = Tensor._make
+    return _make(*args)
 
 
 # ---------------------------------------------------------------------------------------

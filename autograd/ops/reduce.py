@@ -50,7 +50,7 @@ class Sum(Function):
         shape = self.inputs[0].shape
         if not self.keepdims:
             g = g.reshape(_kept_shape(shape, self.axes))
-        return (g.broadcast_to(shape),)
+        return (g if g.shape == shape else BroadcastTo.apply(g, shape=shape),)
 
 
 class Max(Function):
@@ -183,3 +183,6 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     (ax,) = normalize_axis(axis, x.ndim, "log_softmax")
     return LogSoftmax.apply(x, axis=ax)
+
+
+from .shape import BroadcastTo  # noqa: E402  (shape.py imports this module)

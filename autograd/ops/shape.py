@@ -6,6 +6,7 @@ the inverse permutation, sum what broadcasting copied, scatter-add what indexing
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -112,7 +113,10 @@ def _is_basic(index: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 def reshape(x: Tensor, shape: Any) -> Tensor:
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    out_shape = _resolve_shape(x, shape)
+    if -1 not in shape and math.prod(shape) == x.size and min(shape, default=0) >= 0:
+        out_shape = tuple(int(n) for n in shape)  # the common case, checked cheaply
+    else:
+        out_shape = _resolve_shape(x, shape)
     if out_shape == x.shape:
         return x
     return Reshape.apply(x, shape=out_shape)

@@ -135,8 +135,19 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         error would change if that number grew (grad).
         """)
 
-    evening = (0.0, 1.0, 1.0)
-    error = (model(evening) - true_bottles(*evening)) ** 2
+    for i, n in enumerate(model.layers[0].neurons):  # name the weights for the picture
+        for w, name in zip(n.w, NAMES):
+            w.label = f"h{i + 1}.{name}"
+        n.b.label = f"h{i + 1}.bias"
+    for i, w in enumerate(o.w):
+        w.label = f"out.h{i + 1}"
+    o.b.label = "out.bias"
+    evening = [Value(here, label=name) for here, name in zip((0.0, 1.0, 1.0), NAMES)]
+    bottles = model(evening)
+    bottles.label = "bottles"
+    truth = Value(true_bottles(0.0, 1.0, 1.0), label="truth")
+    error = (bottles - truth) ** 2
+    error.label = "error²"
     model.zero_grad()
     error.backward()
     outputs.graph(error, IMAGE, title="guests: Dahlia + Stiffy, squared error")

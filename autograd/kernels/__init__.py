@@ -1,0 +1,78 @@
+"""The kernel backend seam.
+
+Callers write ``from autograd import kernels as K; K.active.matmul(a, b)``. ``active`` is
+the backend module currently selected (``numba_backend`` or ``numpy_backend``); both expose
+the same functions on plain ndarrays. Importing this package compiles nothing: numba
+kernels compile lazily on first call (and are cached on disk with ``cache=True``).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from . import numba_backend, numpy_backend
+
+__all__ = [
+    "active",
+    "get_backend",
+    "get_num_threads",
+    "numba_backend",
+    "numpy_backend",
+    "set_backend",
+    "set_num_threads",
+]
+
+_BACKENDS: dict[str, ModuleType] = {"numba": numba_backend, "numpy": numpy_backend}
+_CHOICES = " | ".join(repr(k) for k in _BACKENDS)
+
+active: ModuleType = numba_backend
+_name: str = "numba"
+
+
+def set_backend(name: str) -> None:
+    """Select the kernel backend: "numba" (default, jitted) or "numpy" (reference)."""
+    global active, _name
+    if not isinstance(name, str) or name.strip().lower() not in _BACKENDS:
+        raise ValueError(f"unknown kernel backend {name!r}; expected one of {_CHOICES}")
+    _name = name.strip().lower()
+    active = _BACKENDS[_name]
+
+
+def get_backend() -> str:
+    """Name of the active backend ("numba" or "numpy")."""
+    return _name
+
+
+def _max_threads() -> int:
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads numba's parallel kernels use (1..NUMBA_NUM_THREADS)."""
+    import numba
+
+    hi = _max_threads()
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= hi:
+        raise ValueError(f"set_num_threads: n must be an int in 1..{hi}, got {n!r}")
+    numba.set_num_threads(n)
+
+
+def get_num_threads() -> int:
+    """Number of threads numba's parallel kernels currently use."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+_env = os.environ.get("AUTOGRAD_BACKEND", "numba")
+try:
+    set_backend(_env)
+except ValueError:
+    raise ValueError(
+        f"environment variable AUTOGRAD_BACKEND={_env!r} is not a kernel backend; "
+        f"expected one of {_CHOICES}"
+    ) from None
+del _env

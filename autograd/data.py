@@ -1,0 +1,337 @@
+"""Data: Dataset, TensorDataset, DataLoader, seeded toy datasets and real-data loaders.
+
+Toy generators return ``(X, y)`` numpy arrays: X float32 of shape (n, 2) (blobs: (n, d)),
+y int64 class labels. Pass ``seed`` for a fixed draw; ``seed=None`` draws from
+``autograd.rng()`` (so ``autograd.manual_seed`` still makes the run reproducible).
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .creation import rng as _global_rng
+from .tensor import Tensor
+
+__all__ = [
+    "DataLoader",
+    "Dataset",
+    "TensorDataset",
+    "blobs",
+    "circles",
+    "load_digits",
+    "load_mnist",
+    "moons",
+    "read_idx",
+    "spirals",
+    "train_test_split",
+    "xor",
+]
+
+
+# ----------------------------------------------------------------------------- datasets
+class Dataset:
+    """Anything with ``__len__`` and ``__getitem__(i)`` returning one sample (a tuple)."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+    def __getitem__(self, i: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+
+class TensorDataset(Dataset):
+    """Samples are rows of equally long arrays: ``TensorDataset(X, y)[i] == (X[i], y[i])``."""
+
+    def __init__(self, *arrays: Any) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset: give at least one array")
+        self.arrays = [np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays]
+        n = self.arrays[0].shape[0] if self.arrays[0].ndim else None
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0 or a.shape[0] != n:
+                raise ValueError(f"TensorDataset: every array needs the same first dimension; "
+                                 f"array 0 has {n} rows, array {i} has shape {a.shape}")
+
+    def __len__(self) -> int:
+        return self.arrays[0].shape[0]
+
+    def __getitem__(self, i: Any) -> tuple[np.ndarray, ...]:
+        return tuple(a[i] for a in self.arrays)
+
+
+class DataLoader:
+    """Iterate a dataset in batches of Tensors.
+
+    ``shuffle`` draws a new order every epoch: from ``np.random.default_rng(seed)`` when a
+    seed is given (the same sequence of orders in every run), else from ``autograd.rng()``.
+    ``drop_last`` drops a final short batch. Batches of a TensorDataset are sliced directly
+    (one fancy-index per array, no per-sample Python loop).
+    """
+
+    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None) -> None:
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got "
+                            f"{type(dataset).__name__}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int, got "
+                             f"{batch_size!r}")
+        self.dataset, self.batch_size = dataset, batch_size
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed) if seed is not None else None
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def _order(self) -> np.ndarray:
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        return (self._rng or _global_rng()).permutation(n)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        order = self._order()
+        n, bs = len(order), self.batch_size
+        stop = n - n % bs if self.drop_last else n
+        ds = self.dataset
+        for start in range(0, stop, bs):
+            idx = order[start:start + bs]
+            if isinstance(ds, TensorDataset):
+                if not self.shuffle:
+                    cols = [a[start:start + bs] for a in ds.arrays]  # views, no copy
+                else:
+                    cols = [a[idx] for a in ds.arrays]
+            else:
+                cols = _collate([ds[int(i)] for i in idx])
+            yield tuple(Tensor(c) for c in cols)
+
+
+def _collate(samples: list[Any]) -> list[np.ndarray]:
+    first = samples[0]
+    if not isinstance(first, (tuple, list)):
+        return [np.stack([np.asarray(getattr(s, "data", s)) for s in samples])]
+    return [np.stack([np.asarray(getattr(s[j], "data", s[j])) for s in samples])
+            for j in range(len(first))]
+
+
+# ----------------------------------------------------------------------------- toy data
+def _gen(seed: int | None) -> np.random.Generator:
+    return np.random.default_rng(seed) if seed is not None else _global_rng()
+
+
+def _check_n(n: Any, who: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{who}: n must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _out(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def xor(n: int = 200, noise: float = 0.1, seed: int | None = 0
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Points near the four corners (+-1, +-1); label 1 where the signs differ (XOR)."""
+    g = _gen(seed)
+    signs = g.choice([-1.0, 1.0], size=(_check_n(n, "xor"), 2))
+    X = signs + noise * g.standard_normal((n, 2))
+    return _out(X, signs[:, 0] != signs[:, 1])
+
+
+def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (as sklearn.datasets.make_moons)."""
+    g = _gen(seed)
+    n = _check_n(n, "moons")
+    n0 = n // 2
+    t0 = np.linspace(0, math.pi, n0)
+    t1 = np.linspace(0, math.pi, n - n0)
+    X = np.concatenate([np.stack([np.cos(t0), np.sin(t0)], 1),
+                        np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], 1)])
+    y = np.concatenate([np.zeros(n0), np.ones(n - n0)])
+    X = X + noise * g.standard_normal(X.shape)
+    perm = g.permutation(n)
+    return _out(X[perm], y[perm])
+
+
+def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int | None = 0
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """A small circle (label 1, radius ``factor``) inside a big one (label 0, radius 1)."""
+    if not 0 < factor < 1:
+        raise ValueError(f"circles: factor must be in (0, 1), got {factor}")
+    g = _gen(seed)
+    n = _check_n(n, "circles")
+    n0 = n // 2
+    t = g.uniform(0, 2 * math.pi, n)
+    r = np.where(np.arange(n) < n0, 1.0, factor)
+    X = np.stack([r * np.cos(t), r * np.sin(t)], 1) + noise * g.standard_normal((n, 2))
+    y = (np.arange(n) >= n0)
+    perm = g.permutation(n)
+    return _out(X[perm], y[perm])
+
+
+def spirals(n: int = 300, classes: int = 2, noise: float = 0.2, seed: int | None = 0
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """``classes`` interleaved spiral arms (the cs231n spiral), n points in all."""
+    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"spirals: classes must be an int >= 2, got {classes!r}")
+    g = _gen(seed)
+    n = _check_n(n, "spirals")
+    y = np.arange(n) % classes
+    r = np.empty(n)
+    for c in range(classes):
+        idx = np.flatnonzero(y == c)
+        r[idx] = np.linspace(0.05, 1.0, idx.size)
+    theta = r * 4.0 + y * (2 * math.pi / classes) + noise * g.standard_normal(n) * 0.5
+    X = np.stack([r * np.sin(theta), r * np.cos(theta)], 1)
+    perm = g.permutation(n)
+    return _out(X[perm], y[perm])
+
+
+def blobs(n: int = 300, centers: int | Sequence[Sequence[float]] = 3, std: float = 1.0,
+          n_features: int = 2, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs around ``centers`` (a count, drawn in [-10, 10]^d, or coordinates)."""
+    g = _gen(seed)
+    n = _check_n(n, "blobs")
+    if isinstance(centers, (int, np.integer)):
+        if centers < 1:
+            raise ValueError(f"blobs: centers must be >= 1, got {centers}")
+        C = g.uniform(-10, 10, (int(centers), n_features))
+    else:
+        C = np.asarray(centers, dtype=np.float64)
+        if C.ndim != 2:
+            raise ValueError(f"blobs: centers must be an int or a (k, d) array, got shape "
+                             f"{C.shape}")
+    y = np.arange(n) % C.shape[0]
+    X = C[y] + std * g.standard_normal((n, C.shape[1]))
+    perm = g.permutation(n)
+    return _out(X[perm], y[perm])
+
+
+def train_test_split(*arrays: Any, test_size: float | int = 0.2, seed: int | None = 0,
+                     shuffle: bool = True) -> list[np.ndarray]:
+    """Split arrays row-wise: returns [a_train, a_test, b_train, b_test, ...] (sklearn order).
+
+    ``test_size`` is a fraction in (0, 1) or a count of rows.
+    """
+    if not arrays:
+        raise ValueError("train_test_split: give at least one array")
+    arrs = [np.asarray(a.data if isinstance(a, Tensor) else a) for a in arrays]
+    n = arrs[0].shape[0]
+    for a in arrs:
+        if a.shape[0] != n:
+            raise ValueError(f"train_test_split: arrays have different lengths ({n} and "
+                             f"{a.shape[0]})")
+    if isinstance(test_size, float):
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"train_test_split: a fractional test_size must be in (0, 1), "
+                             f"got {test_size}")
+        n_test = math.ceil(test_size * n)
+    else:
+        n_test = int(test_size)
+    if not 0 < n_test < n:
+        raise ValueError(f"train_test_split: test_size={test_size!r} leaves {n - n_test} "
+                         f"training and {n_test} test rows out of {n}; both must be > 0")
+    order = _gen(seed).permutation(n) if shuffle else np.arange(n)
+    test, train = order[:n_test], order[n_test:]
+    out = []
+    for a in arrs:
+        out += [a[train], a[test]]
+    return out
+
+
+# ----------------------------------------------------------------------------- real data
+def load_digits(normalize: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 8x8 handwritten digits that ship inside scikit-learn, as (X, y).
+
+    X is float32 (1797, 64), scaled from 0..16 to 0..1 when ``normalize``; y int64 in 0..9.
+    """
+    try:
+        from sklearn.datasets import load_digits as _sk_digits
+    except ImportError:
+        raise ImportError("load_digits needs scikit-learn, which is not installed; install "
+                          "the demos extra: pip install 'numbagrad[demos]'") from None
+    d = _sk_digits()
+    X = d.data.astype(np.float32)
+    if normalize:
+        X /= 16.0
+    return X, d.target.astype(np.int64)
+
+
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
+               0x0E: ">f8"}
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read one IDX file (the MNIST format), gzipped or not; clear errors when it is not."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"read_idx: no file {path!r}")
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise ValueError(f"read_idx: {path!r} is a corrupt or truncated gzip file ({e})"
+                             ) from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
+        raise ValueError(f"read_idx: {path!r} is not an IDX file (bad magic number "
+                         f"{raw[:4].hex() or 'empty'}; expected 0000 then a type byte and "
+                         "the number of dimensions)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"read_idx: {path!r} is truncated inside its header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dt = np.dtype(_IDX_DTYPES[raw[2]])
+    need = int(np.prod(shape)) * dt.itemsize
+    if len(raw) - header != need:
+        raise ValueError(f"read_idx: {path!r} is corrupt or truncated: its header says shape "
+                         f"{shape} ({need} bytes of data) but it holds {len(raw) - header}")
+    return np.frombuffer(raw, dtype=dt, count=int(np.prod(shape)), offset=header
+                         ).reshape(shape).astype(dt.newbyteorder("="))
+
+
+def _find(folder: str, stem: str) -> str:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                 stem.replace("-idx", ".idx") + ".gz"):
+        p = os.path.join(folder, name)
+        if os.path.isfile(p):
+            return p
+    raise FileNotFoundError(f"load_mnist: no {stem}[.gz] in {folder!r}; download the four "
+                            "MNIST IDX files (train/t10k images and labels) into that folder")
+
+
+def load_mnist(path: str | os.PathLike, kind: str = "train", flatten: bool = True
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST from a local folder of IDX files: (X float32 in [0, 1], y int64).
+
+    ``kind`` is "train" (train-images-idx3-ubyte, ...) or "test" (t10k-...); X has shape
+    (N, 784) when ``flatten`` else (N, 28, 28).
+    """
+    folder = os.fspath(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"load_mnist: {folder!r} is not a folder")
+    prefix = {"train": "train", "test": "t10k"}.get(kind)
+    if prefix is None:
+        raise ValueError(f"load_mnist: kind must be 'train' or 'test', got {kind!r}")
+    images = read_idx(_find(folder, f"{prefix}-images-idx3-ubyte"))
+    labels = read_idx(_find(folder, f"{prefix}-labels-idx1-ubyte"))
+    if images.ndim != 3 or labels.ndim != 1:
+        raise ValueError(f"load_mnist: expected images (N, rows, cols) and labels (N,), got "
+                         f"{images.shape} and {labels.shape}")
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"load_mnist: {images.shape[0]} images but {labels.shape[0]} labels")
+    X = images.astype(np.float32) / 255.0
+    if flatten:
+        X = X.reshape(X.shape[0], -1)
+    return X, labels.astype(np.int64)

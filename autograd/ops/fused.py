@@ -1,0 +1,185 @@
+"""Fused ops for the training hot path: a dense layer and softmax cross-entropy, each ONE node.
+
+``linear(x, W, b, act)`` is ``act(x @ W.T + b)``: one matmul kernel plus one bias+activation
+kernel forward, and backward one activation-backward kernel, two matmuls and a row sum. That
+is what a hand-written numpy MLP does, without the per-op overhead of four graph nodes.
+``cross_entropy`` does softmax, log and the label pick in one kernel and keeps the
+probabilities, so its backward is ``probs - onehot``.
+
+Under ``create_graph=True`` both backwards switch to formulas written with Tensor ops, so
+second derivatives flow through them like through any other op.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels as K
+from ..function import Function, is_grad_enabled
+from ..tensor import Tensor
+from .elementwise import act_grad
+
+FUSED_ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
+_OUTPUT_SAVED = ("sigmoid", "tanh")  # their backward reads the output, the rest read z
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class Linear(Function):
+    """y = act(x @ W.T + b) for 2-D x (N, in), W (out, in), b (out,) or no bias."""
+
+    def forward(self, x, w, b=None, act="none", slope=0.01):
+        self.act, self.slope = act, slope
+        z = K.active.matmul(x, w.T)
+        if b is None:
+            if act == "none":
+                self.z = None
+                return z
+            b = np.zeros(w.shape[0], dtype=z.dtype)
+        y = K.active.bias_act(z, b, act, slope)
+        self.z = None if act == "none" or act in _OUTPUT_SAVED else z
+        return y
+
+    def backward(self, g):
+        x, w = self.inputs[0], self.inputs[1]
+        b = self.inputs[2] if len(self.inputs) == 3 else None
+        act = self.act
+        if not is_grad_enabled():
+            saved = self.output.data if act in _OUTPUT_SAVED else self.z
+            gz = K.active.act_backward(act, saved, g.data, self.slope)
+            gx = Tensor._make(K.active.matmul(gz, w.data)) if x.requires_grad else None
+            gw = Tensor._make(K.active.matmul(gz.T, x.data)) if w.requires_grad else None
+            gb = None
+            if b is not None and b.requires_grad:
+                gb = Tensor._make(K.active.sum(gz, (0,), False))
+            return (gx, gw, gb) if b is not None else (gx, gw)
+        # differentiable formula (create_graph): the same chain rule with Tensor ops
+        if act == "none":
+            gz = g
+        else:
+            z = x @ w.T
+            if b is not None:
+                z = z + b
+            gz = g * act_grad(act, z, self.output if act in _OUTPUT_SAVED else None, self.slope)
+        gx = gz @ w if x.requires_grad else None
+        gw = gz.T @ x if w.requires_grad else None
+        gb = gz.sum(axis=0) if b is not None and b.requires_grad else None
+        return (gx, gw, gb) if b is not None else (gx, gw)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, activation: str = "none",
+           negative_slope: float = 0.01) -> Tensor:
+    """``activation(x @ weight.T + bias)`` as one graph node (weight laid out (out, in)).
+
+    x may have any leading dims (``(*, in)`` -> ``(*, out)``), as torch.nn.functional.linear.
+    """
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(f"linear: unknown activation {activation!r}; expected one of "
+                         f"{FUSED_ACTIVATIONS}")
+    if not isinstance(x, Tensor):
+        x = Tensor(x, dtype=weight.dtype)
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+                         f"{weight.shape} (expected input (..., {weight.shape[1]}))")
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
+    if x.dtype != weight.dtype:
+        if x.dtype.kind == "f" and x.requires_grad:
+            raise TypeError(f"linear: input is {x.dtype} but the weight is {weight.dtype}; "
+                            "convert one of them (.astype) first")
+        x = Tensor._make(x.data.astype(weight.dtype))
+    lead = x.shape[:-1]
+    x2 = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
+    args = (x2, weight) if bias is None else (x2, weight, bias)
+    y = Linear.apply(*args, act=activation, slope=float(negative_slope))
+    return y if x.ndim == 2 else y.reshape(lead + (weight.shape[0],))
+
+
+class CrossEntropy(Function):
+    """Mean/sum/per-row softmax cross-entropy of logits (N, C) against int labels (N,)."""
+
+    def forward(self, logits, labels, smoothing, reduction):
+        self.labels, self.smoothing, self.reduction = labels, smoothing, reduction
+        rows, probs = K.active.softmax_xent(np.ascontiguousarray(logits), labels, smoothing)
+        self.probs = probs
+        if reduction == "none":
+            return rows
+        total = K.active.sum(rows, None, False)
+        if reduction == "mean":
+            total = total / rows.shape[0]
+        return np.asarray(total, dtype=logits.dtype)
+
+    def backward(self, g):
+        n, c = self.probs.shape
+        if not is_grad_enabled():
+            gd = g.data
+            if self.reduction == "none":
+                g_rows = np.ascontiguousarray(gd)
+            else:
+                scale = gd.item() / n if self.reduction == "mean" else gd.item()
+                g_rows = np.full(n, scale, dtype=self.probs.dtype)
+            return (Tensor._make(K.active.softmax_xent_backward(
+                self.probs, self.labels, g_rows, self.smoothing)),)
+        # differentiable: d loss_i / d logits_i = softmax(logits_i) - target_i
+        logits = self.inputs[0]
+        s = self.smoothing
+        target = np.full((n, c), s / c, dtype=logits.dtype)
+        target[np.arange(n), self.labels] += 1.0 - s
+        p = logits.log_softmax(axis=1).exp()
+        if self.reduction == "none":
+            g_rows = g.reshape(n, 1)
+        else:
+            g_rows = g * (1.0 / n) if self.reduction == "mean" else g
+        return ((p - Tensor._make(target)) * g_rows,)
+
+
+def check_labels(labels: object, n: int, n_classes: int, who: str) -> np.ndarray:
+    """Class labels as a 1-D int64 array of length n with values in [0, n_classes)."""
+    y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{who}: labels must be integer class indices, got dtype {y.dtype} "
+                        "(convert with .astype('int64') if they are whole numbers)")
+    if y.ndim != 1:
+        raise ValueError(f"{who}: labels must be 1-D (one class index per row), got shape "
+                         f"{y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"{who}: batch size mismatch: {n} rows of scores but {y.shape[0]} "
+                         "labels")
+    if n:
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= n_classes:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
+                             f"(expected 0..{n_classes - 1})")
+    return y if y.dtype == np.int64 and y.flags.c_contiguous else np.ascontiguousarray(
+        y, dtype=np.int64)
+
+
+def cross_entropy(logits: Tensor, labels: object, label_smoothing: float = 0.0,
+                  reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of logits (N, C) and integer labels (N,), as one graph node.
+
+    Stable for any logits (max-shifted log-softmax). ``label_smoothing`` s mixes the one-hot
+    target with the uniform one, as PyTorch: t = (1 - s) onehot + s / C.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got "
+                         f"{reduction!r}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    if not isinstance(logits, Tensor):
+        logits = Tensor(logits)
+    if logits.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be 2-D (batch, classes), got shape "
+                         f"{logits.shape}")
+    if logits.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: logits must be floating point, got {logits.dtype}")
+    n, c = logits.shape
+    if n == 0:
+        raise ValueError("cross_entropy: empty batch")
+    y = check_labels(labels, n, c, "cross_entropy")
+    return CrossEntropy.apply(logits, labels=y, smoothing=float(label_smoothing),
+                              reduction=reduction)

@@ -1,0 +1,187 @@
+"""Optimizer: the base class holding parameter groups, per-parameter state and state_dict.
+
+A subclass writes ``_update(p, grad, state, group)``. Tensor parameters get their update in
+place (``p.data`` keeps its identity, so anything holding the parameter sees the change) and
+their ``_version`` bumped; scalar ``Value`` parameters get the same rule on Python floats.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor, Value
+
+__all__ = ["Optimizer"]
+
+
+def _check_param(p: Any, who: str) -> None:
+    if isinstance(p, Value):
+        return
+    if not isinstance(p, Tensor):
+        raise TypeError(f"{who}: parameters must be Tensors or Values, got "
+                        f"{type(p).__name__}")
+    if not p.requires_grad:
+        raise ValueError(f"{who}: a parameter of shape {p.shape} does not require grad")
+    if not p.is_leaf:
+        raise ValueError(f"{who}: a parameter of shape {p.shape} is not a leaf tensor (it was "
+                         "computed from others); optimize the leaves")
+
+
+class Optimizer:
+    """Base class. ``params`` is an iterable of parameters or of dicts (parameter groups)
+    ``{"params": [...], "lr": ...}`` whose keys override the defaults for that group."""
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        who = type(self).__name__
+        if isinstance(params, (Tensor, Value)):
+            raise TypeError(f"{who}: params must be an iterable of parameters (e.g. "
+                            "model.parameters()), got a single " + type(params).__name__)
+        params = list(params)
+        if not params:
+            raise ValueError(f"{who}: got an empty parameter list (did the model define any "
+                             "Parameters?)")
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param)
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        who = type(self).__name__
+        if not isinstance(group, dict) or "params" not in group:
+            raise TypeError(f"{who}: a parameter group must be a dict with a 'params' key")
+        ps = group["params"]
+        ps = [ps] if isinstance(ps, (Tensor, Value)) else list(ps)
+        if not ps:
+            raise ValueError(f"{who}: a parameter group has an empty parameter list")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in ps:
+            _check_param(p, who)
+            if id(p) in seen:
+                shape = p.shape if isinstance(p, Tensor) else "scalar Value"
+                raise ValueError(f"{who}: a parameter (shape {shape}) appears more than once "
+                                 "in the parameter list; pass each parameter once")
+            seen.add(id(p))
+        unknown = set(group) - set(self.defaults) - {"params", "initial_lr"}
+        if unknown:
+            raise ValueError(f"{who}: unknown option(s) {sorted(unknown)} in a parameter group;"
+                             f" expected {sorted(self.defaults)}")
+        full = {**self.defaults, **group, "params": ps}
+        self._check_group(full)
+        self.param_groups.append(full)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        lr = group.get("lr")
+        if lr is None or not isinstance(lr, (int, float)) or lr < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be a number >= 0, got {lr!r}")
+        wd = group.get("weight_decay", 0.0)
+        if wd < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {wd}")
+
+    # -- the loop every optimizer shares ---------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear gradients: Tensor grads become None (or zeros), Value grads 0.0."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if isinstance(p, Value):
+                    p.grad = 0.0
+                elif set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.data[...] = 0
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, one fused pass per Tensor parameter."""
+        state = self.state
+        for group in self.param_groups:
+            for p in group["params"]:
+                if isinstance(p, Value):
+                    st = state.setdefault(id(p), {})
+                    p.data = float(self._update_value(p.data, p.grad, st, group))
+                    continue
+                g = p.grad
+                if g is None:
+                    continue
+                st = state.get(id(p))
+                if st is None:
+                    st = state[id(p)] = {}
+                self._update_tensor(p.data, g.data, st, group)
+                p._version += 1
+
+    def _update_tensor(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                       group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _update_value(self, p: float, g: float, state: dict[str, Any],
+                      group: dict[str, Any]) -> float:
+        raise NotImplementedError
+
+    # -- state_dict ------------------------------------------------------------------------
+    def _params(self) -> list[Any]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"state": {param index: {name: array or number}}, "param_groups": [hyper-params
+        with "params" as indices]}, as torch.optim; a deep copy."""
+        index = {id(p): i for i, p in enumerate(self._params())}
+        state = {index[k]: copy.deepcopy(v) for k, v in self.state.items() if k in index}
+        groups = []
+        for g in self.param_groups:
+            d = {k: v for k, v in g.items() if k != "params"}
+            d["params"] = [index[id(p)] for p in g["params"]]
+            groups.append(copy.deepcopy(d))
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyper-parameters and per-parameter state saved by ``state_dict()``."""
+        who = f"{type(self).__name__}.load_state_dict"
+        try:
+            groups, state = state_dict["param_groups"], state_dict["state"]
+        except (KeyError, TypeError):
+            raise ValueError(f"{who}: expected a dict with 'state' and 'param_groups' (from "
+                             "optimizer.state_dict())") from None
+        if len(groups) != len(self.param_groups):
+            raise ValueError(f"{who}: the saved state has {len(groups)} parameter group(s), "
+                             f"this optimizer has {len(self.param_groups)}")
+        for i, (saved, own) in enumerate(zip(groups, self.param_groups)):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(f"{who}: group {i} has {len(saved['params'])} saved "
+                                 f"parameter(s) but {len(own['params'])} here")
+        params = self._params()
+        new_state: dict[int, dict[str, Any]] = {}
+        for k, st in state.items():
+            k = int(k)
+            if not 0 <= k < len(params):
+                raise ValueError(f"{who}: state for parameter index {k}, but there are only "
+                                 f"{len(params)} parameters")
+            p = params[k]
+            st = copy.deepcopy(dict(st))
+            for name, v in st.items():
+                if isinstance(v, Tensor):
+                    v = v.data.copy()
+                if isinstance(v, np.ndarray) and isinstance(p, Tensor) and v.ndim:
+                    if v.shape != p.shape:
+                        raise ValueError(f"{who}: state {name!r} of parameter {k} has shape "
+                                         f"{v.shape}, the parameter has shape {p.shape}")
+                    v = v.astype(p.dtype, copy=False)
+                st[name] = v
+            new_state[id(p)] = st
+        for saved, own in zip(groups, self.param_groups):
+            for key, v in saved.items():
+                if key != "params":
+                    own[key] = copy.deepcopy(v)
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(g):
+                if k != "params":
+                    lines.append(f"    {k}: {g[k]}")
+        return "\n".join(lines) + "\n)"

@@ -38,6 +38,8 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         arr = data.data
     elif isinstance(data, np.ndarray):
         arr = data
+    elif isinstance(data, np.generic):  # a numpy scalar keeps its dtype, as an array would
+        arr = np.asarray(data)
     else:
         try:
             arr = np.asarray(data)
@@ -131,7 +133,9 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data  # np.array(t) copies, np.asarray not
 
     def __len__(self) -> int:
         if self.data.ndim == 0:

@@ -146,10 +146,12 @@ def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
         axes = tuple(range(x.ndim))[::-1]
     else:
         axes = tuple(axes)
-        if sorted(a % x.ndim if x.ndim else a for a in axes) != list(range(x.ndim)):
+        nd = x.ndim
+        if (not all(isinstance(a, (int, np.integer)) and -nd <= a < nd for a in axes)
+                or sorted(int(a) % nd for a in axes) != list(range(nd))):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{x.ndim} axes of a tensor of shape {x.shape}")
-        axes = tuple(a % x.ndim for a in axes)
+                             f"{nd} axes of a tensor of shape {x.shape}")
+        axes = tuple(int(a) % nd for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
     return Transpose.apply(x, axes=axes)
@@ -255,6 +257,8 @@ def split(x: Tensor, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
 
 def pad(x: Tensor, pad_width: Any, value: float = 0.0) -> Tensor:
     """numpy.pad with a constant: pad_width is an int, a (before, after) pair, or one per axis."""
+    if x.ndim == 0:
+        raise ValueError("pad: a 0-d tensor has no axes to pad")
     try:
         width = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     except ValueError:

@@ -157,6 +157,7 @@ class MLP(Sequential):
         sizes = [_positive_int(n, "MLP: every layer size") for n in layer_sizes]
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
+        get_activation(activation, "MLP")  # validate even when there is no hidden layer
         modules: list[Module] = []
         for i, n_out in enumerate(sizes):
             last = i == len(sizes) - 1

@@ -20,7 +20,9 @@ from ..tensor import Tensor
 from .elementwise import act_grad
 
 FUSED_ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
-_OUTPUT_SAVED = ("sigmoid", "tanh")  # their backward reads the output, the rest read z
+# backward reads the output y for these (relu and leaky_relu keep the sign of their input,
+# so y > 0 exactly where the pre-activation is); gelu reads the pre-activation z + b
+_OUTPUT_SAVED = ("relu", "leaky_relu", "sigmoid", "tanh")
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -35,9 +37,12 @@ class Linear(Function):
                 self.z = None
                 return z
             b = np.zeros(w.shape[0], dtype=z.dtype)
-        y = K.active.bias_act(z, b, act, slope)
-        self.z = None if act == "none" or act in _OUTPUT_SAVED else z
-        return y
+        if act == "gelu":
+            z += b  # z is this op's own fresh array
+            self.z = z
+            return K.active.gelu(z)
+        self.z = None
+        return K.active.bias_act(z, b, act, slope)
 
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
@@ -59,7 +64,8 @@ class Linear(Function):
             z = x @ w.T
             if b is not None:
                 z = z + b
-            gz = g * act_grad(act, z, self.output if act in _OUTPUT_SAVED else None, self.slope)
+            y = self.output if act in ("sigmoid", "tanh") else None
+            gz = g * act_grad(act, z, y, self.slope)
         gx = gz @ w if x.requires_grad else None
         gw = gz.T @ x if w.requires_grad else None
         gb = gz.sum(axis=0) if b is not None and b.requires_grad else None

@@ -1,0 +1,329 @@
+"""Convolution and pooling kernels (NCHW), each in numba with its numpy reference beside it.
+
+Geometry is passed as ``geom = (kh, kw, sh, sw, ph, pw, dh, dw)``: kernel size, stride,
+zero padding and dilation along height and width. ``out_size`` gives the output height and
+width. Every public function dispatches on the active backend (``autograd.set_backend``):
+``"numba"`` runs the jitted kernel, ``"numpy"`` the reference; tests check they agree.
+
+im2col layout: ``cols[n, (c, i, j), (oy, ox)]``, shape (N, C*kh*kw, OH*OW), so that a
+convolution is one batched matmul ``W.reshape(O, C*kh*kw) @ cols`` whose result is already
+in NCHW order (no transposed copy of the output or of its gradient).
+
+Kernels take float32 or float64 arrays (C-contiguous) and return arrays of the same dtype.
+A parallel (prange) build is used when the work is large enough to pay for the threads,
+a serial build of the same source below that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# Below this many output elements the serial build wins (thread start-up ~10-20 us).
+PARALLEL_MIN = 1 << 15
+
+Geom = tuple[int, int, int, int, int, int, int, int]
+
+
+def out_size(h: int, w: int, geom: Geom) -> tuple[int, int]:
+    """Output (height, width) of a window sweep over an (h, w) plane."""
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    return ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1,
+            (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+
+
+def _numba() -> bool:
+    from . import get_backend
+
+    return get_backend() == "numba"
+
+
+def _windows(xp: np.ndarray, i: int, j: int, geom: Geom, oh: int, ow: int) -> np.ndarray:
+    """View of the padded input at kernel offset (i, j) for every output position."""
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    return xp[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
+
+
+# =========================================================================== im2col / col2im
+def im2col_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, w, geom)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = _windows(xp, i, j, geom, oh, ow)
+    return cols.reshape(n, c * kh * kw, oh * ow)
+
+
+def _im2col_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    cols = np.empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
+    for t in prange(n * c):
+        b = t // c
+        ci = t % c
+        for i in range(kh):
+            for j in range(kw):
+                r = (ci * kh + i) * kw + j
+                for y in range(oh):
+                    hy = y * sh + i * dh - ph
+                    if hy < 0 or hy >= h:
+                        for q in range(ow):
+                            cols[b, r, y * ow + q] = 0
+                        continue
+                    for q in range(ow):
+                        wx = q * sw + j * dw - pw
+                        if wx >= 0 and wx < w:
+                            cols[b, r, y * ow + q] = x[b, ci, hy, wx]
+                        else:
+                            cols[b, r, y * ow + q] = 0
+    return cols
+
+
+_im2col_ser = njit(cache=True)(_im2col_py)
+_im2col_par = njit(cache=True, parallel=True)(_im2col_py)
+
+
+def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
+    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): each image's receptive fields as columns."""
+    if not _numba():
+        return im2col_ref(x, geom)
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    x = np.ascontiguousarray(x)
+    work = x.shape[0] * x.shape[1] * oh * ow * geom[0] * geom[1]
+    k = _im2col_par if work >= PARALLEL_MIN else _im2col_ser
+    return k(x, *geom, oh, ow)
+
+
+def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    n, c, h, w = x_shape
+    oh, ow = out_size(h, w, geom)
+    c6 = cols.reshape(n, c, kh, kw, oh, ow)
+    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            _windows(xp, i, j, geom, oh, ow)[...] += c6[:, :, i, j]
+    return xp[:, :, ph: ph + h, pw: pw + w].copy()
+
+
+def _col2im_py(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    x = np.zeros((n, c, h, w), dtype=cols.dtype)
+    for t in prange(n * c):  # one (image, channel) plane per task: no two tasks collide
+        b = t // c
+        ci = t % c
+        for i in range(kh):
+            for j in range(kw):
+                r = (ci * kh + i) * kw + j
+                for y in range(oh):
+                    hy = y * sh + i * dh - ph
+                    if hy < 0 or hy >= h:
+                        continue
+                    for q in range(ow):
+                        wx = q * sw + j * dw - pw
+                        if wx >= 0 and wx < w:
+                            x[b, ci, hy, wx] += cols[b, r, y * ow + q]
+    return x
+
+
+_col2im_ser = njit(cache=True)(_col2im_py)
+_col2im_par = njit(cache=True, parallel=True)(_col2im_py)
+
+
+def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
+    """The adjoint of im2col: add every column back onto the input positions it came from."""
+    if not _numba():
+        return col2im_ref(cols, x_shape, geom)
+    cols = np.ascontiguousarray(cols)
+    k = _col2im_par if cols.size >= PARALLEL_MIN else _col2im_ser
+    n, c, h, w = x_shape
+    oh, ow = out_size(h, w, geom)
+    return k(cols, n, c, h, w, *geom, oh, ow)
+
+
+# =========================================================================== pooling
+def max_pool2d_ref(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
+    """Window maxima and, for each, the flat index (h * W + w) of the winner in its plane.
+
+    Padding counts as -inf (never chosen); ties go to the first element in the window.
+    """
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, w, geom)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    wins = np.stack([_windows(xp, i, j, geom, oh, ow) for i in range(kh) for j in range(kw)])
+    k = wins.argmax(axis=0)
+    out = np.take_along_axis(wins, k[None], axis=0)[0]
+    i, j = k // kw, k % kw
+    hy = np.arange(oh)[:, None] * sh + i * dh - ph
+    wx = np.arange(ow)[None, :] * sw + j * dw - pw
+    return out, (hy * w + wx).astype(np.int64)
+
+
+def _max_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    arg = np.empty((n, c, oh, ow), dtype=np.int64)
+    for t in prange(n * c):
+        b = t // c
+        ci = t % c
+        for y in range(oh):
+            for q in range(ow):
+                best = -np.inf
+                at = -1
+                for i in range(kh):
+                    hy = y * sh + i * dh - ph
+                    if hy < 0 or hy >= h:
+                        continue
+                    for j in range(kw):
+                        wx = q * sw + j * dw - pw
+                        if wx < 0 or wx >= w:
+                            continue
+                        v = x[b, ci, hy, wx]
+                        if at < 0 or v > best:
+                            best = v
+                            at = hy * w + wx
+                out[b, ci, y, q] = best
+                arg[b, ci, y, q] = at
+    return out, arg
+
+
+_max_pool2d_ser = njit(cache=True)(_max_pool2d_py)
+_max_pool2d_par = njit(cache=True, parallel=True)(_max_pool2d_py)
+
+
+def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
+    """(maxima, argmax in plane) of each window, as ``max_pool2d_ref``."""
+    if not _numba():
+        return max_pool2d_ref(x, geom)
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    x = np.ascontiguousarray(x)
+    k = _max_pool2d_par if x.size >= PARALLEL_MIN else _max_pool2d_ser
+    return k(x, *geom, oh, ow)
+
+
+def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
+                            x_shape: tuple[int, ...]) -> np.ndarray:
+    n, c, h, w = x_shape
+    gx = np.zeros((n * c, h * w), dtype=g.dtype)
+    rows = np.repeat(np.arange(n * c), g.shape[2] * g.shape[3])
+    np.add.at(gx, (rows, arg.reshape(-1)), g.reshape(-1))
+    return gx.reshape(x_shape)
+
+
+def _max_pool2d_bw_py(g, arg, h, w):
+    n, c, oh, ow = g.shape
+    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    for t in prange(n * c):
+        b = t // c
+        ci = t % c
+        for y in range(oh):
+            for q in range(ow):
+                a = arg[b, ci, y, q]
+                gx[b, ci, a // w, a % w] += g[b, ci, y, q]
+    return gx
+
+
+_max_pool2d_bw_ser = njit(cache=True)(_max_pool2d_bw_py)
+_max_pool2d_bw_par = njit(cache=True, parallel=True)(_max_pool2d_bw_py)
+
+
+def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
+    """Route each window's gradient to the element that won its max."""
+    if not _numba():
+        return max_pool2d_backward_ref(g, arg, x_shape)
+    k = _max_pool2d_bw_par if g.size >= PARALLEL_MIN else _max_pool2d_bw_ser
+    return k(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
+
+
+def avg_pool2d_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
+    """Window means; zero padding counts in the divisor (PyTorch's count_include_pad=True)."""
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += _windows(xp, i, j, geom, oh, ow)
+    return out / (kh * kw)
+
+
+def _avg_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    n, c, h, w = x.shape
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    scale = 1.0 / (kh * kw)
+    for t in prange(n * c):
+        b = t // c
+        ci = t % c
+        for y in range(oh):
+            for q in range(ow):
+                s = 0.0
+                for i in range(kh):
+                    hy = y * sh + i * dh - ph
+                    if hy < 0 or hy >= h:
+                        continue
+                    for j in range(kw):
+                        wx = q * sw + j * dw - pw
+                        if wx >= 0 and wx < w:
+                            s += x[b, ci, hy, wx]
+                out[b, ci, y, q] = s * scale
+    return out
+
+
+_avg_pool2d_ser = njit(cache=True)(_avg_pool2d_py)
+_avg_pool2d_par = njit(cache=True, parallel=True)(_avg_pool2d_py)
+
+
+def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
+    if not _numba():
+        return avg_pool2d_ref(x, geom)
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    x = np.ascontiguousarray(x)
+    k = _avg_pool2d_par if x.size >= PARALLEL_MIN else _avg_pool2d_ser
+    return k(x, *geom, oh, ow)
+
+
+def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    n, c, h, w = x_shape
+    oh, ow = g.shape[2], g.shape[3]
+    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    share = g / (kh * kw)
+    for i in range(kh):
+        for j in range(kw):
+            _windows(xp, i, j, geom, oh, ow)[...] += share
+    return xp[:, :, ph: ph + h, pw: pw + w].copy()
+
+
+def _avg_pool2d_bw_py(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
+    n, c, oh, ow = g.shape
+    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    scale = 1.0 / (kh * kw)
+    for t in prange(n * c):
+        b = t // c
+        ci = t % c
+        for y in range(oh):
+            for q in range(ow):
+                v = g[b, ci, y, q] * scale
+                for i in range(kh):
+                    hy = y * sh + i * dh - ph
+                    if hy < 0 or hy >= h:
+                        continue
+                    for j in range(kw):
+                        wx = q * sw + j * dw - pw
+                        if wx >= 0 and wx < w:
+                            gx[b, ci, hy, wx] += v
+    return gx
+
+
+_avg_pool2d_bw_ser = njit(cache=True)(_avg_pool2d_bw_py)
+_avg_pool2d_bw_par = njit(cache=True, parallel=True)(_avg_pool2d_bw_py)
+
+
+def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
+    """Spread each window's gradient evenly over the window (the adjoint of avg_pool2d)."""
+    if not _numba():
+        return avg_pool2d_backward_ref(g, x_shape, geom)
+    k = _avg_pool2d_bw_par if g.size >= PARALLEL_MIN else _avg_pool2d_bw_ser
+    return k(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)

@@ -83,9 +83,9 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _act_fwd(v, code, slope, T):
     one = T(1)
     if code == 1:
-        return v if v > 0 else v * 0
+        return T(0) if v <= 0 else v  # NaN propagates, as np.maximum does
     if code == 2:
-        return v if v > 0 else v * slope
+        return v * slope if v <= 0 else v
     if code == 3:
         e = fexp(-abs(v))
         r = one / (one + e)
@@ -104,7 +104,7 @@ def _act_bwd(u, gv, code, slope, T):
     """u is the pre-activation for relu/leaky_relu/gelu and the output for sigmoid/tanh."""
     one = T(1)
     if code == 1:
-        return gv if u > 0 else gv * 0
+        return gv if u > 0 else T(0)
     if code == 2:
         return gv if u > 0 else gv * slope
     if code == 3:
@@ -447,19 +447,23 @@ def _xent_k(z, labels, loss, probs, s, r0, r1):
         mx = z[i, 0]
         for j in range(1, c):
             mx = z[i, j] if z[i, j] > mx else mx
-        tot = T(0)
         zsum = T(0)
         for j in range(c):
             sh = z[i, j] - mx
-            e = fexp(sh)
+            probs[i, j] = sh
+            zsum += sh
+        # read the shifted logit back from memory: fastmath may not re-associate it with mx
+        picked = probs[i, labels[i]]
+        tot = T(0)
+        for j in range(c):
+            e = fexp(probs[i, j])
             probs[i, j] = e
             tot += e
-            zsum += sh
         lse = T(math.log(tot))
         inv = T(1) / tot
         for j in range(c):
             probs[i, j] *= inv
-        picked = z[i, labels[i]] - mx - lse
+        picked = picked - lse
         loss[i] = -((T(1) - T(s)) * picked + (T(s) / c) * (zsum - c * lse))
 
 

@@ -79,7 +79,8 @@ def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Logistic sigmoid, stable at any magnitude: only exp(-|x|) is ever evaluated."""
-    e = np.exp(-np.abs(x))
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(x))
     r = 1 / (1 + e)
     return np.where(x >= 0, r, e * r).astype(x.dtype, copy=False)
 
@@ -200,11 +201,13 @@ def softmax_xent(
     n, c = logits.shape
     s = float(smoothing)
     z = logits - logits.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
-    logp = z - lse
+    with np.errstate(under="ignore"):
+        lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
+        logp = z - lse
+        probs = np.exp(logp)
     picked = logp[np.arange(n), labels]
     loss = -((1 - s) * picked + (s / c) * logp.sum(axis=1))
-    return loss.astype(logits.dtype, copy=False), np.exp(logp)
+    return loss.astype(logits.dtype, copy=False), probs
 
 
 def softmax_xent_backward(

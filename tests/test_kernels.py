@@ -1,0 +1,417 @@
+"""Kernel tests: every numba kernel against the numpy reference, plus the traps."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import kernels as K
+from autograd.kernels import numba_backend as nb
+from autograd.kernels import numpy_backend as ref
+
+ROOT = Path(__file__).resolve().parents[1]
+if not (ROOT / "tests" / "conftest.py").exists():  # the shared conftest registers this
+    settings.register_profile("numbagrad", deadline=None, max_examples=25)
+    settings.load_profile("numbagrad")
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol=1e-13)}
+dims = st.integers(1, 9)
+
+
+def _arr(rng, shape, dt, scale=3.0):
+    return (rng.standard_normal(shape) * scale).astype(dt)
+
+
+def _noncontig(x, how):
+    """Same values as x, different memory layout."""
+    if how == "T":
+        return np.ascontiguousarray(x.T).T
+    if how == "step":
+        big = np.zeros((x.shape[0] * 2,) + x.shape[1:], x.dtype)
+        big[::2] = x
+        return big[::2]
+    return x
+
+
+def close(a, b, dt, scale=1.0):
+    t = TOL[dt]
+    np.testing.assert_allclose(a, b, rtol=t["rtol"], atol=t["atol"] * scale)
+
+
+# ----------------------------------------------------------------------------- seam
+
+
+def test_set_backend_and_errors():
+    old = K.get_backend()
+    try:
+        K.set_backend("numpy")
+        assert K.active is ref and K.get_backend() == "numpy"
+        K.set_backend("numba")
+        assert K.active is nb
+        with pytest.raises(ValueError, match="numba"):
+            K.set_backend("torch")
+    finally:
+        K.set_backend(old)
+
+
+def test_num_threads():
+    import numba
+
+    n = K.get_num_threads()
+    K.set_num_threads(1)
+    assert K.get_num_threads() == 1
+    K.set_num_threads(n)
+    for bad in (0, numba.config.NUMBA_NUM_THREADS + 1, 1.5):
+        with pytest.raises(ValueError):
+            K.set_num_threads(bad)
+
+
+def _run(code: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_bad_env_backend_is_clear():
+    r = _run("import autograd.kernels", {"AUTOGRAD_BACKEND": "tpu"})
+    assert r.returncode != 0 and "AUTOGRAD_BACKEND" in r.stderr and "'numba'" in r.stderr
+
+
+def test_import_compiles_nothing_and_warm_cache_is_reused():
+    probe = """
+        import json, numpy as np
+        import autograd.kernels as K
+        from autograd.kernels import numba_backend as nb, _matmul
+        kernels = [nb._fwd_k, nb._bias_act_k, _matmul._mm_serial]
+        before = sum(len(k.signatures) for k in kernels)
+        x = np.linspace(-3, 3, 50, dtype=np.float32).reshape(5, 10)
+        nb.sigmoid(x); nb.bias_act(x, x[0], "relu"); nb.matmul(x, x.T)
+        hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
+        misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
+        print(json.dumps([before, hits, misses]))
+    """
+    first = _run(probe)
+    assert first.returncode == 0, first.stderr
+    second = _run(probe)
+    assert second.returncode == 0, second.stderr
+    before, hits, misses = json.loads(second.stdout.strip().splitlines()[-1])
+    assert before == 0  # importing compiled nothing
+    assert misses == 0 and hits >= 3  # second process loaded every kernel from the cache
+
+
+def test_readonly_cache_dir_still_runs(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    r = _run(
+        "import numpy as np; from autograd.kernels import numba_backend as nb;"
+        "print(nb.relu(np.array([-1.0, 2.0], np.float32)))",
+        {"NUMBA_CACHE_DIR": str(ro)},
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[0. 2.]" in r.stdout
+
+
+def test_disable_jit_still_works():
+    r = _run(
+        "import numpy as np; from autograd.kernels import numba_backend as nb;"
+        "x = np.linspace(-2, 2, 24, dtype=np.float32).reshape(4, 6);"
+        "print(float(np.abs(nb.matmul(x, x.T) - x @ x.T).max()),"
+        " float(np.abs(nb.gelu(x) - nb.gelu(x)).max()))",
+        {"NUMBA_DISABLE_JIT": "1"},
+    )
+    assert r.returncode == 0, r.stderr
+    assert float(r.stdout.split()[0]) < 1e-4
+
+
+# ----------------------------------------------------------------------------- fast exp
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_fast_exp_accuracy(dt):
+    from numba import njit
+
+    from autograd.kernels._fastmath import fexp
+
+    @njit
+    def run(x, out):
+        for i in range(x.size):
+            out[i] = fexp(x[i])
+
+    lim = 87.0 if dt == np.float32 else 708.0
+    x = np.concatenate([np.linspace(-lim, lim, 200001), [0.0, 1e-30, -1e-30]]).astype(dt)
+    out = np.empty_like(x)
+    run(x, out)
+    rel = np.abs(out.astype(np.float64) / np.exp(x.astype(np.float64)) - 1)
+    assert rel.max() < (4e-7 if dt == np.float32 else 2e-15)
+    ext = np.array([1e4, -1e4, np.inf, -np.inf, np.nan, 1e-45], dt)
+    out = np.empty_like(ext)
+    run(ext, out)
+    assert out[0] == np.inf and out[1] == 0 and out[2] == np.inf and out[3] == 0
+    assert np.isnan(out[4]) and out[5] == 1
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_sigmoid_extremes_no_warnings(dt):
+    x = np.array([-1e4, -100, -1, 0, 1, 100, 1e4], dt)
+    with np.errstate(all="raise"):
+        for be in (nb, ref):
+            y = be.sigmoid(x)
+            assert y.dtype == dt and np.all(np.isfinite(y))
+            assert y[0] == 0 and y[-1] == 1 and y[3] == 0.5
+            t = be.tanh(x)
+            assert t[0] == -1 and t[-1] == 1
+
+
+# ----------------------------------------------------------------------------- matmul
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@settings(max_examples=15)
+@given(m=st.integers(1, 70), k=st.integers(1, 140), n=st.integers(1, 70),
+       la=st.sampled_from(["C", "T", "step"]), lb=st.sampled_from(["C", "T", "step"]))
+def test_matmul_2d(dt, m, k, n, la, lb):
+    rng = np.random.default_rng(m * 10007 + k * 101 + n)
+    a = _noncontig(_arr(rng, (m, k), dt, 1.0), la)
+    b = _noncontig(_arr(rng, (k, n), dt, 1.0), lb)
+    c = nb.matmul(a, b)
+    assert c.dtype == dt and c.shape == (m, n)
+    close(c, a @ b, dt, scale=k)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_matmul_nd_and_1d(dt):
+    rng = np.random.default_rng(1)
+    a = _arr(rng, (3, 1, 5, 7), dt)
+    b = _arr(rng, (4, 7, 6), dt)
+    v = _arr(rng, (7,), dt)
+    for x, y in [(a, b), (a, v), (v, b), (v, v), (a[0, 0], b), (a, b[0].T[:, ::2].T)]:
+        if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+            continue
+        got = nb.matmul(x, y)
+        assert got.dtype == dt
+        close(got, np.matmul(x, y), dt, scale=10)
+
+
+def test_matmul_large_parallel_no_lost_writes():
+    """Big enough for the parallel path; catches lost writes from views in prange."""
+    rng = np.random.default_rng(2)
+    a = _arr(rng, (300, 200), np.float32, 1.0)
+    b = _arr(rng, (200, 333), np.float32, 1.0)
+    np.testing.assert_allclose(nb.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(nb.matmul(a, b[:, :200].T.T), a @ b[:, :200], rtol=1e-4, atol=1e-3)
+
+
+# ----------------------------------------------------------------------------- activations
+
+ACTS = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu"]
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("name", ACTS)
+@settings(max_examples=8)
+@given(shape=st.lists(dims, min_size=1, max_size=3), how=st.sampled_from(["C", "T", "step"]))
+def test_activations(dt, name, shape, how):
+    rng = np.random.default_rng(len(shape) * 7 + shape[0])
+    x = _noncontig(_arr(rng, shape, dt), how)
+    g = _noncontig(_arr(rng, shape, dt), how)
+    y = getattr(nb, name)(x)
+    assert y.dtype == dt and y.shape == x.shape
+    close(y, getattr(ref, name)(x), dt)
+    u = y if name in ("sigmoid", "tanh") else x
+    gb = getattr(nb, name + "_backward")(u, g)
+    assert gb.dtype == dt
+    close(gb, getattr(ref, name + "_backward")(u, g), dt, scale=10)
+    close(nb.act_backward(name, u, g), gb, dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_activations_large_parallel(dt):
+    """Parallel path over > PAR_MIN elements: every element written, values right."""
+    rng = np.random.default_rng(3)
+    x = _arr(rng, (nb.PAR_MIN * 3 + 17,), dt)
+    g = _arr(rng, x.shape, dt)
+    for name in ACTS:
+        close(getattr(nb, name)(x), getattr(ref, name)(x), dt)
+    close(nb.gelu_backward(x, g), ref.gelu_backward(x, g), dt, scale=10)
+
+
+def test_gelu_matches_exact_values():
+    x = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
+    exact = x * 0.5 * np.array([math.erfc(-v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(nb.gelu(x), exact, rtol=1e-14)
+    np.testing.assert_allclose(ref.gelu(x), exact, rtol=1e-13)
+    np.testing.assert_allclose(nb.gelu(x.astype(np.float32)), exact, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("act", ["none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu"])
+@settings(max_examples=6)
+@given(m=st.integers(1, 40), n=st.integers(1, 40), how=st.sampled_from(["C", "T"]))
+def test_bias_act(dt, act, m, n, how):
+    rng = np.random.default_rng(m * 41 + n)
+    z = _noncontig(_arr(rng, (m, n), dt), how)
+    b = _arr(rng, (n,), dt)
+    z0 = z.copy()
+    y = nb.bias_act(z, b, act, slope=0.2)
+    assert y.dtype == dt
+    close(y, ref.bias_act(z, b, act, slope=0.2), dt)
+    np.testing.assert_array_equal(z, z0)
+
+
+def test_bad_activation_name():
+    for be in (nb, ref):
+        with pytest.raises(ValueError, match="relu"):
+            be.bias_act(np.zeros((2, 2)), np.zeros(2), "swish")
+
+
+# ----------------------------------------------------------------------------- binary, reduce
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_binary(dt, op):
+    rng = np.random.default_rng(4)
+    a = _arr(rng, (37, 19), dt)
+    for b in (_arr(rng, (37, 19), dt), _arr(rng, (19,), dt), _arr(rng, (37, 1), dt),
+              _noncontig(_arr(rng, (37, 19), dt), "T"), dt(2.5)):
+        got = getattr(nb, op)(a, b)
+        assert got.dtype == dt
+        close(got, getattr(ref, op)(a, b), dt)
+    big = _arr(rng, (nb.PAR_MIN // 50 + 3, 64), dt)
+    close(getattr(nb, op)(big, big[0]), getattr(ref, op)(big, big[0]), dt)
+    close(getattr(nb, op)(big, big + 1), getattr(ref, op)(big, big + 1), dt)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("red", ["sum", "max"])
+@settings(max_examples=10)
+@given(shape=st.lists(dims, min_size=1, max_size=3), keep=st.booleans(), data=st.data())
+def test_reductions(dt, red, shape, keep, data):
+    rng = np.random.default_rng(sum(shape))
+    x = _noncontig(_arr(rng, shape, dt), data.draw(st.sampled_from(["C", "T"])))
+    nd = len(shape)
+    axis = data.draw(st.sampled_from([None, -1, 0, nd - 1, tuple(range(nd)), (nd - 1,)]))
+    got = getattr(nb, red)(x, axis=axis, keepdims=keep)
+    want = getattr(ref, red)(x, axis=axis, keepdims=keep)
+    assert np.asarray(got).dtype == dt and np.shape(got) == np.shape(want)
+    close(got, want, dt, scale=10)
+
+
+def test_reductions_large_parallel():
+    rng = np.random.default_rng(5)
+    x = _arr(rng, (5000, 33), np.float64)
+    close(nb.sum(x, axis=1), x.sum(axis=1), np.float64)
+    np.testing.assert_array_equal(nb.max(x, axis=-1, keepdims=True), x.max(-1, keepdims=True))
+
+
+# ----------------------------------------------------------------------------- softmax xent
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@settings(max_examples=10)
+@given(n=st.integers(1, 30), c=st.integers(1, 30), s=st.sampled_from([0.0, 0.1, 0.5]))
+def test_softmax_xent(dt, n, c, s):
+    rng = np.random.default_rng(n * 31 + c)
+    z = _arr(rng, (n, c), dt)
+    lab = rng.integers(0, c, n)
+    loss, p = nb.softmax_xent(z, lab, s)
+    loss0, p0 = ref.softmax_xent(z, lab, s)
+    assert loss.dtype == dt and p.dtype == dt
+    close(loss, loss0, dt, scale=10)
+    close(p, p0, dt)
+    g = _arr(rng, (n,), dt)
+    close(nb.softmax_xent_backward(p, lab, g, s), ref.softmax_xent_backward(p0, lab, g, s), dt)
+
+
+def test_softmax_xent_extreme_logits_and_torch_definition():
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], np.float32)
+    lab = np.array([1, 2])
+    for be in (nb, ref):
+        loss, p = be.softmax_xent(z, lab, 0.1)
+        assert np.all(np.isfinite(loss)) and np.all(np.isfinite(p))
+        # row 0: logp = [0, -2e4, -1e4]; target = 0.9 onehot(1) + 0.1/3
+        want0 = -(0.9 * -2e4 + 0.1 / 3 * (0 - 2e4 - 1e4))
+        np.testing.assert_allclose(loss[0], want0, rtol=1e-6)
+        np.testing.assert_allclose(loss[1], math.log(3), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("kw", [
+    dict(momentum=0.0), dict(momentum=0.9, weight_decay=0.01),
+    dict(momentum=0.9, dampening=0.1, nesterov=True, weight_decay=0.1)])
+@pytest.mark.parametrize("n", [7, nb.PAR_MIN + 5])
+def test_sgd_update(dt, kw, n):
+    rng = np.random.default_rng(6)
+    p, p0 = _arr(rng, (n,), dt), None
+    p0 = p.copy()
+    g = _arr(rng, (n,), dt)
+    g0 = g.copy()
+    b1, b2 = np.zeros_like(p), np.zeros_like(p)
+    for first in (True, False, False):
+        nb.sgd_update(p, g, b1, 0.1, first=first, **kw)
+        ref.sgd_update(p0, g, b2, 0.1, first=first, **kw)
+    np.testing.assert_array_equal(g, g0)
+    assert p.dtype == dt
+    close(p, p0, dt, scale=10)
+    close(b1, b2, dt, scale=10)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("kw", [dict(), dict(weight_decay=0.1), dict(weight_decay=0.1,
+                                decoupled=True), dict(amsgrad=True, weight_decay=0.01)])
+@pytest.mark.parametrize("n", [9, nb.PAR_MIN + 3])
+def test_adam_update(dt, kw, n):
+    rng = np.random.default_rng(7)
+    p = _arr(rng, (n,), dt)
+    g = _arr(rng, (n,), dt)
+    g0 = g.copy()
+    s1 = [p.copy()] + [np.zeros_like(p) for _ in range(3)]
+    s2 = [p.copy()] + [np.zeros_like(p) for _ in range(3)]
+    for step in (1, 2, 3):
+        nb.adam_update(s1[0], g, *s1[1:], 1e-2, step=step, **kw)
+        ref.adam_update(s2[0], g, *s2[1:], 1e-2, step=step, **kw)
+    np.testing.assert_array_equal(g, g0)
+    for a, b in zip(s1, s2):
+        assert a.dtype == dt
+        close(a, b, dt, scale=10)
+
+
+def test_optimizers_match_torch_if_available():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    p = _arr(rng, (50,), np.float64)
+    grads = [_arr(rng, (50,), np.float64) for _ in range(3)]
+    tp = torch.tensor(p.copy(), requires_grad=True)
+    opt = torch.optim.AdamW([tp], lr=1e-2, weight_decay=0.1, amsgrad=True)
+    m, v, vm = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
+    for i, g in enumerate(grads, 1):
+        tp.grad = torch.tensor(g)
+        opt.step()
+        nb.adam_update(p, g, m, v, vm, 1e-2, weight_decay=0.1, step=i, decoupled=True,
+                       amsgrad=True)
+    np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
+    x = _arr(rng, (20, 5), np.float64)
+    lab = rng.integers(0, 5, 20)
+    tl = torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(lab),
+                                           label_smoothing=0.2, reduction="none")
+    np.testing.assert_allclose(nb.softmax_xent(x, lab, 0.2)[0], tl.numpy(), rtol=1e-12)
+    tg = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(nb.gelu(x), tg, rtol=1e-12, atol=1e-15)

@@ -468,7 +468,7 @@ def _add_value_node(pic: _Picture, i: int, node: Any, is_root: bool, scalar: boo
         name = node.label or pic.param_names.get(id(node), "")
         shape = "(" + ", ".join(str(s) for s in node.shape) + ("," if node.ndim == 1 else "") \
             + ")"
-        fields.append(_esc(f"{name}  {shape} {node.dtype}".strip()))
+        fields.append(_esc(f"{name} {shape} {node.dtype}".strip()))
         if show_data:
             fields.append("\\n".join(_esc(s) for s in _array_lines("data", node.data, False)))
         if show_grad:
@@ -683,7 +683,10 @@ def find_dot() -> str | None:
     ``graphviz-pure`` binary (on PATH or beside this Python); None when there is none."""
     chosen = os.environ.get("NUMBAGRAD_DOT")
     if chosen:
-        return shutil.which(chosen) or (chosen if os.access(chosen, os.X_OK) else None)
+        found = shutil.which(chosen)
+        if found is None and os.path.basename(chosen) == "graphviz-pure":
+            found = _graphviz_pure_beside_python()
+        return found
     found = shutil.which("dot") or shutil.which("graphviz-pure")
     if found:
         return found
@@ -707,6 +710,11 @@ def render(graph: graphviz.Digraph, format: str = "svg", timeout: float = DEFAUL
     (We run the program ourselves: the graphviz package's ``pipe``/``render`` take no timeout.)
     """
     dot = find_dot()
+    chosen = os.environ.get("NUMBAGRAD_DOT")
+    if dot is None and chosen:
+        raise GraphvizNotFoundError(
+            f"cannot render the graph as {format}: NUMBAGRAD_DOT={chosen!r} is not a program "
+            "that can be run; unset it to use `dot` from PATH. " + _INSTALL_HELP, graph.source)
     if dot is None:
         raise GraphvizNotFoundError(
             f"cannot render the graph as {format}: Graphviz's `dot` program was not found on "
@@ -844,7 +852,14 @@ def _expr_children(node: ast.AST, text: str) -> list[ast.AST]:
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
-    if isinstance(node, ast.Call):
+    if isinstance(node, ast.Call):  # check the function before evaluating its arguments
+        fname = node.func.id if isinstance(node.func, ast.Name) else None
+        if fname not in _FUNCTIONS:
+            shown = fname or ast.get_source_segment(text.strip(), node.func) or "?"
+            raise ExpressionError(f"unknown function {shown!r}; allowed functions: "
+                                  f"{', '.join(sorted(_FUNCTIONS))}")
+        if node.keywords or len(node.args) != 1:
+            raise ExpressionError(f"{fname}() takes exactly one argument, e.g. {fname}(x)")
         return list(node.args)
     if isinstance(node, (ast.Constant, ast.Name)):
         return []
@@ -885,16 +900,9 @@ def _apply(node: ast.AST, args: list[Any], leaves: dict[str, Value], used: set[s
             return a
         raise ExpressionError(f"operator {type(node.op).__name__} is not allowed; allowed: "
                               f"{_ALLOWED}")
-    if isinstance(node, ast.Call):
-        fname = node.func.id if isinstance(node.func, ast.Name) else None
-        if fname not in _FUNCTIONS:
-            shown = fname or ast.get_source_segment(text.strip(), node.func) or "?"
-            raise ExpressionError(f"unknown function {shown!r}; allowed functions: "
-                                  f"{', '.join(sorted(_FUNCTIONS))}")
-        if node.keywords or len(args) != 1:
-            raise ExpressionError(f"{fname}() takes exactly one argument, e.g. {fname}(x)")
+    if isinstance(node, ast.Call):  # name and arity were checked in _expr_children
         (a,) = args
-        return _FUNCTIONS[fname](a if isinstance(a, Value) else Value(a))
+        return _FUNCTIONS[node.func.id](a if isinstance(a, Value) else Value(a))
     raise ExpressionError(f"{type(node).__name__} is not allowed; allowed: {_ALLOWED}")
 
 

@@ -35,7 +35,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         arr = obj.data if isinstance(obj, Tensor) else obj
         if arr.dtype.kind not in "fiub":
             raise TypeError(f"save: cannot save an array of dtype {arr.dtype} at {where}")
-        arrays[key] = np.ascontiguousarray(arr)
+        arrays[key] = arr if arr.flags.c_contiguous else arr.copy(order="C")
         kind = "tensor" if isinstance(obj, Tensor) else "ndarray"
         return {"$": kind, "key": key, "name": where, "shape": list(arr.shape),
                 "dtype": arr.dtype.str}

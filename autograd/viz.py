@@ -561,9 +561,10 @@ def _collapse(pic: _Picture, max_nodes: int, node_mag: list[float | None] | None
         ops = [pic.nodes[n]["label"] for n in names if n.startswith("op")]
         kinds = ", ".join(dict.fromkeys(ops))
         n_params = sum(1 for n in names if pic.role_of.get(n) == "parameter")
-        lines = [_esc(_module_label(pic.scopes[key])), _esc(f"{len(ops)} ops: {kinds}")]
+        plural = "s" if len(ops) != 1 else ""
+        lines = [_esc(_module_label(pic.scopes[key])), _esc(f"{len(ops)} op{plural}: {kinds}")]
         if n_params:
-            lines.append(f"{n_params} parameters")
+            lines.append(f"{n_params} parameter{'s' * (n_params != 1)}")
         attrs = {"label": "\\n".join(lines), "shape": "box", "style": "rounded,filled",
                  "fillcolor": "#f4f4f4"}
         if node_mag is not None and scale is not None:

@@ -121,8 +121,25 @@ def _act_bwd(u, gv, code, slope, T):
 @njit(fastmath=_FM, cache=True)
 def _fwd_k(x, out, code, slope, lo, hi):
     s = x.dtype.type(slope)
-    for i in range(lo, hi):
-        out[i] = _act_fwd(x[i], code, s, x.dtype.type)
+    # one loop per activation, so each loop body is branch-free and vectorises
+    if code == 0:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 0, s, x.dtype.type)
+    elif code == 1:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 1, s, x.dtype.type)
+    elif code == 2:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 2, s, x.dtype.type)
+    elif code == 3:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 3, s, x.dtype.type)
+    elif code == 4:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 4, s, x.dtype.type)
+    elif code == 5:
+        for i in range(lo, hi):
+            out[i] = _act_fwd(x[i], 5, s, x.dtype.type)
 
 
 @njit(fastmath=_FM, cache=True, parallel=True)
@@ -135,8 +152,24 @@ def _fwd_p(x, out, code, slope, chunk):
 @njit(fastmath=_FM, cache=True)
 def _bwd_k(u, g, out, code, slope, lo, hi):
     s = u.dtype.type(slope)
-    for i in range(lo, hi):
-        out[i] = _act_bwd(u[i], g[i], code, s, u.dtype.type)
+    if code == 0:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 0, s, u.dtype.type)
+    elif code == 1:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 1, s, u.dtype.type)
+    elif code == 2:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 2, s, u.dtype.type)
+    elif code == 3:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 3, s, u.dtype.type)
+    elif code == 4:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 4, s, u.dtype.type)
+    elif code == 5:
+        for i in range(lo, hi):
+            out[i] = _act_bwd(u[i], g[i], 5, s, u.dtype.type)
 
 
 @njit(fastmath=_FM, cache=True, parallel=True)
@@ -227,9 +260,30 @@ def _check_act(act: str) -> int:
 def _bias_act_k(z, b, out, code, slope, r0, r1):
     s = z.dtype.type(slope)
     n = z.shape[1]
-    for i in range(r0, r1):
-        for j in range(n):
-            out[i, j] = _act_fwd(z[i, j] + b[j], code, s, z.dtype.type)
+    if code == 0:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 0, s, z.dtype.type)
+    elif code == 1:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 1, s, z.dtype.type)
+    elif code == 2:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 2, s, z.dtype.type)
+    elif code == 3:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 3, s, z.dtype.type)
+    elif code == 4:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 4, s, z.dtype.type)
+    elif code == 5:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 5, s, z.dtype.type)
 
 
 @njit(fastmath=_FM, cache=True, parallel=True)

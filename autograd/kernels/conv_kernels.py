@@ -327,3 +327,101 @@ def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> 
         return avg_pool2d_backward_ref(g, x_shape, geom)
     k = _avg_pool2d_bw_par if g.size >= PARALLEL_MIN else _avg_pool2d_bw_ser
     return k(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)
+
+
+# =========================================================================== LSTM cell
+# Gates are laid out [i, f, g, o] along the last axis (PyTorch's order), each H wide.
+# ``act`` holds the activated gates sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for backward.
+def _sig(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def lstm_cell_forward_ref(z: np.ndarray, c_prev: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(h, c, act) of one LSTM step from the pre-activations z = x W_ih^T + h W_hh^T + b."""
+    hsz = c_prev.shape[1]
+    i, f, o = _sig(z[:, :hsz]), _sig(z[:, hsz:2 * hsz]), _sig(z[:, 3 * hsz:])
+    g = np.tanh(z[:, 2 * hsz:3 * hsz])
+    c = f * c_prev + i * g
+    h = o * np.tanh(c)
+    dt = z.dtype
+    return h.astype(dt), c.astype(dt), np.concatenate([i, f, g, o], axis=1).astype(dt)
+
+
+@njit(cache=True, fastmath=True)
+def _lstm_cell_forward_nb(z, c_prev, h, c, act):
+    b_n, hsz = c_prev.shape
+    for b in range(b_n):
+        for k in range(hsz):
+            i = 1.0 / (1.0 + np.exp(-z[b, k]))
+            f = 1.0 / (1.0 + np.exp(-z[b, hsz + k]))
+            g = np.tanh(z[b, 2 * hsz + k])
+            o = 1.0 / (1.0 + np.exp(-z[b, 3 * hsz + k]))
+            cc = f * c_prev[b, k] + i * g
+            c[b, k] = cc
+            h[b, k] = o * np.tanh(cc)
+            act[b, k] = i
+            act[b, hsz + k] = f
+            act[b, 2 * hsz + k] = g
+            act[b, 3 * hsz + k] = o
+
+
+def lstm_cell_forward(z: np.ndarray, c_prev: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One LSTM step: returns (h, c, act)."""
+    if not _numba():
+        return lstm_cell_forward_ref(z, c_prev)
+    h = np.empty_like(c_prev)
+    c = np.empty_like(c_prev)
+    act = np.empty_like(z)
+    _lstm_cell_forward_nb(np.ascontiguousarray(z), np.ascontiguousarray(c_prev), h, c, act)
+    return h, c, act
+
+
+def lstm_cell_backward_ref(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, dh: np.ndarray,
+                           dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(dz, dc_prev) of one LSTM step, given the gradients reaching its h and c."""
+    hsz = c.shape[1]
+    i, f, g, o = act[:, :hsz], act[:, hsz:2 * hsz], act[:, 2 * hsz:3 * hsz], act[:, 3 * hsz:]
+    tc = np.tanh(c)
+    dct = dc + dh * o * (1 - tc * tc)
+    dz = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
+                         dct * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
+    return dz.astype(c.dtype), (dct * f).astype(c.dtype)
+
+
+@njit(cache=True, fastmath=True)
+def _lstm_cell_backward_nb(act, c, c_prev, dh, dc, dz, dc_prev):
+    b_n, hsz = c.shape
+    for b in range(b_n):
+        for k in range(hsz):
+            i = act[b, k]
+            f = act[b, hsz + k]
+            g = act[b, 2 * hsz + k]
+            o = act[b, 3 * hsz + k]
+            tc = np.tanh(c[b, k])
+            dct = dc[b, k] + dh[b, k] * o * (1.0 - tc * tc)
+            dz[b, k] = dct * g * i * (1.0 - i)
+            dz[b, hsz + k] = dct * c_prev[b, k] * f * (1.0 - f)
+            dz[b, 2 * hsz + k] = dct * i * (1.0 - g * g)
+            dz[b, 3 * hsz + k] = dh[b, k] * tc * o * (1.0 - o)
+            dc_prev[b, k] = dct * f
+
+
+def lstm_cell_backward(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, dh: np.ndarray,
+                       dc: np.ndarray, dz: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Backward of one LSTM step: (dz, dc_prev); dz may be a preallocated output row."""
+    if not _numba():
+        r = lstm_cell_backward_ref(act, c, c_prev, dh, dc)
+        if dz is not None:
+            dz[...] = r[0]
+            return dz, r[1]
+        return r
+    if dz is None:
+        dz = np.empty_like(act)
+    dc_prev = np.empty_like(c)
+    _lstm_cell_backward_nb(act, np.ascontiguousarray(c), np.ascontiguousarray(c_prev),
+                           np.ascontiguousarray(dh), np.ascontiguousarray(dc), dz, dc_prev)
+    return dz, dc_prev

@@ -1,0 +1,433 @@
+"""Recurrent layers: RNN, LSTM, GRU (multi-layer, batch_first) and their single-step cells.
+
+PyTorch's shapes, gate order and parameter names: layer k holds ``weight_ih_l{k}`` (G*H, in),
+``weight_hh_l{k}`` (G*H, H), ``bias_ih_l{k}``, ``bias_hh_l{k}``, with G = 1 (RNN), 4 (LSTM:
+gates i, f, g, o) or 3 (GRU: r, z, n), all initialised U(-1/sqrt(H), 1/sqrt(H)).
+
+Every layer first projects the whole input sequence in one matmul (x @ W_ih^T + b_ih for all
+time steps), then steps through time. The LSTM steps inside one fused op (``LSTMSequence``):
+numba cell kernels forward, hand-written backpropagation through time backward, with the
+weight gradients as single matmuls over all steps. RNN and GRU step with Tensor ops.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Function, Tensor, is_grad_enabled
+from autograd import kernels as K
+from autograd.kernels import conv_kernels as CK
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "LSTMSequence", "RNNCell"]
+
+
+def _positive(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _check_x(x: Any, size: int, who: str, ndims: tuple[int, ...], layout: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in ndims or x.shape[-1] != size:
+        raise ValueError(f"{who}: input must be {layout} with input_size {size}, got shape "
+                         f"{x.shape}")
+    return x
+
+
+def _check_state(h: Any, shape: tuple[int, ...], who: str, what: str) -> Tensor:
+    if not isinstance(h, Tensor) or h.shape != shape:
+        raise ValueError(f"{who}: {what} must be a Tensor of shape {shape}, got "
+                         f"{getattr(h, 'shape', type(h).__name__)}")
+    return h
+
+
+# ---------------------------------------------------------------------------------------
+# cells: one time step, written with Tensor ops
+# ---------------------------------------------------------------------------------------
+def _split(z: Tensor, n: int) -> list[Tensor]:
+    return z.split(n, axis=-1)
+
+
+def rnn_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+             b_hh: Tensor | None, nonlinearity: str) -> Tensor:
+    """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    z = F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
+    return z.tanh() if nonlinearity == "tanh" else z.relu()
+
+
+def lstm_step(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+    """i, f, g, o = sig, sig, tanh, sig of (x W_ih^T + b_ih + h W_hh^T + b_hh);
+    c' = f c + i g; h' = o tanh(c')."""
+    zi, zf, zg, zo = _split(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh), 4)
+    c2 = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
+    return zo.sigmoid() * c2.tanh(), c2
+
+
+def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
+             b_hh: Tensor | None, xw: Tensor | None = None) -> Tensor:
+    """r, z = sig(x W_i{r,z} + b_i{r,z} + h W_h{r,z} + b_h{r,z});
+    n = tanh(x W_in + b_in + r (h W_hn + b_hn)); h' = (1 - z) n + z h.
+
+    ``xw`` is x W_ih^T + b_ih when the caller has already computed it.
+    """
+    xr, xz, xn = _split(F.linear(x, w_ih, b_ih) if xw is None else xw, 3)
+    hr, hz, hn = _split(F.linear(h, w_hh, b_hh), 3)
+    r = (xr + hr).sigmoid()
+    z = (xz + hz).sigmoid()
+    n = (xn + r * hn).tanh()
+    return n + z * (h - n)
+
+
+class _CellBase(Module):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int, dtype: Any,
+                 who: str) -> None:
+        self.input_size = _positive(input_size, f"{who}: input_size")
+        self.hidden_size = _positive(hidden_size, f"{who}: hidden_size")
+        dt = np.dtype(dtype)
+        gh = gates * self.hidden_size
+        self.weight_ih = Parameter(np.empty((gh, self.input_size), dtype=dt))
+        self.weight_hh = Parameter(np.empty((gh, self.hidden_size), dtype=dt))
+        self.bias_ih = Parameter(np.empty(gh, dtype=dt)) if bias else None
+        self.bias_hh = Parameter(np.empty(gh, dtype=dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _input(self, x: Any, who: str) -> tuple[Tensor, bool]:
+        x = _check_x(x, self.input_size, who, (1, 2), "(batch, input_size) or (input_size,)")
+        return (x.reshape(1, -1), True) if x.ndim == 1 else (x, False)
+
+    def _zeros(self, x: Tensor) -> Tensor:
+        return Tensor._make(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + (
+            "" if self.bias_ih is not None else ", bias=False")
+
+
+class RNNCell(_CellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", dtype: Any = np.float32) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
+                             f"{nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, 1, dtype, "RNNCell")
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        x, single = self._input(x, "RNNCell")
+        h = self._zeros(x) if h is None else _check_state(
+            h.reshape(1, -1) if single and isinstance(h, Tensor) else h,
+            (x.shape[0], self.hidden_size), "RNNCell", "h")
+        h2 = rnn_step(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
+                      self.nonlinearity)
+        return h2.reshape(-1) if single else h2
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step: (x, (h, c)) -> (h', c'), gates i, f, g, o."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: Any = np.float32) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, dtype, "LSTMCell")
+
+    def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, Tensor]:
+        x, single = self._input(x, "LSTMCell")
+        shape = (x.shape[0], self.hidden_size)
+        if hx is None:
+            h, c = self._zeros(x), self._zeros(x)
+        else:
+            h, c = (t.reshape(1, -1) if single and isinstance(t, Tensor) else t for t in hx)
+            h = _check_state(h, shape, "LSTMCell", "h")
+            c = _check_state(c, shape, "LSTMCell", "c")
+        h2, c2 = lstm_step(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return (h2.reshape(-1), c2.reshape(-1)) if single else (h2, c2)
+
+
+class GRUCell(_CellBase):
+    """One GRU step: (x, h) -> h', gates r, z, n."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 dtype: Any = np.float32) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, dtype, "GRUCell")
+
+    def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        x, single = self._input(x, "GRUCell")
+        h = self._zeros(x) if h is None else _check_state(
+            h.reshape(1, -1) if single and isinstance(h, Tensor) else h,
+            (x.shape[0], self.hidden_size), "GRUCell", "h")
+        h2 = gru_step(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return h2.reshape(-1) if single else h2
+
+
+# ---------------------------------------------------------------------------------------
+# the fused LSTM op: a whole sequence through one layer
+# ---------------------------------------------------------------------------------------
+class LSTMSequence(Function):
+    """One LSTM layer over T steps.
+
+    Inputs: xw (T, B, 4H) = x W_ih^T + b_ih + b_hh for every step, h0 and c0 (B, H), and
+    w_hh (4H, H). Output (T, 2, B, H): h_t and c_t of every step (slices of it give the
+    layer's output sequence and its final state).
+
+    Forward: z_t = xw_t + h_{t-1} W_hh^T, then the cell kernel. Backward (through time):
+    the cell kernel's backward turns (dh_t, dc_t) into dz_t and dc_{t-1}; dh_{t-1} gets
+    dz_t W_hh. dW_hh = sum_t dz_t^T h_{t-1} is one matmul over all steps, and dxw = dz.
+    """
+
+    def forward(self, xw, h0, c0, w_hh):
+        t_n, b_n, _ = xw.shape
+        hsz = h0.shape[1]
+        whT = np.ascontiguousarray(w_hh.T)
+        out = np.empty((t_n, 2, b_n, hsz), dtype=xw.dtype)
+        act = np.empty_like(xw)
+        h, c = h0, c0
+        for t in range(t_n):
+            z = xw[t] + K.active.matmul(h, whT)
+            h, c, act[t] = CK.lstm_cell_forward(z, c)
+            out[t, 0], out[t, 1] = h, c
+        self.act, self.hc = act, out
+        return out
+
+    def backward(self, g):
+        if is_grad_enabled():
+            return self._backward_graph(g)
+        xw, h0, c0, w_hh = self.inputs
+        act, hc, gd = self.act, self.hc, g.data
+        t_n, b_n, gsz = act.shape
+        w = np.ascontiguousarray(w_hh.data)
+        dz = np.empty_like(act)
+        dh = np.zeros_like(h0.data)
+        dc = np.zeros_like(c0.data)
+        for t in range(t_n - 1, -1, -1):
+            c_prev = hc[t - 1, 1] if t > 0 else c0.data
+            _, dc = CK.lstm_cell_backward(act[t], hc[t, 1], c_prev, gd[t, 0] + dh,
+                                          gd[t, 1] + dc, dz[t])
+            dh = K.active.matmul(dz[t], w)
+        gw = None
+        if w_hh.requires_grad:
+            h_prev = np.concatenate([h0.data[None], hc[:-1, 0]]).reshape(-1, h0.shape[1])
+            gw = Tensor._make(K.active.matmul(np.ascontiguousarray(dz.reshape(-1, gsz).T),
+                                              h_prev))
+        return Tensor._make(dz), Tensor._make(dh), Tensor._make(dc), gw
+
+    def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:
+        """Under create_graph: rebuild the steps from Tensor ops and differentiate those."""
+        xw, h0, c0, w_hh = self.inputs
+        h, c = h0, c0
+        steps = []
+        for t in range(xw.shape[0]):
+            zi, zf, zg, zo = _split(xw[t] + h @ w_hh.T, 4)
+            c = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
+            h = zo.sigmoid() * c.tanh()
+            steps.append(autograd.stack([h, c]))
+        out = autograd.stack(steps)
+        wrt = [t for t in self.inputs if t.requires_grad]
+        grads = iter(autograd.grad(out, wrt, g, create_graph=True, allow_unused=True))
+        return tuple(next(grads) if t.requires_grad else None for t in self.inputs)
+
+
+# ---------------------------------------------------------------------------------------
+# multi-layer sequence modules
+# ---------------------------------------------------------------------------------------
+class _RNNBase(Module):
+    gates = 1
+    who = "RNN"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
+                 batch_first: bool, dropout: float, dtype: Any) -> None:
+        who = self.who
+        self.input_size = _positive(input_size, f"{who}: input_size")
+        self.hidden_size = _positive(hidden_size, f"{who}: hidden_size")
+        self.num_layers = _positive(num_layers, f"{who}: num_layers")
+        if not 0.0 <= float(dropout) <= 1.0:
+            raise ValueError(f"{who}: dropout must be in [0, 1], got {dropout!r}")
+        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
+        dt = np.dtype(dtype)
+        gh = self.gates * self.hidden_size
+        for k in range(self.num_layers):
+            n_in = self.input_size if k == 0 else self.hidden_size
+            setattr(self, f"weight_ih_l{k}", Parameter(np.empty((gh, n_in), dtype=dt)))
+            setattr(self, f"weight_hh_l{k}", Parameter(np.empty((gh, self.hidden_size),
+                                                                dtype=dt)))
+            if bias:
+                setattr(self, f"bias_ih_l{k}", Parameter(np.empty(gh, dtype=dt)))
+                setattr(self, f"bias_hh_l{k}", Parameter(np.empty(gh, dtype=dt)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        return (getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}"),
+                getattr(self, f"bias_ih_l{k}", None), getattr(self, f"bias_hh_l{k}", None))
+
+    def _prepare(self, x: Any) -> tuple[Tensor, bool]:
+        """x as (T, B, input_size); True when the input had no batch axis."""
+        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+        x = _check_x(x, self.input_size, self.who, (2, 3), layout + " or (seq, input_size)")
+        if x.ndim == 2:
+            return x.reshape(x.shape[0], 1, x.shape[1]), True
+        return (x.swapaxes(0, 1) if self.batch_first else x), False
+
+    def _state(self, h: Any, x: Tensor, single: bool, what: str) -> Tensor:
+        shape = (self.num_layers, x.shape[1], self.hidden_size)
+        if h is None:
+            return Tensor._make(np.zeros(shape, dtype=x.dtype))
+        if single and isinstance(h, Tensor) and h.ndim == 2:
+            h = h.reshape(h.shape[0], 1, h.shape[1])
+        return _check_state(h, shape, self.who, what)
+
+    def _finish(self, y: Tensor, single: bool) -> Tensor:
+        if single:
+            return y.reshape(y.shape[0], y.shape[2])
+        return y.swapaxes(0, 1) if self.batch_first else y
+
+    def _between_layers(self, y: Tensor, k: int) -> Tensor:
+        if self.dropout and k < self.num_layers - 1:
+            return F.dropout(y, self.dropout, self.training)
+        return y
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        return s
+
+
+def _project(x: Tensor, w_ih: Tensor, b: Tensor | None) -> Tensor:
+    """x (T, B, I) @ W_ih^T + b for all steps at once: (T, B, G*H)."""
+    t_n, b_n, _ = x.shape
+    return F.linear(x.reshape(t_n * b_n, -1), w_ih, b).reshape(t_n, b_n, w_ih.shape[0])
+
+
+class RNN(_RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) per layer.
+
+    forward(x, h0=None) -> (output, h_n); output (T, B, H) (batch first if batch_first),
+    h_n (num_layers, B, H).
+    """
+
+    who = "RNN"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, dtype: Any = np.float32) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        x, single = self._prepare(x)
+        h0 = self._state(h0, x, single, "h0")
+        finals = []
+        y = x
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer(k)
+            xw = _project(y, w_ih, b_ih)
+            h = h0[k]
+            hs = []
+            for t in range(x.shape[0]):
+                z = xw[t] + F.linear(h, w_hh, b_hh)
+                h = z.tanh() if self.nonlinearity == "tanh" else z.relu()
+                hs.append(h)
+            finals.append(h)
+            y = self._between_layers(autograd.stack(hs), k)
+        h_n = autograd.stack(finals)
+        return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)
+
+
+class LSTM(_RNNBase):
+    """Long short-term memory, gates i, f, g, o (PyTorch's order), stepped by a fused op.
+
+    forward(x, (h0, c0)=None) -> (output, (h_n, c_n)); output (T, B, H) (batch first if
+    batch_first), h_n and c_n (num_layers, B, H).
+    """
+
+    gates = 4
+    who = "LSTM"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 dtype: Any = np.float32) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+
+    def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        x, single = self._prepare(x)
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ValueError("LSTM: the initial state must be a pair (h0, c0)")
+        h0 = self._state(None if hx is None else hx[0], x, single, "h0")
+        c0 = self._state(None if hx is None else hx[1], x, single, "c0")
+        hs, cs = [], []
+        y = x
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer(k)
+            b = None if b_ih is None else b_ih + b_hh
+            hc = LSTMSequence.apply(_project(y, w_ih, b), h0[k], c0[k], w_hh)
+            hs.append(hc[-1, 0])
+            cs.append(hc[-1, 1])
+            y = self._between_layers(hc[:, 0], k)
+        h_n, c_n = autograd.stack(hs), autograd.stack(cs)
+        if single:
+            h_n, c_n = h_n.reshape(h_n.shape[0], -1), c_n.reshape(c_n.shape[0], -1)
+        return self._finish(y, single), (h_n, c_n)
+
+
+class GRU(_RNNBase):
+    """Gated recurrent unit, gates r, z, n (PyTorch's order and formula).
+
+    forward(x, h0=None) -> (output, h_n), shapes as RNN.
+    """
+
+    gates = 3
+    who = "GRU"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 dtype: Any = np.float32) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        x, single = self._prepare(x)
+        h0 = self._state(h0, x, single, "h0")
+        finals = []
+        y = x
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer(k)
+            xw = _project(y, w_ih, b_ih)
+            h = h0[k]
+            hs = []
+            for t in range(x.shape[0]):
+                h = gru_step(y[t], h, w_ih, w_hh, b_ih, b_hh, xw=xw[t])
+                hs.append(h)
+            finals.append(h)
+            y = self._between_layers(autograd.stack(hs), k)
+        h_n = autograd.stack(finals)
+        return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)

@@ -80,6 +80,8 @@ class Function:
     __slots__ = ("inputs", "versions", "_out", "scope", "released", "__dict__")
     #: does backward read the *values* of the inputs? (then in-place edits are an error)
     saves_inputs = True
+    #: does backward read the value of its own output? (likewise checked before backward)
+    saves_output = False
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -158,7 +160,6 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     With ``capture`` (autograd.grad) the gradients of those tensors are returned and no
     ``.grad`` is touched; otherwise gradients accumulate into leaves (and retain_grad tensors).
     """
-    from .tensor import Tensor
 
     order = _topo(roots)
     grads: dict[int, Tensor] = {}
@@ -167,7 +168,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
         grads[k] = grads[k] + g if k in grads else g
     wanted = {id(t): i for i, t in enumerate(capture)} if capture is not None else None
     captured: list[Tensor | None] = [None] * (len(capture) if capture is not None else 0)
-    handed: set[int] = set()  # arrays already stored as some leaf's .grad
+    # arrays already handed out (as a .grad or a result) or owned by the caller: never alias
+    handed: set[int] = {id(g.data) for g in root_grads}
 
     prev_mode = _mode.enabled
     _mode.enabled = create_graph
@@ -180,13 +182,10 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             if wanted is not None:
                 i = wanted.get(id(t))
                 if i is not None:
-                    captured[i] = g
+                    captured[i] = _own(g, t, handed, create_graph)
             elif fn is None or t._retain:
-                if not create_graph:
-                    if id(g.data) in handed or g.data.base is not None:
-                        g = Tensor._make(g.data.copy())
-                    handed.add(id(g.data))
-                t.grad = g if t.grad is None else t.grad + g
+                g_t = _own(g, t, handed, create_graph)
+                t.grad = g_t if t.grad is None else t.grad + g_t
             if fn is None:
                 continue
             if fn.released:
@@ -201,6 +200,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                             f"backward: a tensor of shape {inp.shape} needed by {fn.name} was "
                             f"modified in place after it was used (version {v} -> "
                             f"{inp._version}); use an out-of-place op or .clone() first")
+            if fn.saves_output and t._version != 0:
+                raise RuntimeError(
+                    f"backward: the output of {fn.name} (shape {t.shape}) is needed by its "
+                    f"backward but was modified in place (version 0 -> {t._version}); use "
+                    "an out-of-place op or .clone() first")
             in_grads = fn.backward(g)
             for inp, ig in zip(fn.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
@@ -214,6 +218,22 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     finally:
         _mode.enabled = prev_mode
     return captured if capture is not None else None
+
+
+def _own(g: Tensor, t: Tensor, handed: set[int], create_graph: bool) -> Tensor:
+    """The gradient to hand out for t: in t's dtype, and (without create_graph) an array of
+    its own, so later in-place updates of one .grad never touch another or a caller's array."""
+    from .tensor import Tensor
+
+    if create_graph:
+        return g if g.data.dtype == t.data.dtype else g.astype(t.data.dtype)
+    data = g.data
+    if data.dtype != t.data.dtype:
+        data = data.astype(t.data.dtype)
+    elif id(data) in handed or data.base is not None:
+        data = data.copy()
+    handed.add(id(data))
+    return g if data is g.data else Tensor._make(data)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -233,7 +253,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise ValueError("grad: every input must be a Tensor with requires_grad=True")
     if grad_outputs is None:
         gos: list[Tensor | None] = [None] * len(outs)
-    elif isinstance(grad_outputs, Tensor):
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
         gos = [grad_outputs]
     else:
         gos = list(grad_outputs)

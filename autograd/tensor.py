@@ -219,15 +219,20 @@ class Tensor:
         return draw(self, **kwargs)
 
     # -- in-place (only outside the graph: under no_grad or on tensors without grad) ------
-    def _inplace(self, what: str) -> None:
-        if F.is_grad_enabled() and self.requires_grad:
-            raise RuntimeError(f"{what}: in-place modification of a tensor that requires grad;"
-                               " wrap it in `with autograd.no_grad():` or use an out-of-place"
-                               " op")
+    def _inplace(self, what: str, other: Any = None) -> None:
+        if F.is_grad_enabled():
+            if self.requires_grad:
+                raise RuntimeError(f"{what}: in-place modification of a tensor that requires "
+                                   "grad; wrap it in `with autograd.no_grad():` or use an "
+                                   "out-of-place op")
+            if isinstance(other, Tensor) and other.requires_grad:
+                raise RuntimeError(f"{what}: the operand requires grad but an in-place op "
+                                   "records no graph, so its gradient would be lost; write "
+                                   "`x = x + y` (out of place) instead")
         self._version += 1
 
     def _inplace_binary(self, other: Any, ufunc: Any, what: str) -> Tensor:
-        self._inplace(what)
+        self._inplace(what, other)
         o = other.data if isinstance(other, Tensor) else other
         ufunc(self.data, o, out=self.data, casting="same_kind")
         return self
@@ -245,7 +250,7 @@ class Tensor:
         return self._inplace_binary(other, np.divide, "/=")
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._inplace("__setitem__")
+        self._inplace("__setitem__", value)
         self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
 
     def zero_(self) -> Tensor:
@@ -259,7 +264,7 @@ class Tensor:
         return self
 
     def copy_(self, src: Any) -> Tensor:
-        self._inplace("copy_")
+        self._inplace("copy_", src)
         src = src.data if isinstance(src, Tensor) else np.asarray(src)
         if src.shape != self.shape:
             raise ValueError(f"copy_: source has shape {src.shape}, expected {self.shape}")

@@ -54,9 +54,12 @@ def _binary(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
         b = lift(b, a)
     try:
         return fn.apply(a, b)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot broadcast") from None
+    except ValueError:
+        try:  # only on the error path: is it a shape mismatch? (backends word it differently)
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot broadcast"
+                             ) from None
         raise
 
 
@@ -138,6 +141,8 @@ class PowScalar(Function):
 class Pow(Function):
     """a ** b with both Tensors: d/da = b a^(b-1), d/db = a^b ln a (taken as 0 where a <= 0)."""
 
+    saves_output = True
+
     def forward(self, a, b):
         return np.power(a, b)
 
@@ -177,6 +182,7 @@ class AsType(Function):
 # ---------------------------------------------------------------------------------------
 class Exp(Function):
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a):
         with np.errstate(over="ignore"):
@@ -197,6 +203,7 @@ class Log(Function):
 
 class Sqrt(Function):
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a):
         with np.errstate(invalid="ignore"):
@@ -277,6 +284,7 @@ class LeakyRelu(Function):
 
 class Sigmoid(Function):
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a):
         return K.active.sigmoid(a)
@@ -290,6 +298,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a):
         return K.active.tanh(a)

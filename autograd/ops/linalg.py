@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import kernels as K
 from ..function import Function
 from ..tensor import Tensor
@@ -52,5 +54,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     try:
         return MatMul.apply(a, b)
     except ValueError:
-        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot "
-                         "broadcast") from None
+        try:  # only on the error path: was it the batch dimensions?
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} cannot "
+                             "broadcast") from None
+        raise

@@ -56,6 +56,8 @@ class Sum(Function):
 class Max(Function):
     """max/min over axes. Ties share the gradient evenly (as torch.amax/amin document)."""
 
+    saves_output = True
+
     def forward(self, a, axes, keepdims, smallest):
         self.axes, self.keepdims = axes, keepdims
         if a.size == 0:
@@ -79,6 +81,7 @@ class Softmax(Function):
     """softmax along an axis, max-shifted so exp never overflows."""
 
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a, axis):
         self.axis = axis
@@ -94,6 +97,7 @@ class LogSoftmax(Function):
     """x - logsumexp(x) along an axis, computed stably."""
 
     saves_inputs = False
+    saves_output = True
 
     def forward(self, a, axis):
         self.axis = axis
@@ -148,8 +152,25 @@ def var(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> T
     return sum(d * d, axes, keepdims) * (1.0 / (n - ddof))
 
 
+class StdSqrt(Function):
+    """sqrt of a variance, with gradient 0 where the spread is 0 (as torch.std) instead of nan."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, v):
+        return np.sqrt(v)
+
+    def backward(self, g):
+        y = self.output
+        flat = y.data == 0
+        safe = Tensor._make(np.where(flat, 1.0, 0.0).astype(y.dtype)) + y  # 1 where y == 0
+        return (g * Tensor._make((~flat).astype(y.dtype)) / (2.0 * safe),)
+
+
 def std(x: Tensor, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    return var(x, axis, keepdims, ddof).sqrt()
+    """Standard deviation (ddof as in var); at zero spread its gradient is 0, as torch's."""
+    return StdSqrt.apply(var(x, axis, keepdims, ddof))
 
 
 def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -175,14 +196,20 @@ def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False) -> Tensor
     return Tensor._make(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims)))
 
 
+def _one_axis(axis: Any, ndim: int, who: str) -> int | None:
+    """A single axis, normalized; None for a 0-d tensor (its one trivial axis)."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"{who}: axis must be an int, got {axis!r}")
+    axes = normalize_axis(axis, ndim, who)
+    return axes[0] if axes else None
+
+
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    (ax,) = normalize_axis(axis, x.ndim, "softmax")
-    return Softmax.apply(x, axis=ax)
+    return Softmax.apply(x, axis=_one_axis(axis, x.ndim, "softmax"))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    (ax,) = normalize_axis(axis, x.ndim, "log_softmax")
-    return LogSoftmax.apply(x, axis=ax)
+    return LogSoftmax.apply(x, axis=_one_axis(axis, x.ndim, "log_softmax"))
 
 
 from .shape import BroadcastTo  # noqa: E402  (shape.py imports this module)

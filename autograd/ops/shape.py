@@ -158,6 +158,12 @@ def transpose(x: Tensor, axes: Sequence[int] | None = None) -> Tensor:
 
 
 def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+    for ax in (a, b):
+        if not isinstance(ax, (int, np.integer)) or isinstance(ax, bool):
+            raise TypeError(f"swapaxes: axes must be ints, got {ax!r}")
+    if x.ndim == 0:
+        normalize_axis((a, b) if a != b else a, 0, "swapaxes")
+        return x
     (a2,) = normalize_axis(a, x.ndim, "swapaxes")
     (b2,) = normalize_axis(b, x.ndim, "swapaxes")
     axes = list(range(x.ndim))
@@ -240,6 +246,8 @@ def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def split(x: Tensor, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     """numpy.split: a number of equal sections, or the indices to cut at."""
+    if x.ndim == 0:
+        raise ValueError("split: a 0-d tensor has no axis to split")
     (ax,) = normalize_axis(axis, x.ndim, "split")
     n = x.shape[ax]
     if isinstance(indices_or_sections, (int, np.integer)):

@@ -25,3 +25,8 @@ try:  # the scalar (Value) nets live in their own module, written separately
     from . import scalar
 except ImportError:  # pragma: no cover - only while nn/scalar.py is missing
     pass
+
+# --- conv / norm / recurrent (nn/conv.py, nn/norm.py, nn/rnn.py) ---
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
+from .norm import BatchNorm1d, BatchNorm2d, Embedding, LayerNorm  # noqa: E402
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402

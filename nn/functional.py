@@ -193,3 +193,18 @@ def hinge_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str =
         raise ValueError("hinge_loss: labels must be -1 or +1 (got other values); map 0/1 "
                          "labels with 2 * y - 1")
     return _reduce((margin - x * t).relu(), reduction, "hinge_loss")
+
+
+# --- conv / norm / recurrent (nn/conv.py, nn/norm.py, nn/rnn.py) ---
+from autograd.ops.conv import (  # noqa: E402
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    max_pool2d,
+)
+
+from .norm import batch_norm, embedding, layer_norm  # noqa: E402
+
+__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d",
+            "embedding", "layer_norm", "max_pool2d"]

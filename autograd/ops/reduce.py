@@ -19,7 +19,10 @@ def normalize_axis(axis: Any, ndim: int, who: str) -> tuple[int, ...]:
     """numpy-style axis (None, int, tuple) -> sorted tuple of non-negative ints, validated."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{who}: axis must be an int or a tuple of ints, got {axis!r}") from None
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):

@@ -156,3 +156,13 @@ def test_losses_against_torch_when_available():
     theirs = torch.nn.functional.binary_cross_entropy_with_logits(
         torch.tensor(s), torch.tensor(t)).item()
     assert ours == pytest.approx(theirs, rel=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_fused_mse_gradients_both_inputs_and_second_order(reduction):
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    t = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    assert gradcheck(lambda x, t: F.mse_loss(x, t, reduction), [x, t])
+    assert gradcheck(lambda x, t: autograd.grad(F.mse_loss(x, t, reduction).sum() ** 2, [x],
+                                                create_graph=True)[0], [x, t])

@@ -189,3 +189,37 @@ def cross_entropy(logits: Tensor, labels: object, label_smoothing: float = 0.0,
     y = check_labels(labels, n, c, "cross_entropy")
     return CrossEntropy.apply(logits, labels=y, smoothing=float(label_smoothing),
                               reduction=reduction)
+
+
+class MSE(Function):
+    """mean/sum/none of (x - t)^2 as one node; backward 2 (x - t) g (/ n for the mean)."""
+
+    def forward(self, x, t, reduction):
+        self.reduction = reduction
+        d = x - t
+        self.d = d
+        sq = d * d
+        if reduction == "none":
+            return sq
+        total = sq.sum()
+        return np.asarray(total / d.size if reduction == "mean" else total, dtype=x.dtype)
+
+    def backward(self, g):
+        x, t = self.inputs
+        scale = 2.0 / self.d.size if self.reduction == "mean" else 2.0
+        if not is_grad_enabled():
+            gd = g.data
+            gx = self.d * (gd * scale if self.reduction != "none" else gd * 2.0)
+            gx = gx.astype(x.dtype, copy=False)
+            return (Tensor._make(gx) if x.requires_grad else None,
+                    Tensor._make(-gx) if t.requires_grad else None)
+        d = x - t
+        gx = d * (g * scale) if self.reduction != "none" else d * g * 2.0
+        return (gx if x.requires_grad else None, -gx if t.requires_grad else None)
+
+
+def mse(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Squared error of two same-shape float Tensors, reduced, as one graph node."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"mse_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return MSE.apply(input, target, reduction=reduction)

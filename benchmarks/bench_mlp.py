@@ -1,0 +1,234 @@
+"""One MLP training step (forward + backward + SGD update), numbagrad vs torch vs numpy.
+
+Columns: numbagrad on the numba backend, numbagrad on the numpy backend, torch (CPU, 2
+threads, when importable) and a hand-written numpy forward/backward of the same MLP (the
+no-framework floor). Each cell is the median of many steps after a warm-up; ratios compare
+numbers measured in this same run. Then the time to train the digits MLP to 97%.
+
+Run: ``python -m benchmarks bench_mlp`` (or ``python -m benchmarks.bench_mlp``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import autograd
+import nn
+import optim
+from autograd import Tensor
+from autograd import data as D
+
+from ._common import header, machine_line
+
+# (name, layer sizes, batch, activation, loss)
+CONFIGS = [
+    ("784-256-10 b128", [784, 256, 10], 128, "relu", "xent"),
+    ("784-512-512-10 b256", [784, 512, 512, 10], 256, "relu", "xent"),
+    ("2-16-16-1 n100", [2, 16, 16, 1], 100, "tanh", "mse"),
+]
+LR = 0.01
+
+
+def _median_time(step: Callable[[], object], budget: float = 1.5, warmup: int = 5,
+                 min_reps: int = 15, max_reps: int = 2000) -> float:
+    for _ in range(warmup):
+        step()
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < max_reps and (len(times) < min_reps
+                                     or time.perf_counter() - start < budget):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _data(sizes: list[int], batch: int, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    r = np.random.default_rng(0)
+    x = r.standard_normal((batch, sizes[0])).astype(np.float32)
+    if loss == "xent":
+        y = r.integers(0, sizes[-1], batch).astype(np.int64)
+    else:
+        y = r.standard_normal((batch, sizes[-1])).astype(np.float32)
+    return x, y
+
+
+def _init(sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    r = np.random.default_rng(1)
+    out = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1 / np.sqrt(n_in)
+        out.append((r.uniform(-bound, bound, (n_out, n_in)).astype(np.float32),
+                    r.uniform(-bound, bound, n_out).astype(np.float32)))
+    return out
+
+
+def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object]:
+    autograd.set_backend(backend)
+    autograd.manual_seed(0)
+    model = nn.MLP(sizes[0], sizes[1:], activation=act)
+    for layer, (w, b) in zip(model, _init(sizes)):
+        layer.weight.data[...] = w
+        layer.bias.data[...] = b
+    loss_fn = nn.CrossEntropyLoss() if loss == "xent" else nn.MSELoss()
+    opt = optim.SGD(model.parameters(), lr=LR)
+    xa, ya = _data(sizes, batch, loss)
+    x, y = Tensor(xa), Tensor(ya)
+
+    def step():
+        opt.zero_grad()
+        out = loss_fn(model(x), y)
+        out.backward()
+        opt.step()
+        return out
+
+    return step
+
+
+def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
+    layers = []
+    for i, (w, b) in enumerate(_init(sizes)):
+        lin = torch.nn.Linear(w.shape[1], w.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.copy_(torch.from_numpy(b))
+        layers.append(lin)
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
+    model = torch.nn.Sequential(*layers)
+    loss_fn = torch.nn.CrossEntropyLoss() if loss == "xent" else torch.nn.MSELoss()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    xa, ya = _data(sizes, batch, loss)
+    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
+
+    def step():
+        opt.zero_grad()
+        out = loss_fn(model(x), y)
+        out.backward()
+        opt.step()
+        return out
+
+    return step
+
+
+def numpy_step(sizes, batch, act, loss) -> Callable[[], object]:
+    """The same MLP by hand in numpy: what a framework's overhead is measured against."""
+    params = [(w.copy(), b.copy()) for w, b in _init(sizes)]
+    x, y = _data(sizes, batch, loss)
+    n = x.shape[0]
+
+    def step():
+        hs = [x]
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = h @ w.T + b
+            if i < len(params) - 1:
+                h = np.maximum(h, 0) if act == "relu" else np.tanh(h)
+            hs.append(h)
+        if loss == "xent":
+            z = h - h.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            s = e.sum(axis=1, keepdims=True)
+            value = np.mean(np.log(s[:, 0]) - z[np.arange(n), y])
+            g = e / s
+            g[np.arange(n), y] -= 1
+            g /= n
+        else:
+            d = h - y
+            value = np.mean(d * d)
+            g = d * (2.0 / d.size)
+        for i in range(len(params) - 1, -1, -1):
+            w, b = params[i]
+            a = hs[i]
+            gw = g.T @ a
+            gb = g.sum(axis=0)
+            if i > 0:
+                g = g @ w
+                g = g * (a > 0) if act == "relu" else g * (1 - a * a)
+            w -= LR * gw
+            b -= LR * gb
+        return value
+
+    return step
+
+
+def digits_time_to_97(max_epochs: int = 60) -> tuple[float, int, float]:
+    """Seconds for the 64-64-10 MLP with Adam to reach >= 97% test accuracy on digits."""
+    autograd.set_backend("numba")
+    autograd.manual_seed(0)
+    X, y = D.load_digits()
+    Xtr, Xte, ytr, yte = D.train_test_split(X, y, test_size=0.2, seed=0)
+    model = nn.MLP(64, [64, 10])
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    loss_fn = nn.CrossEntropyLoss()
+    train = D.DataLoader(D.TensorDataset(Xtr, ytr), 32, shuffle=True, seed=0)
+    test = D.DataLoader(D.TensorDataset(Xte, yte), 512)
+    t0 = time.perf_counter()
+    acc = 0.0
+    for epoch in range(1, max_epochs + 1):
+        nn.fit(model, loss_fn, opt, train, epochs=1, metrics=(), progress=False)
+        acc = nn.evaluate(model, loss_fn, test)["accuracy"]
+        if acc >= 0.97:
+            return time.perf_counter() - t0, epoch, acc
+    return time.perf_counter() - t0, max_epochs, acc
+
+
+def main() -> None:
+    header("MLP training step (forward + backward + SGD), float32, median")
+    print(f"  {machine_line()}")
+    try:
+        import torch
+
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+    previous = autograd.get_backend()
+    cols = ["numba", "numpy backend", "torch" if torch else "torch (n/a)", "numpy floor"]
+    print(f"  {'config':<22}" + "".join(f"{c:>15}" for c in cols))
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for name, sizes, batch, act, loss in CONFIGS:
+            r = {"numba": _median_time(numbagrad_step(sizes, batch, act, loss, "numba")),
+                 "numpy": _median_time(numbagrad_step(sizes, batch, act, loss, "numpy"))}
+            if torch is not None:
+                r["torch"] = _median_time(torch_step(torch, sizes, batch, act, loss))
+            r["floor"] = _median_time(numpy_step(sizes, batch, act, loss))
+            results[name] = r
+            cells = [r["numba"], r["numpy"], r.get("torch"), r["floor"]]
+            print(f"  {name:<22}" + "".join(
+                f"{(f'{c * 1e6:.0f} us' if c is not None else '-'):>15}" for c in cells))
+    finally:
+        autograd.set_backend(previous)
+
+    print("\n  targets (ratios within this run):")
+    big, tiny = results[CONFIGS[0][0]], results[CONFIGS[2][0]]
+
+    def verdict(label: str, ratio: float | None, limit: float, better: str = "<=") -> None:
+        if ratio is None:
+            print(f"    {label:<52} {'n/a':>8}   (torch not importable)")
+            return
+        ok = ratio <= limit if better == "<=" else ratio >= limit
+        print(f"    {label:<52} {ratio:>7.2f}x   {'PASS' if ok else 'MISS'} "
+              f"(target {better} {limit}x)")
+
+    t = big.get("torch")
+    verdict("784-256-10: numba step / torch step", big["numba"] / t if t else None, 0.7)
+    verdict("784-256-10: numba step / numpy floor", big["numba"] / big["floor"], 1.3)
+    verdict("784-256-10: numpy-backend step / numba step", big["numpy"] / big["numba"], 2.0,
+            ">=")
+    t = tiny.get("torch")
+    verdict("2-16-16-1: numba step / torch step", tiny["numba"] / t if t else None, 0.5)
+
+    header("digits MLP 64-64-10, Adam lr 1e-2, batch 32: time to >= 97% test accuracy")
+    secs, epochs, acc = digits_time_to_97()
+    status = "PASS" if acc >= 0.97 and secs < 30 else "MISS"
+    print(f"    {secs:.2f} s ({epochs} epochs, test accuracy {acc:.4f})   {status} "
+          "(target < 30 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,8 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (y_test, predicted), 1)
     verdict = "above" if accuracy >= TARGET else "below"
+    if quick:
+        verdict = f"(quick mode, {epochs} epochs) {verdict}"
     print(f"\n  {epochs} epochs in {seconds:.1f} s: test accuracy {accuracy:.2%} "
           f"({len(wrong)} of {len(y_test)} wrong), {verdict} the {TARGET:.0%} mark")
     pairs = [(confusion[t, p], t, p) for t in range(10) for p in range(10) if t != p]

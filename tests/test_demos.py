@@ -1,0 +1,92 @@
+"""Every demo runs in quick mode and prints the numbers its story promises; we assert them."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # demos/ is not installed
+
+import demos  # noqa: E402
+from demos.__main__ import main  # noqa: E402
+
+
+def files_exist(result: dict, out: Path, *names: str) -> None:
+    written = {p.name for p in result["files"]}
+    for name in names:
+        assert name in written
+        assert (out / name).stat().st_size > 0
+
+
+def test_runner_lists_every_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    listing = capsys.readouterr().out
+    for name in demos.DEMOS:
+        assert f"  {name} " in listing
+        assert demos.load(name).DESCRIPTION in listing
+
+
+def test_runner_rejects_an_unknown_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nope"]) == 2
+    assert "no demo called 'nope'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no demo called 'nope'; the demos are: wine"):
+        demos.load("nope")
+
+
+def test_wine(tmp_path: Path) -> None:
+    r = demos.load("wine").run(quick=True, out=tmp_path)
+    assert r["predictions_A1"] == pytest.approx([3, 10, 75])
+    assert r["errors_A1"] == pytest.approx([1, 3, 25])
+    assert r["predictions_A08"] == pytest.approx([2.4, 8, 60])
+    assert r["errors_A08"] == pytest.approx([0.4, 1, 10])
+    assert r["least_squares_A"] == pytest.approx(3826 / 5734)
+    assert abs(r["A"] - 0.667) < 0.01
+    assert r["losses"][-1] < r["losses"][0]
+    files_exist(r, tmp_path, "loss_vs_A.png")
+
+
+def test_guests(tmp_path: Path) -> None:
+    r = demos.load("guests").run(quick=True, out=tmp_path)
+    # (Agatha, Dahlia, Stiffy) in binary order: nobody, S, D, D+S, A, A+S, A+D, A+D+S
+    assert r["targets"] == pytest.approx([1.0, 1.5, 3.0, 4.3, 0.0, 0.0, 0.0, 0.0])
+    assert r["predictions"] == pytest.approx(r["targets"], abs=0.1)
+    assert r["loss"] < 1e-3
+    files_exist(r, tmp_path, "network_graph.svg")
+    svg = (tmp_path / "network_graph.svg").read_text()
+    assert "h1.Agatha" in svg and "bottles" in svg
+
+
+def test_perceptron(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the demo must not leak the expected XOR warning
+        r = demos.load("perceptron").run(quick=True, out=tmp_path)
+    assert r["weighted_sum"] == pytest.approx(0.67)
+    assert r["output"] == 1
+    assert r["output_with_bias"] == 1
+    assert r["converged"] == {"AND": True, "OR": True, "XOR": False}
+    files_exist(r, tmp_path, "perceptron.png")
+
+
+def test_xor(tmp_path: Path) -> None:
+    r = demos.load("xor").run(quick=True, out=tmp_path)
+    assert r["accuracy_221"] == 1.0
+    assert r["accuracy_241"] == 1.0
+    assert len(r["hidden_gates_221"]) == 2
+    files_exist(r, tmp_path, "xor.png")
+
+
+def test_scalar_moons(tmp_path: Path) -> None:
+    r = demos.load("scalar_moons").run(quick=True, out=tmp_path)
+    assert r["accuracy"] > 0.95
+    assert r["history"][-1][0] < r["history"][0][0]
+    files_exist(r, tmp_path, "decision_boundary.png")
+
+
+def test_digits(tmp_path: Path) -> None:
+    r = demos.load("digits").run(quick=True, out=tmp_path)
+    assert r["accuracy"] > 0.90
+    assert r["confusion"].sum() == 360
+    files_exist(r, tmp_path, "digits.png", "training.png")

@@ -7,6 +7,7 @@ by side) lives in ``autograd/ops/``. Follow ``loss.backward()`` -> ``function.ru
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,8 +62,10 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
 class Tensor:
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
+    # _aliases (set only by detach) is a WeakSet of tensors sharing this one's memory and
+    # version counter; left unset on the hot path
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_retain", "label",
-                 "__weakref__")
+                 "_aliases", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected op
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -182,8 +185,15 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """The same data, cut off from the graph (shares memory, like PyTorch)."""
-        return Tensor._make(self.data)
+        """The same data, cut off from the graph (shares memory and, like PyTorch, the version
+        counter: an in-place edit of either is caught if the other is needed by backward)."""
+        d = Tensor._make(self.data)
+        aliases = getattr(self, "_aliases", None)
+        if aliases is None:
+            aliases = self._aliases = weakref.WeakSet([self])
+        aliases.add(d)
+        d._aliases = aliases
+        return d
 
     def clone(self) -> Tensor:
         from .ops.elementwise import clone
@@ -229,7 +239,16 @@ class Tensor:
                 raise RuntimeError(f"{what}: the operand requires grad but an in-place op "
                                    "records no graph, so its gradient would be lost; write "
                                    "`x = x + y` (out of place) instead")
+        self._bump_version()
+
+    def _bump_version(self) -> None:
+        """Record an in-place edit of the data (on this tensor and its detached aliases)."""
         self._version += 1
+        aliases = getattr(self, "_aliases", None)
+        if aliases is not None:
+            for t in aliases:
+                if t is not self:
+                    t._version += 1
 
     def _inplace_binary(self, other: Any, ufunc: Any, what: str) -> Tensor:
         self._inplace(what, other)

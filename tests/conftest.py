@@ -9,8 +9,11 @@ os.environ["MPLBACKEND"] = "Agg"  # headless plots; set before anything imports 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
+# function_scoped_fixture too: the backend fixture only flips a global for the whole test, so
+# sharing it across hypothesis examples is what we want
 settings.register_profile("numbagrad", deadline=None, max_examples=25,
-                          suppress_health_check=[HealthCheck.too_slow])
+                          suppress_health_check=[HealthCheck.too_slow,
+                                                 HealthCheck.function_scoped_fixture])
 settings.load_profile("numbagrad")
 
 

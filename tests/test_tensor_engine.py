@@ -313,6 +313,24 @@ def test_optimizer_style_update_then_stale_graph_backward_is_detected():
         loss.backward()
 
 
+def test_detached_aliases_share_the_version_counter():
+    x = t64([1.0, 2.0])
+    h = x * 2.0
+    y = (h * h).sum()  # mul saves h
+    d = h.detach()
+    d.zero_()  # allowed (d needs no grad) but it rewrites h's memory
+    assert h._version == 1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+    w = t64([3.0])
+    c = Tensor(np.array([2.0]))
+    z = (w * c).sum()  # mul saves c
+    with ag.no_grad():
+        c.detach().detach().fill_(5.0)  # through an alias of an alias
+    with pytest.raises(RuntimeError, match="modified in place"):
+        z.backward()
+
+
 def test_inplace_edits_that_do_not_affect_backward_are_fine():
     x = t64([1.0, 2.0])
     c = Tensor(np.array([5.0, 5.0]))

@@ -22,7 +22,6 @@ from autograd import Tensor, gradcheck
 # the backend fixture only flips a global (restored after the test), so it is safe to share
 # across hypothesis examples
 fixture_ok = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-few = settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=3)
 seeds = st.integers(0, 2**32 - 1)
@@ -366,7 +365,7 @@ def test_mean_of_ints_is_float32():
 # ---------------------------------------------------------------------------------------
 # shape ops
 # ---------------------------------------------------------------------------------------
-@few
+@fixture_ok
 @given(shape=shapes, seed=seeds, layout=layouts, data=st.data())
 def test_shape_ops(backend, shape, seed, layout, data):
     a = draw(seed, shape, anything, layout)

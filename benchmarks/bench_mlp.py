@@ -10,6 +10,7 @@ Run: ``python -m benchmarks bench_mlp`` (or ``python -m benchmarks.bench_mlp``).
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -180,6 +181,9 @@ def digits_time_to_97(max_epochs: int = 60) -> tuple[float, int, float]:
 def main() -> None:
     header("MLP training step (forward + backward + SGD), float32, median")
     print(f"  {machine_line()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  1-min load average at start: {load:.2f} on {os.cpu_count()} cores (other "
+          "processes competing for the cores make every column slower and noisier)")
     try:
         import torch
 

@@ -52,6 +52,13 @@ def test_linear_gradcheck_every_activation(backend, act, bias):
     assert check_module(layer, rand(5, 4) + 0.05)
 
 
+def test_linear_leaky_relu_with_non_positive_slope():
+    autograd.manual_seed(2)
+    for slope in (-0.5, 0.0, 0.3):
+        layer = nn.Linear(4, 3, activation="leaky_relu", negative_slope=slope)
+        assert check_module(layer, rand(6, 4) + 0.05)
+
+
 def test_linear_matches_torch_layout_and_init_bounds():
     autograd.manual_seed(0)
     layer = nn.Linear(50, 7)

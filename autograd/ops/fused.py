@@ -20,9 +20,9 @@ from ..tensor import Tensor
 from .elementwise import act_grad
 
 FUSED_ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
-# backward reads the output y for these (relu and leaky_relu keep the sign of their input,
-# so y > 0 exactly where the pre-activation is); gelu reads the pre-activation z + b
-_OUTPUT_SAVED = ("relu", "leaky_relu", "sigmoid", "tanh")
+# Backward reads the output y for relu, leaky_relu (slope > 0), sigmoid and tanh: relu and
+# leaky_relu keep the sign of their input, so y > 0 exactly where z + b > 0. gelu (and a
+# leaky_relu with slope <= 0) keeps the pre-activation z + b instead.
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -37,10 +37,10 @@ class Linear(Function):
                 self.z = None
                 return z
             b = np.zeros(w.shape[0], dtype=z.dtype)
-        if act == "gelu":
-            z += b  # z is this op's own fresh array
+        if act == "gelu" or (act == "leaky_relu" and slope <= 0):
+            z += b  # z is this op's own fresh array; backward needs the pre-activation
             self.z = z
-            return K.active.gelu(z)
+            return K.active.gelu(z) if act == "gelu" else K.active.leaky_relu(z, slope)
         self.z = None
         return K.active.bias_act(z, b, act, slope)
 
@@ -49,7 +49,7 @@ class Linear(Function):
         b = self.inputs[2] if len(self.inputs) == 3 else None
         act = self.act
         if not is_grad_enabled():
-            saved = self.output.data if act in _OUTPUT_SAVED else self.z
+            saved = self.z if self.z is not None else self.output.data
             gz = K.active.act_backward(act, saved, g.data, self.slope)
             gx = Tensor._make(K.active.matmul(gz, w.data)) if x.requires_grad else None
             gw = Tensor._make(K.active.matmul(gz.T, x.data)) if w.requires_grad else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,7 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         lr = group.get("lr")
-        if lr is None or not isinstance(lr, (int, float)) or lr < 0:
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not lr >= 0:
             raise ValueError(f"{type(self).__name__}: lr must be a number >= 0, got {lr!r}")
         wd = group.get("weight_decay", 0.0)
         if wd < 0:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._fastmath import fexp
+
 # Below this many output elements the serial build wins (thread start-up ~10-20 us).
 PARALLEL_MIN = 1 << 15
 
@@ -349,18 +351,34 @@ def lstm_cell_forward_ref(z: np.ndarray, c_prev: np.ndarray
     return h.astype(dt), c.astype(dt), np.concatenate([i, f, g, o], axis=1).astype(dt)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, inline="always", error_model="numpy")
+def _fsig(v, T):
+    """sigmoid via the vectorisable fexp, evaluating only exp(-|v|) (never overflows)."""
+    e = fexp(-abs(v))
+    r = T(1) / (T(1) + e)
+    return r if v >= 0 else e * r
+
+
+@njit(cache=True, fastmath=True, inline="always", error_model="numpy")
+def _ftanh(v, T):
+    e = fexp(-(abs(v) + abs(v)))
+    t = (T(1) - e) / (T(1) + e)
+    return t if v >= 0 else -t
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _lstm_cell_forward_nb(z, c_prev, h, c, act):
+    T = z.dtype.type
     b_n, hsz = c_prev.shape
     for b in range(b_n):
         for k in range(hsz):
-            i = 1.0 / (1.0 + np.exp(-z[b, k]))
-            f = 1.0 / (1.0 + np.exp(-z[b, hsz + k]))
-            g = np.tanh(z[b, 2 * hsz + k])
-            o = 1.0 / (1.0 + np.exp(-z[b, 3 * hsz + k]))
+            i = _fsig(z[b, k], T)
+            f = _fsig(z[b, hsz + k], T)
+            g = _ftanh(z[b, 2 * hsz + k], T)
+            o = _fsig(z[b, 3 * hsz + k], T)
             cc = f * c_prev[b, k] + i * g
             c[b, k] = cc
-            h[b, k] = o * np.tanh(cc)
+            h[b, k] = o * _ftanh(cc, T)
             act[b, k] = i
             act[b, hsz + k] = f
             act[b, 2 * hsz + k] = g
@@ -391,8 +409,10 @@ def lstm_cell_backward_ref(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, d
     return dz.astype(c.dtype), (dct * f).astype(c.dtype)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _lstm_cell_backward_nb(act, c, c_prev, dh, dc, dz, dc_prev):
+    T = c.dtype.type
+    one = T(1)
     b_n, hsz = c.shape
     for b in range(b_n):
         for k in range(hsz):
@@ -400,12 +420,12 @@ def _lstm_cell_backward_nb(act, c, c_prev, dh, dc, dz, dc_prev):
             f = act[b, hsz + k]
             g = act[b, 2 * hsz + k]
             o = act[b, 3 * hsz + k]
-            tc = np.tanh(c[b, k])
-            dct = dc[b, k] + dh[b, k] * o * (1.0 - tc * tc)
-            dz[b, k] = dct * g * i * (1.0 - i)
-            dz[b, hsz + k] = dct * c_prev[b, k] * f * (1.0 - f)
-            dz[b, 2 * hsz + k] = dct * i * (1.0 - g * g)
-            dz[b, 3 * hsz + k] = dh[b, k] * tc * o * (1.0 - o)
+            tc = _ftanh(c[b, k], T)
+            dct = dc[b, k] + dh[b, k] * o * (one - tc * tc)
+            dz[b, k] = dct * g * i * (one - i)
+            dz[b, hsz + k] = dct * c_prev[b, k] * f * (one - f)
+            dz[b, 2 * hsz + k] = dct * i * (one - g * g)
+            dz[b, 3 * hsz + k] = dh[b, k] * tc * o * (one - o)
             dc_prev[b, k] = dct * f
 
 

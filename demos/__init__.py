@@ -87,7 +87,7 @@ class Outputs:
         return self._wrote(path)
 
     def graph(self, root: Any, filename: str, **options: Any) -> Path:
-        """Render the computation graph behind ``root`` (a Value or Tensor) to a file."""
+        """Render the graph behind ``root`` (a Value or Tensor, or a drawn graph) to a file."""
         import autograd
 
         path = self.dir / filename

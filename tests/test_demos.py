@@ -90,3 +90,56 @@ def test_digits(tmp_path: Path) -> None:
     assert r["accuracy"] > 0.90
     assert r["confusion"].sum() == 360
     files_exist(r, tmp_path, "digits.png", "training.png")
+
+
+def test_animals(tmp_path: Path) -> None:
+    r = demos.load("animals").run(quick=True, out=tmp_path)
+    assert r["accuracy"] == 1.0
+    # no single feature identifies a dog; the combination does
+    assert r["dogs_among"]["four legs"] < 0.8
+    assert r["dogs_among"]["warm blood"] < 0.8
+    assert r["dogs_among"]["both"] == 1.0
+    # the chosen hidden neuron separates dogs from both other animals
+    by_animal, best = r["hidden_by_animal"], r["and_neuron"]
+    assert r["and_contrast"] > 0.2
+    dog, lizard, dolphin = by_animal[:, best]
+    assert (dog > lizard and dog > dolphin) or (dog < lizard and dog < dolphin)
+    files_exist(r, tmp_path, "animals.png")
+
+
+def test_optimizers(tmp_path: Path) -> None:
+    r = demos.load("optimizers").run(quick=True, out=tmp_path)
+    final = r["final_loss"]
+    assert set(final) == {"SGD", "SGD + momentum", "Adagrad", "RMSprop", "Adam"}
+    assert all(v < 12.5 for v in final.values())  # everyone went downhill from the start
+    assert final["SGD + momentum"] < final["SGD"]
+    assert final["Adam"] < final["SGD"]
+    files_exist(r, tmp_path, "optimizers.png")
+
+
+def test_moons_engines_agree(tmp_path: Path) -> None:
+    r = demos.load("moons").run(quick=True, out=tmp_path)
+    assert r["max_loss_difference"] < 1e-9
+    assert r["scalar_losses"] == pytest.approx(r["tensor_losses"], abs=1e-9)
+    assert r["scalar_accuracy"] == r["tensor_accuracy"]
+    assert r["scalar_losses"][-1] < r["scalar_losses"][0]
+    assert r["tensor_ms_per_step"] < r["scalar_ms_per_step"]
+    files_exist(r, tmp_path, "moons.png")
+
+
+def test_gradients_vanish_with_sigmoid(tmp_path: Path) -> None:
+    r = demos.load("gradients").run(quick=True, out=tmp_path)
+    assert r["sigmoid_first_over_last"] < 1e-2
+    assert r["relu_first_over_last"] > 0.05
+    assert r["sigmoid_norms"][0] < r["relu_norms"][0]
+    files_exist(r, tmp_path, "flow_sigmoid.svg", "flow_relu.svg", "gradients.png")
+
+
+def test_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    r = demos.load("tour").run(quick=True, out=tmp_path)
+    assert r["results"]["perceptron"]["weighted_sum"] == pytest.approx(0.67)
+    assert r["results"]["xor"]["accuracy_221"] == 1.0
+    assert any(f.suffix == ".svg" for f in r["files"])  # a real network's graph
+    assert all(f.exists() for f in r["files"])
+    printed = capsys.readouterr().out
+    assert f"wrote {len(r['files'])} files" in printed

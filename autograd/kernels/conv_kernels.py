@@ -10,19 +10,17 @@ convolution is one batched matmul ``W.reshape(O, C*kh*kw) @ cols`` whose result 
 in NCHW order (no transposed copy of the output or of its gradient).
 
 Kernels take float32 or float64 arrays (C-contiguous) and return arrays of the same dtype.
-A parallel (prange) build is used when the work is large enough to pay for the threads,
-a serial build of the same source below that.
+These kernels are serial: they move memory rather than compute, and on this 2-core machine
+a prange build measured no faster while stalling badly whenever a core was busy elsewhere
+(its threads wait at the barrier). Threads are spent in the matmul instead.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ._fastmath import fexp
-
-# Below this many output elements the serial build wins (thread start-up ~10-20 us).
-PARALLEL_MIN = 1 << 15
 
 Geom = tuple[int, int, int, int, int, int, int, int]
 
@@ -59,10 +57,11 @@ def im2col_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
     return cols.reshape(n, c * kh * kw, oh * ow)
 
 
-def _im2col_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+@njit(cache=True)
+def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     cols = np.empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
-    for t in prange(n * c):
+    for t in range(n * c):
         b = t // c
         ci = t % c
         for i in range(kh):
@@ -83,8 +82,6 @@ def _im2col_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return cols
 
 
-_im2col_ser = njit(cache=True)(_im2col_py)
-_im2col_par = njit(cache=True, parallel=True)(_im2col_py)
 
 
 def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
@@ -93,8 +90,7 @@ def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
         return im2col_ref(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     x = np.ascontiguousarray(x)
-    work = x.shape[0] * x.shape[1] * oh * ow * geom[0] * geom[1]
-    k = _im2col_par if work >= PARALLEL_MIN else _im2col_ser
+    k = _im2col_nb
     return k(x, *geom, oh, ow)
 
 
@@ -110,9 +106,10 @@ def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.nda
     return xp[:, :, ph: ph + h, pw: pw + w].copy()
 
 
-def _col2im_py(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+@njit(cache=True)
+def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     x = np.zeros((n, c, h, w), dtype=cols.dtype)
-    for t in prange(n * c):  # one (image, channel) plane per task: no two tasks collide
+    for t in range(n * c):  # one (image, channel) plane per task: no two tasks collide
         b = t // c
         ci = t % c
         for i in range(kh):
@@ -129,8 +126,6 @@ def _col2im_py(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return x
 
 
-_col2im_ser = njit(cache=True)(_col2im_py)
-_col2im_par = njit(cache=True, parallel=True)(_col2im_py)
 
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -138,7 +133,7 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray
     if not _numba():
         return col2im_ref(cols, x_shape, geom)
     cols = np.ascontiguousarray(cols)
-    k = _col2im_par if cols.size >= PARALLEL_MIN else _col2im_ser
+    k = _col2im_nb
     n, c, h, w = x_shape
     oh, ow = out_size(h, w, geom)
     return k(cols, n, c, h, w, *geom, oh, ow)
@@ -163,11 +158,12 @@ def max_pool2d_ref(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
     return out, (hy * w + wx).astype(np.int64)
 
 
-def _max_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+@njit(cache=True)
+def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
     arg = np.empty((n, c, oh, ow), dtype=np.int64)
-    for t in prange(n * c):
+    for t in range(n * c):
         b = t // c
         ci = t % c
         for y in range(oh):
@@ -191,8 +187,6 @@ def _max_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out, arg
 
 
-_max_pool2d_ser = njit(cache=True)(_max_pool2d_py)
-_max_pool2d_par = njit(cache=True, parallel=True)(_max_pool2d_py)
 
 
 def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +195,7 @@ def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
         return max_pool2d_ref(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     x = np.ascontiguousarray(x)
-    k = _max_pool2d_par if x.size >= PARALLEL_MIN else _max_pool2d_ser
+    k = _max_pool2d_nb
     return k(x, *geom, oh, ow)
 
 
@@ -214,10 +208,11 @@ def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
     return gx.reshape(x_shape)
 
 
-def _max_pool2d_bw_py(g, arg, h, w):
+@njit(cache=True)
+def _max_pool2d_bw_nb(g, arg, h, w):
     n, c, oh, ow = g.shape
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
-    for t in prange(n * c):
+    for t in range(n * c):
         b = t // c
         ci = t % c
         for y in range(oh):
@@ -227,15 +222,13 @@ def _max_pool2d_bw_py(g, arg, h, w):
     return gx
 
 
-_max_pool2d_bw_ser = njit(cache=True)(_max_pool2d_bw_py)
-_max_pool2d_bw_par = njit(cache=True, parallel=True)(_max_pool2d_bw_py)
 
 
 def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Route each window's gradient to the element that won its max."""
     if not _numba():
         return max_pool2d_backward_ref(g, arg, x_shape)
-    k = _max_pool2d_bw_par if g.size >= PARALLEL_MIN else _max_pool2d_bw_ser
+    k = _max_pool2d_bw_nb
     return k(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
 
 
@@ -251,11 +244,12 @@ def avg_pool2d_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
     return out / (kh * kw)
 
 
-def _avg_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+@njit(cache=True)
+def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
     scale = 1.0 / (kh * kw)
-    for t in prange(n * c):
+    for t in range(n * c):
         b = t // c
         ci = t % c
         for y in range(oh):
@@ -273,8 +267,6 @@ def _avg_pool2d_py(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out
 
 
-_avg_pool2d_ser = njit(cache=True)(_avg_pool2d_py)
-_avg_pool2d_par = njit(cache=True, parallel=True)(_avg_pool2d_py)
 
 
 def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
@@ -282,7 +274,7 @@ def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
         return avg_pool2d_ref(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     x = np.ascontiguousarray(x)
-    k = _avg_pool2d_par if x.size >= PARALLEL_MIN else _avg_pool2d_ser
+    k = _avg_pool2d_nb
     return k(x, *geom, oh, ow)
 
 
@@ -298,11 +290,12 @@ def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom)
     return xp[:, :, ph: ph + h, pw: pw + w].copy()
 
 
-def _avg_pool2d_bw_py(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
+@njit(cache=True)
+def _avg_pool2d_bw_nb(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
     n, c, oh, ow = g.shape
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
     scale = 1.0 / (kh * kw)
-    for t in prange(n * c):
+    for t in range(n * c):
         b = t // c
         ci = t % c
         for y in range(oh):
@@ -319,15 +312,13 @@ def _avg_pool2d_bw_py(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
     return gx
 
 
-_avg_pool2d_bw_ser = njit(cache=True)(_avg_pool2d_bw_py)
-_avg_pool2d_bw_par = njit(cache=True, parallel=True)(_avg_pool2d_bw_py)
 
 
 def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """Spread each window's gradient evenly over the window (the adjoint of avg_pool2d)."""
     if not _numba():
         return avg_pool2d_backward_ref(g, x_shape, geom)
-    k = _avg_pool2d_bw_par if g.size >= PARALLEL_MIN else _avg_pool2d_bw_ser
+    k = _avg_pool2d_bw_nb
     return k(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)
 
 

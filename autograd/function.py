@@ -161,6 +161,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     ``.grad`` is touched; otherwise gradients accumulate into leaves (and retain_grad tensors).
     """
 
+    from .tensor import Tensor
+
     order = _topo(roots)
     grads: dict[int, Tensor] = {}
     for r, g in zip(roots, root_grads):
@@ -206,9 +208,17 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     f"backward but was modified in place (version 0 -> {t._version}); use "
                     "an out-of-place op or .clone() first")
             in_grads = fn.backward(g)
+            if len(in_grads) != len(fn.inputs):
+                raise RuntimeError(f"backward: {type(fn).__name__}.backward returned "
+                                   f"{len(in_grads)} gradient(s) for {len(fn.inputs)} input(s)")
             for inp, ig in zip(fn.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
+                if not isinstance(ig, Tensor) or ig.data.shape != inp.data.shape:
+                    raise RuntimeError(
+                        f"backward: {type(fn).__name__}.backward returned a gradient of "
+                        f"{_describe(ig)} for an input of shape {inp.shape}; expected a Tensor "
+                        "of the input's shape")
                 k = id(inp)
                 prev = grads.get(k)
                 grads[k] = ig if prev is None else prev + ig
@@ -218,6 +228,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     finally:
         _mode.enabled = prev_mode
     return captured if capture is not None else None
+
+
+def _describe(x: Any) -> str:
+    shape = getattr(x, "shape", None)
+    return f"shape {shape} ({type(x).__name__})" if shape is not None else type(x).__name__
 
 
 def _own(g: Tensor, t: Tensor, handed: set[int], create_graph: bool) -> Tensor:

@@ -246,3 +246,37 @@ def test_other_misuse():
         (Tensor([1.0], requires_grad=True) * 2.0).requires_grad_(False)
     with pytest.raises(TypeError, match="gradcheck: inputs must be a Tensor"):
         ag.gradcheck(lambda t: t, [np.ones(2)])
+
+
+def test_a_custom_function_returning_bad_gradients():
+    class TooFew(ag.Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, g):
+            return (g,)
+
+    class WrongShape(ag.Function):
+        def forward(self, a):
+            return a.sum()
+
+        def backward(self, g):
+            return (g,)  # forgot to broadcast back to the input's shape
+
+    class NotATensor(ag.Function):
+        def forward(self, a):
+            return a * 2.0
+
+        def backward(self, g):
+            return (g.data * 2.0,)
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"TooFew.backward returned 1 gradient\(s\) for 2 "
+                                           r"input\(s\)"):
+        TooFew.apply(x, x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"WrongShape.backward returned a gradient of shape "
+                                           r"\(\) \(Tensor\) for an input of shape \(2,\)"):
+        WrongShape.apply(x).backward()
+    with pytest.raises(RuntimeError, match=r"NotATensor.backward returned a gradient of shape "
+                                           r"\(2,\) \(ndarray\)"):
+        NotATensor.apply(x).sum().backward()

@@ -134,7 +134,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         ax.scatter(X_np[:, 0], X_np[:, 1], c=labels, cmap="coolwarm", s=22, edgecolors="k",
                    lw=0.5)
         ax.set_title(f"{title}\nfinal accuracy {hist[-1][1]:.0%}", fontsize=10)
-    fig.suptitle("moons: the same 2-16-16-1 network, the same numbers, two engines")
+    fig.suptitle("moons: the same 2-16-16-1 network, the same numbers, two engines", y=1.04)
     outputs.figure(fig, IMAGE)
     outputs.report()
     return {

@@ -44,10 +44,10 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     y = [1.0 if label == 1 else -1.0 for label in labels]  # the hinge loss wants labels +-1
     model = MLP(2, [16, 16, 1])
     params = model.parameters()
+    print(model)
     say(f"""
-        100 points in two interleaving half moons, labelled -1 and +1. The model:
-        {model!r}
-        with {len(params)} parameters, each one scalar Value. The loss is the max-margin
+        100 points in two interleaving half moons, labelled -1 and +1. The model above has
+        {len(params)} parameters, each one scalar Value. The loss is the max-margin
         (hinge) loss: relu(1 - label x score) is zero once a point is on the right side with
         a margin of at least 1, so the network stops pushing on points it already gets right
         and spends its effort on the rest. Plain gradient descent, the step shrinking from

@@ -5,9 +5,10 @@ zero padding and dilation along height and width. ``out_size`` gives the output 
 width. Every public function dispatches on the active backend (``autograd.set_backend``):
 ``"numba"`` runs the jitted kernel, ``"numpy"`` the reference; tests check they agree.
 
-im2col layout: ``cols[n, (c, i, j), (oy, ox)]``, shape (N, C*kh*kw, OH*OW), so that a
-convolution is one batched matmul ``W.reshape(O, C*kh*kw) @ cols`` whose result is already
-in NCHW order (no transposed copy of the output or of its gradient).
+im2col layout: ``cols[(c, i, j), (n, oy, ox)]``, shape (C*kh*kw, N*OH*OW), so that a
+convolution is ONE 2-D matmul ``W.reshape(O, C*kh*kw) @ cols`` (a batched (N, C*kh*kw,
+OH*OW) layout avoids transposing the output but costs N small matmul calls; measured
+slower).
 
 Kernels take float32 or float64 arrays (C-contiguous) and return arrays of the same dtype.
 These kernels are serial: they move memory rather than compute, and on this 2-core machine
@@ -50,42 +51,43 @@ def im2col_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
     n, c, h, w = x.shape
     oh, ow = out_size(h, w, geom)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    cols = np.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, :, i, j] = _windows(xp, i, j, geom, oh, ow)
-    return cols.reshape(n, c * kh * kw, oh * ow)
+            cols[:, i, j] = _windows(xp, i, j, geom, oh, ow).transpose(1, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * oh * ow)
 
 
 @njit(cache=True)
 def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
-    cols = np.empty((n, c * kh * kw, oh * ow), dtype=x.dtype)
-    for t in range(n * c):
-        b = t // c
-        ci = t % c
-        for i in range(kh):
-            for j in range(kw):
-                r = (ci * kh + i) * kw + j
-                for y in range(oh):
-                    hy = y * sh + i * dh - ph
-                    if hy < 0 or hy >= h:
+    plane = oh * ow
+    cols = np.empty((c * kh * kw, n * plane), dtype=x.dtype)
+    for b in range(n):
+        for ci in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (ci * kh + i) * kw + j
+                    for y in range(oh):
+                        hy = y * sh + i * dh - ph
+                        base = b * plane + y * ow
+                        if hy < 0 or hy >= h:
+                            for q in range(ow):
+                                cols[r, base + q] = 0
+                            continue
                         for q in range(ow):
-                            cols[b, r, y * ow + q] = 0
-                        continue
-                    for q in range(ow):
-                        wx = q * sw + j * dw - pw
-                        if wx >= 0 and wx < w:
-                            cols[b, r, y * ow + q] = x[b, ci, hy, wx]
-                        else:
-                            cols[b, r, y * ow + q] = 0
+                            wx = q * sw + j * dw - pw
+                            if wx >= 0 and wx < w:
+                                cols[r, base + q] = x[b, ci, hy, wx]
+                            else:
+                                cols[r, base + q] = 0
     return cols
 
 
 
 
 def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
-    """(N, C, H, W) -> (N, C*kh*kw, OH*OW): each image's receptive fields as columns."""
+    """(N, C, H, W) -> (C*kh*kw, N*OH*OW): every receptive field as a column."""
     if not _numba():
         return im2col_ref(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
@@ -98,31 +100,32 @@ def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.nda
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     n, c, h, w = x_shape
     oh, ow = out_size(h, w, geom)
-    c6 = cols.reshape(n, c, kh, kw, oh, ow)
+    c6 = cols.reshape(c, kh, kw, n, oh, ow)
     xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            _windows(xp, i, j, geom, oh, ow)[...] += c6[:, :, i, j]
+            _windows(xp, i, j, geom, oh, ow)[...] += c6[:, i, j].transpose(1, 0, 2, 3)
     return xp[:, :, ph: ph + h, pw: pw + w].copy()
 
 
 @njit(cache=True)
 def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
+    plane = oh * ow
     x = np.zeros((n, c, h, w), dtype=cols.dtype)
-    for t in range(n * c):  # one (image, channel) plane per task: no two tasks collide
-        b = t // c
-        ci = t % c
-        for i in range(kh):
-            for j in range(kw):
-                r = (ci * kh + i) * kw + j
-                for y in range(oh):
-                    hy = y * sh + i * dh - ph
-                    if hy < 0 or hy >= h:
-                        continue
-                    for q in range(ow):
-                        wx = q * sw + j * dw - pw
-                        if wx >= 0 and wx < w:
-                            x[b, ci, hy, wx] += cols[b, r, y * ow + q]
+    for b in range(n):
+        for ci in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    r = (ci * kh + i) * kw + j
+                    for y in range(oh):
+                        hy = y * sh + i * dh - ph
+                        if hy < 0 or hy >= h:
+                            continue
+                        base = b * plane + y * ow
+                        for q in range(ow):
+                            wx = q * sw + j * dw - pw
+                            if wx >= 0 and wx < w:
+                                x[b, ci, hy, wx] += cols[r, base + q]
     return x
 
 

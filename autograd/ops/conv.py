@@ -34,7 +34,7 @@ def _const(arr: np.ndarray) -> Tensor:
 # im2col and its adjoint, as differentiable ops (used by the create_graph paths)
 # ---------------------------------------------------------------------------------------
 class Im2Col(Function):
-    """(N, C, H, W) -> (N, C*kh*kw, OH*OW). Backward: col2im (scatter-add the columns back)."""
+    """(N, C, H, W) -> (C*kh*kw, N*OH*OW). Backward: col2im (scatter-add the columns back)."""
 
     saves_inputs = False
 
@@ -65,8 +65,10 @@ class Col2Im(Function):
 class Conv2d(Function):
     """out[n, o] = b[o] + sum_{c,i,j} w[o, c, i, j] * x[n, c, window(i, j)].
 
-    Forward: cols = im2col(x); out = W2 @ cols with W2 = w.reshape(O, C*kh*kw).
-    Backward: dW = sum_n g[n] @ cols[n]^T, dx = col2im(W2^T @ g), db = g summed over n, h, w.
+    With W2 = w.reshape(O, C*kh*kw), cols = im2col(x) and g2 = the output gradient laid out
+    (O, N*OH*OW):
+    forward  out = W2 @ cols (+ b), moved from (O, N, ...) to NCHW;
+    backward dW = g2 @ cols^T,  dx = col2im(W2^T @ g2),  db = g2 summed over its columns.
     """
 
     def forward(self, x, w, *bias, geom):
@@ -74,35 +76,34 @@ class Conv2d(Function):
         oh, ow = CK.out_size(x.shape[2], x.shape[3], geom)
         self.geom = geom
         self.cols = CK.im2col(x, geom)
-        out = K.active.matmul(w.reshape(o, -1), self.cols)
+        out = K.active.matmul(np.ascontiguousarray(w.reshape(o, -1)), self.cols)
         if bias:
             out += bias[0].reshape(o, 1)
-        return out.reshape(n, o, oh, ow)
+        return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
 
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
         b = self.inputs[2] if len(self.inputs) == 3 else None
-        n, o = g.shape[0], w.shape[0]
+        o = w.shape[0]
         gx = gw = gb = None
         if not is_grad_enabled():
-            g3 = np.ascontiguousarray(g.data).reshape(n, o, -1)
+            g2 = np.ascontiguousarray(g.data.transpose(1, 0, 2, 3)).reshape(o, -1)
             if w.requires_grad:
-                gw = _const(K.active.matmul(g3, self.cols.transpose(0, 2, 1))
-                            .sum(axis=0).reshape(w.shape))
+                gw = _const(K.active.matmul(g2, self.cols.T).reshape(w.shape))
             if x.requires_grad:
-                gcols = K.active.matmul(np.ascontiguousarray(w.data.reshape(o, -1).T), g3)
-                gx = _const(CK.col2im(gcols, x.shape, self.geom))
+                w2t = np.ascontiguousarray(w.data.reshape(o, -1).T)
+                gx = _const(CK.col2im(K.active.matmul(w2t, g2), x.shape, self.geom))
             if b is not None and b.requires_grad:
-                gb = _const(g3.sum(axis=(0, 2)))
+                gb = _const(g2.sum(axis=1))
         else:
-            g3 = g.reshape(n, o, -1)
+            g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)
             if w.requires_grad:
                 cols = Im2Col.apply(x, geom=self.geom)
-                gw = (g3 @ cols.swapaxes(1, 2)).sum(axis=0).reshape(w.shape)
+                gw = (g2 @ cols.T).reshape(w.shape)
             if x.requires_grad:
-                gx = Col2Im.apply(w.reshape(o, -1).T @ g3, x_shape=x.shape, geom=self.geom)
+                gx = Col2Im.apply(w.reshape(o, -1).T @ g2, x_shape=x.shape, geom=self.geom)
             if b is not None and b.requires_grad:
-                gb = g3.sum(axis=(0, 2))
+                gb = g2.sum(axis=1)
         return (gx, gw) if b is None else (gx, gw, gb)
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from autograd import kernels as K
 from autograd.kernels import numba_backend as nb
 from autograd.kernels import numpy_backend as ref
+from autograd.kernels._matmul import matmul2d, use_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 if not (ROOT / "tests" / "conftest.py").exists():  # the shared conftest registers this
@@ -99,7 +100,7 @@ def test_import_compiles_nothing_and_warm_cache_is_reused():
         kernels = [nb._fwd_k, nb._bias_act_k, _matmul._mm_serial]
         before = sum(len(k.signatures) for k in kernels)
         x = np.linspace(-3, 3, 50, dtype=np.float32).reshape(5, 10)
-        nb.sigmoid(x); nb.bias_act(x, x[0], "relu"); nb.matmul(x, x.T)
+        nb.sigmoid(x); nb.bias_act(x, x[0], "relu"); _matmul.matmul2d(x, x.T)
         hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
         misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
         print(json.dumps([before, hits, misses]))
@@ -130,7 +131,8 @@ def test_disable_jit_still_works():
     r = _run(
         "import numpy as np; from autograd.kernels import numba_backend as nb;"
         "x = np.linspace(-2, 2, 24, dtype=np.float32).reshape(4, 6);"
-        "print(float(np.abs(nb.matmul(x, x.T) - x @ x.T).max()),"
+        "from autograd.kernels._matmul import matmul2d;"
+        "print(float(np.abs(matmul2d(x, x.T) - x @ x.T).max()),"
         " float(np.abs(nb.gelu(x) - nb.gelu(x)).max()))",
         {"NUMBA_DISABLE_JIT": "1"},
     )
@@ -188,9 +190,22 @@ def test_matmul_2d(dt, m, k, n, la, lb):
     rng = np.random.default_rng(m * 10007 + k * 101 + n)
     a = _noncontig(_arr(rng, (m, k), dt, 1.0), la)
     b = _noncontig(_arr(rng, (k, n), dt, 1.0), lb)
-    c = nb.matmul(a, b)
-    assert c.dtype == dt and c.shape == (m, n)
-    close(c, a @ b, dt, scale=k)
+    for c in (nb.matmul(a, b), matmul2d(a, b, parallel=False), matmul2d(a, b, parallel=True)):
+        assert c.dtype == dt and c.shape == (m, n)
+        close(c, a @ b, dt, scale=k)
+
+
+def test_matmul_dispatch_and_out():
+    """Large products run the packed kernel, small or narrow ones numpy (measured rule)."""
+    assert use_kernel(256, 784, 512, np.float32) and use_kernel(128, 784, 256, np.float32)
+    assert not use_kernel(128, 256, 10, np.float32)  # the MLP's output layer: BLAS wins
+    assert not use_kernel(100, 2, 16, np.float32) and not use_kernel(512, 512, 512, np.int64)
+    rng = np.random.default_rng(5)
+    a = _arr(rng, (130, 150), np.float32, 1.0)
+    b = _arr(rng, (150, 97), np.float32, 1.0)
+    out = np.full((130, 97), np.nan, np.float32)
+    assert matmul2d(a, b, out=out) is out
+    close(out, a @ b, np.float32, scale=150)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
@@ -212,8 +227,10 @@ def test_matmul_large_parallel_no_lost_writes():
     rng = np.random.default_rng(2)
     a = _arr(rng, (300, 200), np.float32, 1.0)
     b = _arr(rng, (200, 333), np.float32, 1.0)
+    for bb in (b, b[:, :200], np.asfortranarray(b)):
+        want = a.astype(np.float64) @ bb
+        np.testing.assert_allclose(matmul2d(a, bb, parallel=True), want, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(nb.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(nb.matmul(a, b[:, :200].T.T), a @ b[:, :200], rtol=1e-4, atol=1e-3)
 
 
 # ----------------------------------------------------------------------------- activations

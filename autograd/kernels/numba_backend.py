@@ -28,7 +28,7 @@ from numba import njit, prange
 
 from . import numpy_backend as _ref
 from ._fastmath import ferfc, fexp
-from ._matmul import matmul2d
+from ._matmul import matmul2d, use_kernel
 
 _bmax = builtins.max  # this module defines max() (the reduction)
 ACTIVATIONS = _ref.ACTIVATIONS
@@ -55,29 +55,26 @@ def _nchunks(n: int) -> int:
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` with numpy's semantics.
 
-    float32 2-D products (and each slice of a batched product) run the numba kernel in
-    ``_matmul.py``. float64 goes to numpy's BLAS: our float64 kernel measured 6-25 GFLOP/s
-    against OpenBLAS's 80-100 on this machine, so BLAS is the honest choice there.
+    2-D float32/float64 products (and each slice of a batched product) large enough for
+    the packed kernel in ``_matmul.py`` to win run it; the rest go to numpy's BLAS, which
+    was faster there in the same process (the measurements are in ``_matmul.py``: below
+    ~128 on a side or ~3e7 flops, e.g. the 784-256-10 MLP's output layer, BLAS wins).
     """
-    if a.dtype != np.float32 or b.dtype != np.float32 or a.ndim == 0 or b.ndim == 0:
-        return np.matmul(a, b)
-    if a.ndim == 1 or b.ndim == 1:
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        out = matmul(a2, b2)
-        if a.ndim == 1:
-            out = out[..., 0, :]
-        if b.ndim == 1:
-            out = out[..., 0]
-        return out
-    if a.shape[-1] != b.shape[-2]:
-        return np.matmul(a, b)  # numpy's error message
+    if (
+        a.ndim < 2
+        or b.ndim < 2
+        or a.dtype != b.dtype
+        or a.dtype not in (np.float32, np.float64)
+        or a.shape[-1] != b.shape[-2]
+        or not use_kernel(a.shape[-2], a.shape[-1], b.shape[-1], a.dtype)
+    ):
+        return np.matmul(a, b)  # also numpy's 1-D rules and its shape-mismatch error
     if a.ndim == 2 and b.ndim == 2:
         return matmul2d(a, b)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     ab = np.broadcast_to(a, batch + a.shape[-2:])
     bb = np.broadcast_to(b, batch + b.shape[-2:])
-    out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=np.float32)
+    out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=a.dtype)
     for idx in np.ndindex(*batch):
         matmul2d(ab[idx], bb[idx], out=out[idx])
     return out

@@ -78,7 +78,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         A.data -= lr * A.grad
         path.append(A.data)
     best = sum(g * b for g, b in zip(GUESTS, BOTTLES)) / sum(g * g for g in GUESTS)
-    print(f"\n  gradient descent settles at A = {A.data:.4f}")
+    print(f"\n  gradient descent settles at A = {A.data:.4f}\n")
     say(f"""
         The least-squares answer is exact: the error is smallest where its derivative
         (2/3) sum(guests x (A guests - bottles)) is zero, at A = sum(guests x bottles) /

@@ -87,6 +87,8 @@ class Function:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         fn = cls()
         out = fn.forward(*[t.data for t in inputs], **params)
+        if out.__class__ is not np.ndarray:  # numpy returns scalars for 0-d results
+            out = np.asarray(out)
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
@@ -243,6 +245,10 @@ def _own(g: Tensor, t: Tensor, handed: set[int], create_graph: bool) -> Tensor:
     if create_graph:
         return g if g.data.dtype == t.data.dtype else g.astype(t.data.dtype)
     data = g.data
+    if data.__class__ is not np.ndarray:  # a 0-d result some backward left as a numpy scalar
+        data = np.asarray(data)
+        handed.add(id(data))
+        return Tensor._make(data if data.dtype == t.data.dtype else data.astype(t.data.dtype))
     if data.dtype != t.data.dtype:
         data = data.astype(t.data.dtype)
     elif id(data) in handed or data.base is not None:

@@ -566,3 +566,34 @@ def test_float64_stays_float64(backend):
     assert y.dtype == np.float64
     y.backward()
     assert x.grad.dtype == np.float64
+
+
+# ---------------------------------------------------------------------------------------
+# 0-d results: .data is always an ndarray (numpy hands back scalars for 0-d ufunc results)
+# ---------------------------------------------------------------------------------------
+ZERO_D = {
+    **{k: v[0] for k, v in UNARY.items()},
+    "maximum": lambda t: ag.maximum(t, 0.2), "where": lambda t: ag.where(np.array(True), t, t),
+    "pow_tensor": lambda t: t ** (t + 1.0), "softmax": lambda t: t.softmax(),
+    "sum": lambda t: (t * Tensor(np.ones((2, 2)))).sum(),
+    "mean": lambda t: (t * Tensor(np.ones((2, 2)))).mean(),
+    "max": lambda t: (t * Tensor(np.ones((2, 2)))).max(),
+    "var": lambda t: (t * Tensor(np.arange(4.0))).var(),
+    "std": lambda t: (t * Tensor(np.arange(4.0))).std(),
+    "logsumexp": lambda t: (t * Tensor(np.arange(4.0))).logsumexp(),
+    "vecdot": lambda t: (t * Tensor([1.0, 2.0])) @ Tensor([3.0, 4.0]),
+    "getitem": lambda t: (t * Tensor(np.ones((2, 2))))[0, 1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_zero_d_results_are_arrays(backend, name):
+    x = Tensor(np.array(0.7), requires_grad=True)
+    y = ZERO_D[name](x)
+    assert y.shape == () and type(y.data) is np.ndarray, name
+    y.backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.shape == ()
+    with ag.no_grad():
+        y += 1.0  # in place on a 0-d result works (a numpy scalar would refuse)
+        x.grad.zero_()
+    assert x.grad.item() == 0.0

@@ -99,8 +99,8 @@ def flatten(x: Tensor, start_axis: int = 1, end_axis: int = -1) -> Tensor:
 
 def one_hot(labels: Any, num_classes: int, dtype: Any = np.float32) -> Tensor:
     """(N,) integer labels -> (N, num_classes) one-hot rows."""
-    y = check_labels(labels, len(np.asarray(getattr(labels, "data", labels))), num_classes,
-                     "one_hot")
+    arr = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    y = check_labels(arr, arr.shape[0] if arr.ndim else 1, num_classes, "one_hot")
     out = np.zeros((y.shape[0], num_classes), dtype=dtype)
     out[np.arange(y.shape[0]), y] = 1
     return Tensor._make(out)

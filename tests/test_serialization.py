@@ -133,3 +133,21 @@ def test_value_parameters_state_dict_roundtrip(tmp_path):
     b = scalar.MLP(2, [3, 1])
     b.load_state_dict(nn.load(tmp_path / "s.npz"))
     assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+def test_fit_steps_a_scheduler_each_epoch_and_one_hot():
+    from optim import lr_scheduler
+
+    X, y = D.blobs(n=40, centers=2, seed=0)
+    model = nn.Linear(2, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    sched = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    loader = D.DataLoader(D.TensorDataset(X, y), 10)
+    h = nn.fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=3, progress=False,
+               scheduler=sched)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**3)
+    assert "accuracy" in h and 0.0 <= h["accuracy"][-1] <= 1.0
+    oh = nn.functional.one_hot(np.array([2, 0]), 3)
+    np.testing.assert_array_equal(oh.data, [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match="out of range for 3 classes"):
+        nn.functional.one_hot(np.array([3]), 3)

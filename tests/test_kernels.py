@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -265,6 +266,46 @@ def test_activations_large_parallel(dt):
     for name in ACTS:
         close(getattr(nb, name)(x), getattr(ref, name)(x), dt)
     close(nb.gelu_backward(x, g), ref.gelu_backward(x, g), dt, scale=10)
+
+
+def _host_has_avx2() -> bool:
+    import llvmlite.binding as llb
+
+    return "+avx2" in llb.get_host_cpu_features().flatten().split(",")
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="needs the JIT")
+@pytest.mark.parametrize("kernel", ["_fwd_k", "_bwd_k", "_bias_act_k"])
+def test_activation_kernels_vectorise(kernel):
+    """The fused activation kernels compile to packed AVX loops (fresh, uncached compile).
+
+    Guards the traps that made them 10-50x slower than the same loop written plainly: a
+    signed chunk index (negative-index wraparound -> gather/scatter), numba's python error
+    model (a zero-divisor check per division: sigmoid/tanh stayed scalar) and a libm
+    exp/erfc call inside a loop (PyPI's llvmlite has no SVML, so it never vectorises).
+    """
+    import numba
+
+    if not _host_has_avx2():
+        pytest.skip("host CPU has no AVX2")
+    fresh = numba.njit(fastmath=nb._FM, error_model="numpy")(getattr(nb, kernel).py_func)
+    x = np.linspace(-3, 3, 64, dtype=np.float32)
+    out = np.empty_like(x)
+    if kernel == "_fwd_k":
+        fresh(x, out, 3, 0.01, 0, 64)
+    elif kernel == "_bwd_k":
+        fresh(x, x, out, 3, 0.01, 0, 64)
+    else:
+        fresh(x.reshape(8, 8), x[:8], out.reshape(8, 8), 3, 0.01, 0, 8)
+    asm = "\n".join(fresh.inspect_asm().values())
+    ir = "\n".join(fresh.inspect_llvm().values())
+    assert not re.search(r"vgather|vscatter", asm), "a loop fell back to gather/scatter"
+    assert not re.search(r"\b(expf?|erfcf?)\b", asm), "a scalar libm exp/erfc call in a loop"
+    assert "division by zero" not in ir, "python error model: zero-divisor branch"
+    packed = re.findall(r"\bv\w+ps\s[^\n]*%[yz]mm", asm)
+    assert len(packed) >= 60, f"only {len(packed)} packed float32 instructions"
+    if kernel != "_bwd_k":  # sigmoid/tanh/gelu's polynomial exp runs as vector FMAs
+        assert re.search(r"vfmadd\w*ps\s[^\n]*%[yz]mm", asm)
 
 
 def test_gelu_matches_exact_values():

@@ -494,6 +494,31 @@ def test_every_backward_is_itself_differentiable(name):
     assert gradcheck(first, x, atol=1e-6, rtol=1e-5)
 
 
+BINARY_SECOND_ORDER = {
+    "add": lambda a, b: (a + b) ** 2, "sub": lambda a, b: (a - b) * a,
+    "mul": lambda a, b: a * b * b, "div": lambda a, b: a / (b * b + 1.0),
+    "pow": lambda a, b: (a * a + 0.5) ** b, "maximum": lambda a, b: ag.maximum(a, b) * a,
+    "minimum": lambda a, b: ag.minimum(a, b) * b,
+    "where": lambda a, b: ag.where(a.data > 0, a * b, b * b),
+    "matmul_outer": lambda a, b: (a.reshape(-1, 1) @ b.reshape(1, -1)).tanh(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_SECOND_ORDER))
+@pytest.mark.parametrize("sa, sb", [((3, 1), (1, 3)), ((2, 3), (3,)), ((1, 2, 3), (3, 1, 3))])
+def test_second_order_through_broadcasting_binary_ops(name, sa, sb):
+    f = BINARY_SECOND_ORDER[name]
+    rng = np.random.default_rng(len(name))
+    a, b = t64(rng.standard_normal(sa)), t64(rng.standard_normal(sb))
+    r = rng.standard_normal(f(a, b).shape)
+
+    def first(x, y):
+        gx, gy = ag.grad((f(x, y) * Tensor(r)).sum(), [x, y], create_graph=True)
+        return (gx * gx).sum() + (gy * Tensor(np.linspace(0.5, 1.5, gy.size).reshape(gy.shape)))
+
+    assert gradcheck(first, [a, b], atol=1e-6, rtol=1e-5)
+
+
 # ---------------------------------------------------------------------------------------
 # gradcheck itself
 # ---------------------------------------------------------------------------------------

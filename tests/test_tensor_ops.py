@@ -73,8 +73,10 @@ def draw(seed: int, shape: tuple, domain=anything, layout: str = "plain") -> np.
     return domain(rng.uniform(-2.0, 2.0, leaf_shape(shape, layout)))
 
 
-def check(fn, ref, arrays, layouts_=None, rtol=1e-10, atol=1e-12):
-    """Forward of fn on views of Tensors == ref on views of arrays; then gradcheck fn."""
+def check(fn, ref, arrays, layouts_=None, rtol=1e-10, atol=1e-12, f32=False):
+    """Forward of fn on views of Tensors == ref on views of arrays; then gradcheck fn.
+
+    With ``f32`` the forward is also run on float32 copies of the inputs."""
     layouts_ = layouts_ or ["plain"] * len(arrays)
     ts = [Tensor(a) for a in arrays]
     got = fn(*[view(t, lo) for t, lo in zip(ts, layouts_)])
@@ -82,6 +84,10 @@ def check(fn, ref, arrays, layouts_=None, rtol=1e-10, atol=1e-12):
     assert got.dtype == np.float64
     np.testing.assert_allclose(got.data, want, rtol=rtol, atol=atol)
     assert got.shape == np.shape(want)
+    if f32:  # the same views in float32: dtype kept, values close (float32 kernels)
+        got32 = fn(*[view(Tensor(a.astype(np.float32)), lo) for a, lo in zip(arrays, layouts_)])
+        assert got32.dtype == np.float32
+        np.testing.assert_allclose(got32.data, want, rtol=2e-5, atol=2e-5)
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
     assert gradcheck(lambda *xs: fn(*[view(x, lo) for x, lo in zip(xs, layouts_)]), leaves)
 
@@ -135,7 +141,7 @@ UNARY = {
 @given(shape=shapes, seed=seeds, layout=layouts)
 def test_unary(backend, name, shape, seed, layout):
     fn, ref, domain = UNARY[name]
-    check(fn, ref, [draw(seed, shape, domain, layout)], [layout])
+    check(fn, ref, [draw(seed, shape, domain, layout)], [layout], f32=name != "double")
 
 
 def test_unary_on_a_non_contiguous_leaf(backend):
@@ -176,7 +182,7 @@ def test_binary_broadcasting(backend, name, shapes_, seed, lay):
     (sa, sb), _ = shapes_
     a = draw(seed, sa, dom_a, lay[0])
     b = draw(seed + 1, sb, dom_b, lay[1])
-    check(fn, ref, [a, b], list(lay))
+    check(fn, ref, [a, b], list(lay), f32=True)
 
 
 @fixture_ok
@@ -300,7 +306,7 @@ def test_reduction(backend, name, sak, seed, layout):
     if name in ("std", "var_ddof1") and n < 2:
         return  # std is not differentiable at zero spread; ddof=1 needs two elements
     check(lambda t: fn(t, axis, keepdims), lambda a: ref(a, axis=axis, keepdims=keepdims),
-          [draw(seed, shape, domain, layout)], [layout])
+          [draw(seed, shape, domain, layout)], [layout], f32=True)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])

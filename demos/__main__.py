@@ -39,6 +39,11 @@ def make_images(seed: int) -> None:
             target = IMAGES / f"{name}{source.suffix}"
             shutil.copyfile(source, target)
             print(f"-> {show_path(target)} ({target.stat().st_size // 1024} KB)")
+    # the README's first picture: one neuron's graph, as `python -m autograd.viz` draws it
+    from autograd.viz import main as viz_main
+
+    viz_main(["tanh(x*w + b)", "--at", "x=0.5", "w=0.7", "b=0", "-o",
+              str(IMAGES / "neuron.svg")])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -574,6 +574,10 @@ def test_dtype_rules():
     assert not x.requires_grad
     assert not (x * 2).requires_grad and (x * 2).dtype == np.int64
     assert (x * 2.5).dtype.kind == "f"
+    # int data into a float-valued op gives the default float, as in PyTorch
+    for r in (x / 2, x / x, x.exp(), x.log(), x.sqrt(), x.tanh(), x.sigmoid(), x.mean()):
+        assert r.dtype == np.float32
+    np.testing.assert_allclose((x / 2).data, [0.5, 1.0])
     y = Tensor([1.0, 2.0], requires_grad=True)
     assert y.long().dtype == np.int64 and not y.long().requires_grad
     d = y.double()

@@ -104,7 +104,10 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
-        return K.active.div(a, b)
+        out = K.active.div(a, b)
+        if out.dtype == np.float64 and a.dtype.kind != "f" and b.dtype.kind != "f":
+            return out.astype(np.float32)  # int / int: the default float, as in PyTorch
+        return out
 
     def backward(self, g):
         a, b = self.inputs
@@ -437,15 +440,15 @@ def astype(a: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def exp(a: Tensor) -> Tensor:
-    return Exp.apply(a)
+    return Exp.apply(_float(a, "exp"))
 
 
 def log(a: Tensor) -> Tensor:
-    return Log.apply(a)
+    return Log.apply(_float(a, "log"))
 
 
 def sqrt(a: Tensor) -> Tensor:
-    return Sqrt.apply(a)
+    return Sqrt.apply(_float(a, "sqrt"))
 
 
 def abs(a: Tensor) -> Tensor:

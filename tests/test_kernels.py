@@ -372,7 +372,7 @@ def test_reductions(dt, red, shape, keep, data):
 
 def test_reductions_large_parallel():
     rng = np.random.default_rng(5)
-    x = _arr(rng, (5000, 33), np.float64)
+    x = _arr(rng, (9000, 33), np.float64)  # > PAR_MIN_REDUCE elements
     close(nb.sum(x, axis=1), x.sum(axis=1), np.float64)
     np.testing.assert_array_equal(nb.max(x, axis=-1, keepdims=True), x.max(-1, keepdims=True))
 

@@ -1,4 +1,4 @@
-"""A vectorisable exp (and erfc for float32) for numba kernels.
+"""A vectorisable exp (and erfc for float32), and a NaN-keeping max, for numba kernels.
 
 PyPI's llvmlite ships no SVML, so ``math.exp`` inside a numba loop becomes a scalar libm
 call and blocks vectorisation (measured: fused sigmoid 3.1 ms per 1e6 floats vs 0.12 ms
@@ -16,6 +16,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 
@@ -152,6 +153,35 @@ def _ferfc_ov(x):
             return math.erfc(x)
 
         return impl64
+    return None
+
+
+def fmaximum(a, b):
+    """max(a, b) propagating NaN, like np.maximum (Python body: JIT disabled only)."""
+    return a if a != a or a > b else b
+
+
+@intrinsic
+def _fmaximum_ir(typingctx, a, b):
+    """LLVM's llvm.maximum: numba's max / comparisons carry no fast-math flags, so a
+    ``acc = v if v > acc else acc`` row max stayed scalar (0.52 ms per 1e6 float32 vs
+    numpy's 0.11); a reduction over llvm.maximum vectorises (0.05 ms) and keeps NaN."""
+    if not (isinstance(a, types.Float) and a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        t = context.get_value_type(sig.args[0])
+        name = "llvm.maximum.f32" if sig.args[0] == types.float32 else "llvm.maximum.f64"
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(t, [t, t]), name)
+        return builder.call(fn, args)
+
+    return a(a, b), codegen
+
+
+@overload(fmaximum, inline="always")
+def _fmaximum_ov(a, b):
+    if isinstance(a, types.Float) and a == b:
+        return lambda a, b: _fmaximum_ir(a, b)
     return None
 
 

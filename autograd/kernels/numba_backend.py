@@ -3,9 +3,10 @@
 Conventions: kernels are ``@njit(cache=True)`` and compile lazily (float32 and float64
 only: arrays are made 1-D/2-D C-contiguous outside the kernels, so layout never adds
 signatures). Element-wise kernels come as a serial chunk kernel ``_k(x, ..., lo, hi)`` and
-a ``parallel=True`` driver that runs chunks in ``prange``; arrays smaller than
-``PAR_MIN`` elements run the serial kernel directly (no thread hand-off). Views are always
-taken outside parallel functions (numba 0.68.1 lost writes through views made inside one).
+a ``parallel=True`` driver that runs chunks in ``prange``; arrays smaller than a measured
+threshold (``PAR_MIN`` and friends below) run the serial kernel directly (no thread
+hand-off). Views are always taken outside parallel functions (numba 0.68.1 lost writes
+through views made inside one).
 Where numpy is as fast (general broadcasting, reductions other than the last axis), this
 backend calls numpy and says so.
 
@@ -27,15 +28,34 @@ import numpy as np
 from numba import njit, prange
 
 from . import numpy_backend as _ref
-from ._fastmath import ferfc, fexp
+from ._fastmath import ferfc, fexp, fmaximum
 from ._matmul import matmul2d, use_kernel
 
 _bmax = builtins.max  # this module defines max() (the reduction)
 ACTIVATIONS = _ref.ACTIVATIONS
 _FM = {"contract", "arcp", "nsz", "reassoc", "afn"}  # no nnan/ninf: NaN and inf propagate
 _u = np.uint64  # unsigned loop bounds: no negative-index wraparound, so loops vectorise
-PAR_MIN = 1 << 16  # elements; below this the serial kernel wins (thread hand-off ~5-10 us)
-_CHUNK = 1 << 14
+# Serial/parallel thresholds in elements, measured with 2 threads (numba's omp layer) on
+# the 2-core test machine: serial kernel vs parallel driver, medians of 5 interleaved
+# rounds. A parallel region costs ~1.5-2 us, so the break-even depends on the work per
+# element (float32, serial us / parallel us):
+#   cheap loops (relu, add, bias+relu):  32768: 3.5/4.0   65536: 3.8/4.4   131072: 17/9
+#   optimizer updates (sgd, adam):       32768: 5.8/5.4, 7.7/7.4          131072: 19/12
+#   exp/erfc loops (sigmoid, tanh, gelu, softmax-xent): 8192: 10.7/10.1 (gelu bwd)
+#                                        16384: 4.7/4.3 (sigmoid)  32768: 27.6/16.9 (gelu bwd)
+#   row sums:                            131072: 4.4/4.8   524288: 24.5/13.7
+# With one thread the serial kernel always runs.
+PAR_MIN = 1 << 17  # cheap element-wise loops
+PAR_MIN_EXP = 1 << 14  # loops that evaluate exp/erfc per element
+PAR_MIN_OPT = 1 << 16  # fused optimizer updates (3-5 streams per element)
+PAR_MIN_REDUCE = 1 << 18  # last-axis reductions
+_CHUNK = 1 << 14  # chunk size made no measurable difference between 2^12 and 2^16
+_EXP_FWD = (3, 4, 5)  # activation codes whose forward needs exp: sigmoid, tanh, gelu
+_EXP_BWD = (5,)  # and whose backward does: gelu
+
+
+def _serial(size: int, lim: int) -> bool:
+    return size < lim or numba.get_num_threads() == 1
 _ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -187,7 +207,7 @@ def _bwd_p(u, g, out, code, slope, chunk):
 def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
     xf = _c(x)
     out = np.empty_like(xf)
-    if xf.size < PAR_MIN:
+    if _serial(xf.size, PAR_MIN_EXP if code in _EXP_FWD else PAR_MIN):
         _fwd_k(xf, out, code, float(slope), 0, xf.size)
     else:
         _fwd_p(xf, out, code, float(slope), _CHUNK)
@@ -201,7 +221,7 @@ def _bwd(code: int, u: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.nda
     uf = _c(u.astype(dt, copy=False))
     gf = _c(g.astype(dt, copy=False))
     out = np.empty_like(gf)
-    if uf.size < PAR_MIN:
+    if _serial(uf.size, PAR_MIN_EXP if code in _EXP_BWD else PAR_MIN):
         _bwd_k(uf, gf, out, code, float(slope), 0, uf.size)
     else:
         _bwd_p(uf, gf, out, code, float(slope), _CHUNK)
@@ -307,7 +327,7 @@ def bias_act(z: np.ndarray, b: np.ndarray, act: str = "none", slope: float = 0.0
     bc = np.ascontiguousarray(b)
     out = np.empty_like(zc)
     m, n = zc.shape
-    if zc.size < PAR_MIN:
+    if _serial(zc.size, PAR_MIN_EXP if code in _EXP_FWD else PAR_MIN):
         _bias_act_k(zc, bc, out, code, float(slope), 0, m)
     else:
         _bias_act_p(zc, bc, out, code, float(slope), _bmax(1, _CHUNK // _bmax(n, 1)))
@@ -386,7 +406,7 @@ def _binary(op: int, a, b):
     if a.shape == b.shape:
         af, bf = _c(a), _c(b)
         out = np.empty_like(af)
-        if af.size < PAR_MIN:
+        if _serial(af.size, PAR_MIN):
             _bin_k(af, bf, out, op, 0, af.size)
         else:
             _bin_p(af, bf, out, op, _CHUNK)
@@ -395,7 +415,7 @@ def _binary(op: int, a, b):
         a2 = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
         bc = np.ascontiguousarray(b)
         out = np.empty_like(a2)
-        if a2.size < PAR_MIN:
+        if _serial(a2.size, PAR_MIN):
             _binrow_k(a2, bc, out, op, 0, a2.shape[0])
         else:
             _binrow_p(a2, bc, out, op, _bmax(1, _CHUNK // _bmax(a2.shape[1], 1)))
@@ -443,19 +463,17 @@ def _rowsum_p(x, out, rows):
         _rowsum_k(x, out, c * rows, min(m, (c + 1) * rows))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(fastmath=_FM, cache=True, error_model="numpy")
 def _rowmax_k(x, out, r0, r1):
     n = x.shape[1]
     for i in range(r0, r1):
         acc = x[i, 0]
         for j in range(1, n):
-            v = x[i, j]
-            if v > acc or v != v:
-                acc = v
+            acc = fmaximum(acc, x[i, j])  # vectorises; NaN propagates as in np.max
         out[i] = acc
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(fastmath=_FM, cache=True, parallel=True, error_model="numpy")
 def _rowmax_p(x, out, rows):
     m = x.shape[0]
     for c in prange((m + rows - 1) // rows):
@@ -475,7 +493,7 @@ def _last_axis(x: np.ndarray, axis) -> bool:
 def _reduce_rows(x, keepdims, ser, par):
     x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
     out = np.empty(x2.shape[0], dtype=x.dtype)
-    if x2.size < PAR_MIN:
+    if _serial(x2.size, PAR_MIN_REDUCE):
         ser(x2, out, 0, x2.shape[0])
     else:
         par(x2, out, _bmax(1, _CHUNK // x2.shape[1]))
@@ -505,7 +523,7 @@ def _xent_k(z, labels, loss, probs, s, r0, r1):
     for i in range(r0, r1):
         mx = z[i, 0]
         for j in range(1, c):
-            mx = z[i, j] if z[i, j] > mx else mx
+            mx = fmaximum(mx, z[i, j])
         zsum = T(0)
         for j in range(c):
             sh = z[i, j] - mx
@@ -540,7 +558,7 @@ def softmax_xent(logits: np.ndarray, labels: np.ndarray, smoothing: float = 0.0)
     n, c = z.shape
     loss = np.empty(n, dtype=z.dtype)
     probs = np.empty_like(z)
-    if z.size < PAR_MIN:
+    if _serial(z.size, PAR_MIN_EXP):
         _xent_k(z, lab, loss, probs, float(smoothing), 0, n)
     else:
         _xent_p(z, lab, loss, probs, float(smoothing), _bmax(1, _CHUNK // _bmax(c, 1)))
@@ -573,7 +591,7 @@ def softmax_xent_backward(probs, labels, g, smoothing: float = 0.0) -> np.ndarra
     gg = np.ascontiguousarray(g, dtype=p.dtype)
     out = np.empty_like(p)
     n, c = p.shape
-    if p.size < PAR_MIN:
+    if _serial(p.size, PAR_MIN):
         _xent_bwd_k(p, lab, gg, out, float(smoothing), 0, n)
     else:
         _xent_bwd_p(p, lab, gg, out, float(smoothing), _bmax(1, _CHUNK // _bmax(c, 1)))
@@ -623,7 +641,7 @@ def sgd_update(p, g, buf, lr, momentum=0.0, dampening=0.0, nesterov=False, weigh
     bf = buf.reshape(-1) if use_buf else pf[:0]
     args = (float(lr), float(momentum), float(dampening), bool(nesterov), float(weight_decay),
             bool(first))
-    if pf.size < PAR_MIN:
+    if _serial(pf.size, PAR_MIN_OPT):
         _sgd_k(pf, gf, bf, *args, 0, pf.size)
     else:
         _sgd_p(pf, gf, bf, *args, _CHUNK)
@@ -672,7 +690,7 @@ def adam_update(p, g, m, v, vmax, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_d
     args = (pf, g.reshape(-1), m.reshape(-1), v.reshape(-1), vm, float(lr), float(beta1),
             float(beta2), float(eps), float(weight_decay), bc1, bc2, bool(decoupled),
             bool(amsgrad))
-    if pf.size < PAR_MIN:
+    if _serial(pf.size, PAR_MIN_OPT):
         _adam_k(*args, 0, pf.size)
     else:
         _adam_p(*args, _CHUNK)

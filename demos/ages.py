@@ -48,7 +48,7 @@ def sentence(rng: np.random.Generator, max_age: int = MAX_AGE) -> tuple[list[str
 
 def dataset(n: int, rng: np.random.Generator, max_age: int = MAX_AGE
             ) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
-    """n puzzles as token ids (n, 22), answers as class ids (age - MIN_AGE), and the words."""
+    """n puzzles as token ids (n, 23), answers as class ids (age - MIN_AGE), and the words."""
     texts, ages = zip(*(sentence(rng, max_age) for _ in range(n)))
     ids = np.array([[INDEX[w] for w in t] for t in texts], dtype=np.int64)
     return ids, np.array(ages, dtype=np.int64) - MIN_AGE, list(texts)
@@ -83,7 +83,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     autograd.manual_seed(seed)
     rng = np.random.default_rng(seed)
     # quick: ages up to 12 only (11 answers instead of 59) so a few seconds of training show it
-    n_train, steps, max_age = (2000, 150, 12) if quick else (20000, 1500, MAX_AGE)
+    n_train, steps, max_age = (2000, 150, 12) if quick else (20000, 1000, MAX_AGE)
     train_ids, train_y, _ = dataset(n_train, rng, max_age)
     test_ids, test_y, test_text = dataset(1000, rng, max_age)
     model = Reader(hidden=64 if quick else 128)

@@ -83,7 +83,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     autograd.manual_seed(seed)
     rng = np.random.default_rng(seed)
     # quick: ages up to 12 only (11 answers instead of 59) so a few seconds of training show it
-    n_train, steps, max_age = (2000, 150, 12) if quick else (20000, 1000, MAX_AGE)
+    n_train, steps, max_age = (2000, 130, 12) if quick else (20000, 1000, MAX_AGE)
     train_ids, train_y, _ = dataset(n_train, rng, max_age)
     test_ids, test_y, test_text = dataset(1000, rng, max_age)
     model = Reader(hidden=64 if quick else 128)

@@ -94,17 +94,19 @@ def _design_row(n: int, c: int, hw: int, o: int) -> list[float]:
     g = rng.standard_normal(out.shape).astype(np.float32)
     gw = np.empty_like(w)
     w2 = w.reshape(o, -1)
-    g3 = g.reshape(n, o, -1)
+    oh = ow = hw - 2
 
-    def i2c_fwd():
-        return K.active.matmul(w2, CK.im2col(x, geom))
+    def i2c_fwd():  # what ops/conv.py's Conv2d.forward does
+        out = K.active.matmul(w2, CK.im2col(x, geom))
+        return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
 
-    def i2c_gw():
-        return K.active.matmul(g3, CK.im2col(x, geom).transpose(0, 2, 1)).sum(axis=0)
+    def i2c_gw():  # what Conv2d.backward does for dW (cols recomputed here: it is saved there)
+        g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
+        return K.active.matmul(g2, CK.im2col(x, geom).T)
 
     times = [median_ms(i2c_fwd), median_ms(lambda: _direct_conv(x, w, out)),
              median_ms(i2c_gw), median_ms(lambda: _direct_conv_gw(x, g, gw))]
-    np.testing.assert_allclose(out.reshape(n, o, -1), i2c_fwd(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(out, i2c_fwd(), rtol=1e-3, atol=1e-3)
     np.testing.assert_allclose(gw.reshape(o, -1), i2c_gw(), rtol=1e-3, atol=1e-1)
     return times
 

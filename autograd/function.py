@@ -120,6 +120,9 @@ class Function:
         raise NotImplementedError
 
 
+_Tensor: Any = None  # the Tensor class; tensor.py sets it once the class exists
+
+
 def _make(*args: Any) -> Tensor:
     """Tensor._make, bound on first use (tensor.py imports this module, not the reverse)."""
     global _make
@@ -162,9 +165,6 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     With ``capture`` (autograd.grad) the gradients of those tensors are returned and no
     ``.grad`` is touched; otherwise gradients accumulate into leaves (and retain_grad tensors).
     """
-
-    from .tensor import Tensor
-
     order = _topo(roots)
     grads: dict[int, Tensor] = {}
     for r, g in zip(roots, root_grads):
@@ -216,7 +216,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             for inp, ig in zip(fn.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
-                if not isinstance(ig, Tensor) or ig.data.shape != inp.data.shape:
+                if not isinstance(ig, _Tensor) or ig.data.shape != inp.data.shape:
                     raise RuntimeError(
                         f"backward: {type(fn).__name__}.backward returned a gradient of "
                         f"{_describe(ig)} for an input of shape {inp.shape}; expected a Tensor "
@@ -240,21 +240,19 @@ def _describe(x: Any) -> str:
 def _own(g: Tensor, t: Tensor, handed: set[int], create_graph: bool) -> Tensor:
     """The gradient to hand out for t: in t's dtype, and (without create_graph) an array of
     its own, so later in-place updates of one .grad never touch another or a caller's array."""
-    from .tensor import Tensor
-
     if create_graph:
         return g if g.data.dtype == t.data.dtype else g.astype(t.data.dtype)
     data = g.data
     if data.__class__ is not np.ndarray:  # a 0-d result some backward left as a numpy scalar
         data = np.asarray(data)
         handed.add(id(data))
-        return Tensor._make(data if data.dtype == t.data.dtype else data.astype(t.data.dtype))
+        return _make(data if data.dtype == t.data.dtype else data.astype(t.data.dtype))
     if data.dtype != t.data.dtype:
         data = data.astype(t.data.dtype)
     elif id(data) in handed or data.base is not None:
         data = data.copy()
     handed.add(id(data))
-    return g if data is g.data else Tensor._make(data)
+    return g if data is g.data else _make(data)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -508,6 +508,8 @@ def _index(index: Any) -> Any:
     return index
 
 
+F._Tensor = Tensor  # the engine's isinstance checks, without an import per backward call
+
 # the op modules import Tensor, so they are bound after the class exists
 from .ops import elementwise as E  # noqa: E402
 from .ops import linalg as L  # noqa: E402

@@ -170,7 +170,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     for r, g in zip(roots, root_grads):
         k = id(r)
         grads[k] = grads[k] + g if k in grads else g
-    wanted = {id(t): i for i, t in enumerate(capture)} if capture is not None else None
+    wanted: dict[int, list[int]] | None = None
+    if capture is not None:  # tensor id -> its positions in capture (it may be listed twice)
+        wanted = {}
+        for i, c in enumerate(capture):
+            wanted.setdefault(id(c), []).append(i)
     captured: list[Tensor | None] = [None] * (len(capture) if capture is not None else 0)
     # arrays already handed out (as a .grad or a result) or owned by the caller: never alias
     handed: set[int] = {id(g.data) for g in root_grads}
@@ -184,8 +188,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                 continue
             fn = t._ctx
             if wanted is not None:
-                i = wanted.get(id(t))
-                if i is not None:
+                for i in wanted.get(id(t), ()):
                     captured[i] = _own(g, t, handed, create_graph)
             elif fn is None or t._retain:
                 g_t = _own(g, t, handed, create_graph)

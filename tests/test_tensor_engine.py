@@ -148,6 +148,10 @@ def test_grad_returns_gradients_without_touching_dot_grad():
     np.testing.assert_array_equal(w.grad.data, [7.0, 7.0])
     (gx2,) = ag.grad((x * x).sum(), x)
     np.testing.assert_allclose(gx2.data, [2.0, 4.0])
+    g1, g2 = ag.grad((x * x).sum(), [x, x])  # the same input twice: its gradient twice
+    np.testing.assert_allclose(g1.data, [2.0, 4.0])
+    np.testing.assert_allclose(g2.data, [2.0, 4.0])
+    assert not np.shares_memory(g1.data, g2.data)
 
 
 def test_grad_of_an_intermediate_and_with_grad_outputs():

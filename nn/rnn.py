@@ -200,9 +200,9 @@ class LSTMSequence(Function):
         act = np.empty_like(xw)
         h, c = h0, c0
         for t in range(t_n):
-            z = xw[t] + K.active.matmul(h, whT)
-            h, c, act[t] = CK.lstm_cell_forward(z, c)
-            out[t, 0], out[t, 1] = h, c
+            z = K.active.matmul(h, whT)
+            z += xw[t]
+            h, c, _ = CK.lstm_cell_forward(z, c, (out[t, 0], out[t, 1], act[t]))
         self.act, self.hc = act, out
         return out
 
@@ -224,8 +224,7 @@ class LSTMSequence(Function):
         gw = None
         if w_hh.requires_grad:
             h_prev = np.concatenate([h0.data[None], hc[:-1, 0]]).reshape(-1, h0.shape[1])
-            gw = Tensor._make(K.active.matmul(np.ascontiguousarray(dz.reshape(-1, gsz).T),
-                                              h_prev))
+            gw = Tensor._make(K.active.matmul(dz.reshape(-1, gsz).T, h_prev))
         return Tensor._make(dz), Tensor._make(dh), Tensor._make(dc), gw
 
     def _backward_graph(self, g: Tensor) -> tuple[Tensor | None, ...]:

@@ -113,7 +113,7 @@ def _is_basic(index: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 def reshape(x: Tensor, shape: Any) -> Tensor:
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if -1 not in shape and math.prod(shape) == x.size and min(shape, default=0) >= 0:
+    if (all(type(n) is int and n >= 0 for n in shape) and math.prod(shape) == x.size):
         out_shape = tuple(int(n) for n in shape)  # the common case, checked cheaply
     else:
         out_shape = _resolve_shape(x, shape)

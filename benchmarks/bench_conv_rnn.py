@@ -2,7 +2,8 @@
 
 Shapes from issue 8: Conv2d on a (64, 1, 28, 28) batch with 16 and 32 filters of 3x3; an
 LSTM with hidden 128 over 32 steps of a batch of 64 (input size 128). Every number is a
-median after warm-up, and each ratio is measured in the same run. Target: <= 2x torch.
+median after warm-up; each ratio is measured in the same run, ours and torch's timed
+alternately so that both see the same machine load. Target: <= 2x torch's time.
 
 The "design choice" table times the two ways of computing a convolution that we tried:
 im2col + the kernel matmul (what ``autograd/ops/conv.py`` uses) and a direct numba loop over
@@ -37,6 +38,25 @@ def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> fl
         fn()
         times.append(time.perf_counter() - t)
     return float(np.median(times)) * 1e3
+
+
+def paired_median_ms(ours: Callable[[], object], theirs: Callable[[], object] | None,
+                     repeat: int = 40, warmup: int = 10) -> tuple[float, float | None]:
+    """Medians of ours and theirs timed alternately, so both see the same machine load."""
+    if theirs is None:
+        return median_ms(ours, repeat, warmup), None
+    for _ in range(warmup):
+        ours()
+        theirs()
+    a, b = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        ours()
+        a.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        theirs()
+        b.append(time.perf_counter() - t)
+    return float(np.median(a)) * 1e3, float(np.median(b)) * 1e3
 
 
 def _torch():
@@ -145,12 +165,11 @@ def _conv_case(torch, x: np.ndarray, o: int) -> None:
         tconv = torch.nn.Conv2d(1, o, 3)
         tx = torch.from_numpy(x)
 
-        def theirs_fn():
+        def theirs():
             tconv.zero_grad()
             tconv(tx).sum().backward()
 
-        theirs = median_ms(theirs_fn)
-    _report(f"Conv2d(1, {o}, 3)", median_ms(ours), theirs)
+    _report(f"Conv2d(1, {o}, 3)", *paired_median_ms(ours, theirs))
 
 
 def bench_conv(torch) -> None:
@@ -178,13 +197,12 @@ def bench_lstm(torch) -> None:
         tl = torch.nn.LSTM(128, 128)
         tx = torch.from_numpy(x)
 
-        def theirs_fn():
+        def theirs():
             tl.zero_grad()
             y, (h, c) = tl(tx)
             (y.sum() + h.sum()).backward()
 
-        theirs = median_ms(theirs_fn, repeat=15)
-    _report("LSTM(128, 128)", median_ms(ours, repeat=15), theirs)
+    _report("LSTM(128, 128)", *paired_median_ms(ours, theirs, repeat=20, warmup=3))
 
 
 def main() -> None:

@@ -26,6 +26,9 @@ DEMOS = (
     "moons",
     "digits",
     "gradients",
+    "cnn",
+    "ages",
+    "gan",
     "tour",
 )
 

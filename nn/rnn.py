@@ -234,6 +234,29 @@ class _RNNBase(Module):
             return y.reshape(y.shape[0], y.shape[2])
         return y.swapaxes(0, 1) if self.batch_first else y
 
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Step each layer's cell through time (RNN and GRU; LSTM has a fused op)."""
+        x, single = self._prepare(x)
+        h0 = self._state(h0, x, single, "h0")
+        finals = []
+        y = x
+        for k in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer(k)
+            xw = _project(y, w_ih, b_ih)  # the input projection of every step at once
+            h = h0[k]
+            hs = []
+            for t in range(x.shape[0]):
+                h = self._cell(y[t], xw[t], h, w_ih, w_hh, b_ih, b_hh)
+                hs.append(h)
+            finals.append(h)
+            y = self._between_layers(autograd.stack(hs), k)
+        h_n = autograd.stack(finals)
+        return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)
+
+    def _cell(self, x_t: Tensor, xw_t: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
+        raise NotImplementedError
+
     def _between_layers(self, y: Tensor, k: int) -> Tensor:
         if self.dropout and k < self.num_layers - 1:
             return F.dropout(y, self.dropout, self.training)
@@ -275,24 +298,10 @@ class RNN(_RNNBase):
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
 
-    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, single = self._prepare(x)
-        h0 = self._state(h0, x, single, "h0")
-        finals = []
-        y = x
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
-            xw = _project(y, w_ih, b_ih)
-            h = h0[k]
-            hs = []
-            for t in range(x.shape[0]):
-                z = xw[t] + F.linear(h, w_hh, b_hh)
-                h = z.tanh() if self.nonlinearity == "tanh" else z.relu()
-                hs.append(h)
-            finals.append(h)
-            y = self._between_layers(autograd.stack(hs), k)
-        h_n = autograd.stack(finals)
-        return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)
+    def _cell(self, x_t: Tensor, xw_t: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
+        z = xw_t + F.linear(h, w_hh, b_hh)
+        return z.tanh() if self.nonlinearity == "tanh" else z.relu()
 
 
 class LSTM(_RNNBase):
@@ -346,20 +355,6 @@ class GRU(_RNNBase):
                  dtype: Any = np.float32) -> None:
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
 
-    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        x, single = self._prepare(x)
-        h0 = self._state(h0, x, single, "h0")
-        finals = []
-        y = x
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
-            xw = _project(y, w_ih, b_ih)
-            h = h0[k]
-            hs = []
-            for t in range(x.shape[0]):
-                h = gru_step(y[t], h, w_ih, w_hh, b_ih, b_hh, xw=xw[t])
-                hs.append(h)
-            finals.append(h)
-            y = self._between_layers(autograd.stack(hs), k)
-        h_n = autograd.stack(finals)
-        return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)
+    def _cell(self, x_t: Tensor, xw_t: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
+        return gru_step(x_t, h, w_ih, w_hh, b_ih, b_hh, xw=xw_t)

@@ -45,11 +45,3 @@ class Adagrad(Optimizer):
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         s = state["sum"] = state["sum"] + g * g
         return p - clr * g / (np.sqrt(s) + group["eps"])
-
-    def _update_tensor(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                       group: dict[str, Any]) -> None:
-        p[...] = self._rule(p, g, state, group)
-
-    def _update_value(self, p: float, g: float, state: dict[str, Any],
-                      group: dict[str, Any]) -> float:
-        return self._rule(p, g, state, group)

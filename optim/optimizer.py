@@ -114,13 +114,18 @@ class Optimizer:
                 self._update_tensor(p.data, g.data, st, group)
                 p._version += 1
 
+    def _rule(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
+        """The update rule written once for numbers and arrays alike: returns the new p."""
+        raise NotImplementedError
+
     def _update_tensor(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                        group: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """In place on the parameter's array; optimizers with a fused kernel override this."""
+        p[...] = self._rule(p, g, state, group)
 
     def _update_value(self, p: float, g: float, state: dict[str, Any],
                       group: dict[str, Any]) -> float:
-        raise NotImplementedError
+        return self._rule(p, g, state, group)
 
     # -- state_dict ------------------------------------------------------------------------
     def _params(self) -> list[Any]:

@@ -56,11 +56,3 @@ class RMSprop(Optimizer):
         if mom > 0:
             step = state["momentum_buffer"] = mom * state["momentum_buffer"] + step
         return p - group["lr"] * step
-
-    def _update_tensor(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                       group: dict[str, Any]) -> None:
-        p[...] = self._rule(p, g, state, group)
-
-    def _update_value(self, p: float, g: float, state: dict[str, Any],
-                      group: dict[str, Any]) -> float:
-        return self._rule(p, g, state, group)

@@ -199,8 +199,11 @@ def test_matmul_2d(dt, m, k, n, la, lb):
 def test_matmul_dispatch_and_out():
     """Large products run the packed kernel, small or narrow ones numpy (measured rule)."""
     assert use_kernel(256, 784, 512, np.float32) and use_kernel(128, 784, 256, np.float32)
+    assert use_kernel(784, 128, 256, np.float64) and use_kernel(128, 128, 128, np.float32)
     assert not use_kernel(128, 256, 10, np.float32)  # the MLP's output layer: BLAS wins
+    assert not use_kernel(64, 64, 64, np.float32)  # too small: fixed costs dominate
     assert not use_kernel(100, 2, 16, np.float32) and not use_kernel(512, 512, 512, np.int64)
+    assert not use_kernel(512, 512, 49, np.float32)  # 49 of 96 padded columns useful
     rng = np.random.default_rng(5)
     a = _arr(rng, (130, 150), np.float32, 1.0)
     b = _arr(rng, (150, 97), np.float32, 1.0)

@@ -12,8 +12,9 @@ vectors + 1 broadcast = 28 of the 32 registers. Without AVX-512: 4 x 3 ymm (12 +
 The micro-kernel is an ``@intrinsic`` that emits LLVM vector IR directly (``<16 x float>``
 allocas that mem2reg turns into registers, ``llvm.fma``). Plain numba loops did not get
 there: a stack tile indexed by unrolled constants was only partly promoted and reached
-62-130 GFLOP/s on one thread where this reaches 120-150 (asm: 24 ``vfmadd231ps`` on zmm
-per k, no spills). With ``NUMBA_DISABLE_JIT=1`` the Python body of ``_ukernel`` (numpy)
+62-130 GFLOP/s on one thread where this reaches 130-180 float32 (asm: 24 ``vfmadd231ps``
+on zmm per k, loop unrolled twice, no spills; OpenBLAS's Haswell kernel here: ~100, its
+AVX-512 kernel: ~200). With ``NUMBA_DISABLE_JIT=1`` the Python body of ``_ukernel`` (numpy)
 runs instead.
 
 Loops: for each B panel, k blocks of KC outer and A strips inner, so a KC x NR block of
@@ -156,38 +157,69 @@ def _tile_shape_ov(x):
     return lambda x: (mr, nr)
 
 
+# Packing runs on unsigned indices: numba adds a negative-index wraparound per access for
+# signed ones, which kept these copies scalar; with them, packing took half the time of a
+# 128x784x256 product (282 of 559 us on one thread).
+_U = np.uint64
+
+
 @njit(fastmath=_FM, cache=True, error_model="numpy")
 def _pack_a(a, as0, as1, ap, s, m, k):
     """Strip s of A (rows s*MR ..) into ap[s*k*MR:], k-major, MR rows interleaved, 0-padded."""
     mr, nr = _tile_shape(ap)
-    base = s * k * mr
-    r0 = s * mr
-    for kk in range(k):
-        for i in range(mr):
-            r = r0 + i
-            ap[base + kk * mr + i] = a[r * as0 + kk * as1] if r < m else 0
+    umr, uk, uas0, uas1 = _U(mr), _U(k), _U(as0), _U(as1)
+    base = _U(s) * uk * umr
+    r0 = _U(s * mr)
+    rows = _U(min(mr, m - s * mr))
+    if as0 == 1:  # A is a transposed C array (the backward's X.T): contiguous both sides
+        for kk in range(_U(0), uk):
+            src = r0 + kk * uas1
+            dst = base + kk * umr
+            for i in range(_U(0), rows):
+                ap[dst + i] = a[src + i]
+    elif rows == umr and as1 == 1:  # row-major, full strip: MR streams along k
+        for kk in range(_U(0), uk):
+            dst = base + kk * umr
+            for i in range(mr):
+                ap[dst + _U(i)] = a[(r0 + _U(i)) * uas0 + kk]
+    else:
+        for i in range(_U(0), rows):
+            src = (r0 + i) * uas0
+            for kk in range(_U(0), uk):
+                ap[base + kk * umr + i] = a[src + kk * uas1]
+    for i in range(rows, umr):
+        for kk in range(_U(0), uk):
+            ap[base + kk * umr + i] = 0
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
 def _pack_b(b, bs0, bs1, bp, p, n, k):
     """Panel p of B (cols p*NR ..) into bp[p*k*NR:], k-major rows of NR, 0-padded."""
     mr, nr = _tile_shape(bp)
-    base = p * k * nr
-    c0 = p * nr
-    ncols = min(nr, n - c0)
-    if bs1 <= bs0:
-        for kk in range(k):
-            for j in range(ncols):
-                bp[base + kk * nr + j] = b[kk * bs0 + (c0 + j) * bs1]
-            for j in range(ncols, nr):
-                bp[base + kk * nr + j] = 0
+    unr, uk, ubs0, ubs1 = _U(nr), _U(k), _U(bs0), _U(bs1)
+    base = _U(p) * uk * unr
+    c0 = _U(p * nr)
+    ncols = _U(min(nr, n - p * nr))
+    if bs1 == 1:  # row-major B: each k row of the panel is one contiguous copy
+        for kk in range(_U(0), uk):
+            src = kk * ubs0 + c0
+            dst = base + kk * unr
+            for j in range(_U(0), ncols):
+                bp[dst + j] = b[src + j]
+    elif ncols == unr:  # strided full panel, e.g. the backward's W.T (bs0 == 1): NR
+        for kk in range(_U(0), uk):  # read streams, each one float further per k
+            src = kk * ubs0 + c0 * ubs1
+            dst = base + kk * unr
+            for j in range(nr):
+                bp[dst + _U(j)] = b[src + _U(j) * ubs1]
     else:
-        for j in range(ncols):
-            for kk in range(k):
-                bp[base + kk * nr + j] = b[kk * bs0 + (c0 + j) * bs1]
-        for kk in range(k):
-            for j in range(ncols, nr):
-                bp[base + kk * nr + j] = 0
+        for j in range(_U(0), ncols):
+            src = (c0 + j) * ubs1
+            for kk in range(_U(0), uk):
+                bp[base + kk * unr + j] = b[src + kk * ubs0]
+    for kk in range(_U(0), uk):
+        for j in range(ncols, unr):
+            bp[base + kk * unr + j] = 0
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
@@ -258,28 +290,35 @@ def _flat(x: np.ndarray) -> tuple[np.ndarray, int, int]:
 
 # Which products this kernel takes (the rest go to np.matmul), measured on this machine
 # (2-core AMD EPYC znver5, AVX-512, OpenBLAS 0.3.31 with OPENBLAS_CORETYPE=Haswell), same
-# process, medians of 7 interleaved rounds, 1 thread each, time ratio numpy / ours:
-#   float32 wins   128x784x256 1.16  784x128x256 1.37  128x256x784 1.30  256x256x256 1.09
-#                  256x784x512 1.24  512x512x512 1.15
-#           par    128x256x256 0.91  256x128x256 1.01  256x256x128 0.92  192x192x192 1.02
-#           loses  64x64x64 0.28  128x128x128 0.71  128x256x128 0.77  64x256x256 0.73
-#                  256x64x256 0.92  256x256x64 0.76  128x784x64 0.73  128x256x10 0.21
-#   float64 wins   128x256x256 1.39  256x256x128 1.26  128x784x256 1.43  256x256x256 1.52
-#                  256x784x512 2.34  (OpenBLAS's float64 Haswell kernel is slower)
-# Below ~128 on a side the fixed costs (packing, padding to 8 x 48 tiles, ~10 us of call
-# overhead) outweigh the faster inner loop; OpenBLAS has no padding waste there.
-MIN_SIDE = 128
-MIN_FLOPS = {np.dtype(np.float32): 2 * 256 * 256 * 256, np.dtype(np.float64): 2 * 128 * 256 * 256}
+# process, medians of 9 interleaved rounds, 1 thread each, GFLOP/s ours vs numpy:
+#   float32  128x784x256 146 vs 98   784x128x256 (A = X.T) 147 vs 103
+#            128x256x784 (B = W.T) 133 vs 101   256x784x512 159 vs 97   512^3 157 vs 98
+#            128x128x128 115 vs 96   128x64x128 91 vs 71   32x256x256 102 vs 78
+#            16x784x256 89 vs 72   128x784x64 120 vs 105   256x256x32 83 vs 78
+#   loses    64x64x64 41 vs 67   64x128x64 63 vs 79   128x256x10 25 vs 50
+#            128x10x256 41 vs 52   256x256x16 43 vs 64
+#   float64  128x64x128 67 vs 51   128x784x64 70 vs 49   784x128x256 87 vs 53
+#            256x256x32 40 vs 43 (loses)   128x256x10 17 vs 25 (loses)
+# So: at least 2 MFLOP (below it the ~10 us of fixed cost dominates), N >= 32 and at most
+# a third of the last B panel wasted on padding (N = 10 computes 48 columns, 21% useful).
+MIN_FLOPS = 1 << 21
+MIN_N = 32
+MIN_K = 16
+MAX_PAD_WASTE = 0.35
 
-# Two threads pay for themselves above this many flops (thread wake-up and the two
-# packing regions cost ~10-20 us; a 256x256x256 product takes ~280 us on one thread).
-PARALLEL_MIN_FLOPS = 2 * 128 * 128 * 256
+# Two threads pay off from ~4 MFLOP (medians, us, serial vs parallel: 128x64x128 21 vs
+# 24, 128x128x128 36 vs 32, 128x256x128 58 vs 50, 128x784x256 325 vs 189).
+PARALLEL_MIN_FLOPS = 1 << 22
 
 
 def use_kernel(m: int, k: int, n: int, dtype) -> bool:
     """True when this kernel beats np.matmul on an (m, k) @ (k, n) product (measured)."""
-    lim = MIN_FLOPS.get(np.dtype(dtype))
-    return lim is not None and min(m, k, n) >= MIN_SIDE and 2 * m * k * n >= lim
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        return False
+    if 2 * m * k * n < MIN_FLOPS or n < MIN_N or k < MIN_K:
+        return False
+    nr = _geom(dtype)[1] * _geom(dtype)[2]
+    return 1 - n / (-(-n // nr) * nr) <= MAX_PAD_WASTE
 
 
 def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,

@@ -78,7 +78,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     2-D float32/float64 products (and each slice of a batched product) large enough for
     the packed kernel in ``_matmul.py`` to win run it; the rest go to numpy's BLAS, which
     was faster there in the same process (the measurements are in ``_matmul.py``: below
-    ~128 on a side or ~3e7 flops, e.g. the 784-256-10 MLP's output layer, BLAS wins).
+    ~2 MFLOP or with N < 32, e.g. the 784-256-10 MLP's output layer, BLAS wins).
     """
     if (
         a.ndim < 2

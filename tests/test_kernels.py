@@ -353,7 +353,12 @@ def test_binary(dt, op):
         got = getattr(nb, op)(a, b)
         assert got.dtype == dt
         close(got, getattr(ref, op)(a, b), dt)
+    for sc in (0.7, 3, dt(-1.25), np.float64(0.5), np.array(2.0, dt)):  # numpy's promotion
+        got, want = getattr(nb, op)(a, sc), getattr(ref, op)(a, sc)
+        assert got.dtype == want.dtype
+        close(got, want, dt)
     big = _arr(rng, (nb.PAR_MIN // 50 + 3, 64), dt)
+    close(getattr(nb, op)(big, 1.5), getattr(ref, op)(big, 1.5), dt)
     close(getattr(nb, op)(big, big[0]), getattr(ref, op)(big, big[0]), dt)
     close(getattr(nb, op)(big, big + 1), getattr(ref, op)(big, big + 1), dt)
 

@@ -393,16 +393,37 @@ def _binrow_p(a, b, out, op, rows):
 _NP_BIN = (np.add, np.subtract, np.multiply, np.divide)
 
 
-def _binary(op: int, a, b):
-    a = np.asarray(a)
-    b = np.asarray(b)
-    if (
-        a.dtype != b.dtype
-        or a.dtype not in (np.float32, np.float64)
-        or a.ndim == 0
-        or b.ndim == 0
-    ):
-        return _NP_BIN[op](a, b)
+@njit(fastmath=_FM, cache=True, error_model="numpy")
+def _binsc_k(a, s, out, op, lo, hi):
+    v = a.dtype.type(s)
+    for i in range(_u(lo), _u(hi)):
+        out[i] = _binop(a[i], v, op)
+
+
+@njit(fastmath=_FM, cache=True, parallel=True, error_model="numpy")
+def _binsc_p(a, s, out, op, chunk):
+    n = a.size
+    for c in prange((n + chunk - 1) // chunk):
+        _binsc_k(a, s, out, op, c * chunk, min(n, (c + 1) * chunk))
+
+
+def _binary(op: int, a0, b0):
+    a = np.asarray(a0)
+    b = np.asarray(b0)
+    if a.dtype not in (np.float32, np.float64) or a.ndim == 0:
+        return _NP_BIN[op](a0, b0)  # the original objects: numpy's scalar-promotion rules
+    if b.ndim == 0:  # array (op) scalar, e.g. x * 0.7: only when the result keeps a's dtype
+        if b.dtype.kind not in "biuf" or np.result_type(a0, b0) != a.dtype:
+            return _NP_BIN[op](a0, b0)
+        af = _c(a)
+        out = np.empty_like(af)
+        if _serial(af.size, PAR_MIN):
+            _binsc_k(af, float(b), out, op, 0, af.size)
+        else:
+            _binsc_p(af, float(b), out, op, _CHUNK)
+        return out.reshape(a.shape)
+    if a.dtype != b.dtype:
+        return _NP_BIN[op](a0, b0)
     if a.shape == b.shape:
         af, bf = _c(a), _c(b)
         out = np.empty_like(af)
@@ -420,7 +441,7 @@ def _binary(op: int, a, b):
         else:
             _binrow_p(a2, bc, out, op, _bmax(1, _CHUNK // _bmax(a2.shape[1], 1)))
         return out.reshape(a.shape)
-    return _NP_BIN[op](a, b)
+    return _NP_BIN[op](a0, b0)
 
 
 def add(a, b):

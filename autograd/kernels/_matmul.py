@@ -313,9 +313,9 @@ PARALLEL_MIN_FLOPS = 1 << 22
 
 def use_kernel(m: int, k: int, n: int, dtype) -> bool:
     """True when this kernel beats np.matmul on an (m, k) @ (k, n) product (measured)."""
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        return False
     if 2 * m * k * n < MIN_FLOPS or n < MIN_N or k < MIN_K:
+        return False
+    if np.dtype(dtype) not in (np.float32, np.float64):
         return False
     nr = _geom(dtype)[1] * _geom(dtype)[2]
     return 1 - n / (-(-n // nr) * nr) <= MAX_PAD_WASTE

@@ -8,7 +8,7 @@ import traceback
 
 from ._common import machine_line
 
-SUITES = ["bench_scalar", "bench_kernels", "bench_mlp", "bench_conv_rnn"]
+SUITES = ["bench_scalar", "bench_kernels", "bench_mlp", "bench_conv_rnn", "bench_startup"]
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,9 @@
 Every figure is a median over repeats after a warm-up. numba and numpy run interleaved
 round by round in this process (OpenBLAS limited to the row's thread count through
 threadpoolctl when it is installed), so a burst of load from elsewhere hits them alike;
-"spread" is the numba column's (p90 - p10) / median, to show how noisy the machine was.
+"spread" is the numba column's (p90 - p10) / median and "t-sprd" torch's, to show how
+noisy the machine was (a median that is a multiple of ~8 ms is a scheduler stall: a
+thread of a parallel region waited for a core another process held).
 torch runs in its own subprocess (its OpenMP runtime and numba's, both spinning in one
 process on 2 cores, stalled each other by 10-20 ms per call), and "np-fast" in one with
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (this machine pins OpenBLAS to Haswell).
@@ -97,7 +99,8 @@ def _matmul_table(torch_t: dict, maxthr: int) -> dict:
     print("# OPENBLAS_CORETYPE/L2_SIZE unset; torch = its own subprocess (two OpenMP runtimes")
     print("# in one process spin against each other on 2 cores: 10-20 ms stalls)")
     hdr = (f"{'dtype':8} {'M x K x N':15} {'thr':>3} {'kernel':>7} {'backend':>7} {'numpy':>7} "
-           f"{'np-fast':>7} {'torch':>7} {'be/np':>6} {'be/fast':>7} {'be/torch':>8} {'spread':>6}")
+           f"{'np-fast':>7} {'torch':>7} {'be/np':>6} {'be/fast':>7} {'be/torch':>8} {'spread':>6} "
+           f"{'t-sprd':>6}")
     print(hdr)
     results = {}
     for thr in THREADS:
@@ -118,14 +121,14 @@ def _matmul_table(torch_t: dict, maxthr: int) -> dict:
                        "numpy": lambda a=a, b=b: np.matmul(a, b)}
                 ts = _interleaved(fns, budget=0.6)
                 g = {name: fl / _med(v) for name, v in ts.items()}
-                t_t = torch_t.get(thr, {}).get(key)
-                g_t = fl / t_t if t_t else float("nan")
+                t_t, t_s = torch_t.get(thr, {}).get(key, (float("nan"), float("nan")))
+                g_t = fl / t_t
                 g_f = npf.get(key, float("nan"))
                 results[(key, thr)] = (g["backend"], g_f, g_t)
                 print(f"{dt:8} {m}x{k}x{n:<7} {thr:>3} {g['kernel']:7.1f} {g['backend']:7.1f} "
                       f"{g['numpy']:7.1f} {g_f:7.1f} {g_t:7.1f} {g['backend'] / g['numpy']:6.2f} "
                       f"{g['backend'] / g_f:7.2f} {g['backend'] / g_t:8.2f} "
-                      f"{_spread(ts['backend']):6.0%}")
+                      f"{_spread(ts['backend']):6.0%} {t_s:6.0%}")
         if limit is not None:
             limit.restore_original_limits()
     numba.set_num_threads(maxthr)
@@ -238,7 +241,7 @@ def _torch_cases(torch) -> dict:
 
 
 def _torch_times(threads: int) -> dict:
-    """torch timings (s) for every matmul shape and element-wise case, in this process."""
+    """torch (median s, spread) for every matmul shape and element-wise case, here."""
     import torch
 
     torch.set_num_threads(threads)
@@ -250,9 +253,10 @@ def _torch_times(threads: int) -> dict:
                 ta = torch.from_numpy(rng.standard_normal((m, k)).astype(dt))
                 tb = torch.from_numpy(rng.standard_normal((k, n)).astype(dt))
                 ts = _interleaved({"t": lambda ta=ta, tb=tb: torch.matmul(ta, tb)}, budget=0.4)
-                out[f"{dt} {m}x{k}x{n}"] = _med(ts["t"])
+                out[f"{dt} {m}x{k}x{n}"] = (_med(ts["t"]), _spread(ts["t"]))
         for name, f in _torch_cases(torch).items():
-            out[name] = _med(_interleaved({"t": f}, budget=0.3)["t"])
+            ts = _interleaved({"t": f}, budget=0.3)
+            out[name] = (_med(ts["t"]), _spread(ts["t"]))
     return out
 
 
@@ -289,7 +293,7 @@ def _elementwise_table(torch_t: dict, maxthr: int) -> dict:
     print("# (gelu, softmax+xent, sgd, adam: the numpy backend's reference code); torch (own")
     print("# subprocess) uses its fused aten backward kernels (threshold_/sigmoid_/tanh_/gelu_)")
     print(f"{'kernel':18} {'thr':>3} {'numba':>8} {'numpy':>8} {'torch':>8} {'np/nb':>7} "
-          f"{'torch/nb':>8} {'spread':>6}")
+          f"{'torch/nb':>8} {'spread':>6} {'t-sprd':>6}")
     ratios = {}
     cases = _elementwise_cases()
     for thr in THREADS:
@@ -299,10 +303,11 @@ def _elementwise_table(torch_t: dict, maxthr: int) -> dict:
         for name, fnb, fnp in cases:
             ts = _interleaved({"numba": fnb, "numpy": fnp}, budget=0.4)
             t_nb, t_np = _med(ts["numba"]) * 1e3, _med(ts["numpy"]) * 1e3
-            t_t = torch_t.get(thr, {}).get(name, float("nan")) * 1e3
+            t_t, t_s = torch_t.get(thr, {}).get(name, (float("nan"), float("nan")))
+            t_t *= 1e3
             ratios[(name, thr)] = (t_np / t_nb, t_t / t_nb)
             print(f"{name:18} {thr:>3} {t_nb:8.3f} {t_np:8.3f} {t_t:8.3f} {t_np / t_nb:7.2f} "
-                  f"{t_t / t_nb:8.2f} {_spread(ts['numba']):6.0%}")
+                  f"{t_t / t_nb:8.2f} {_spread(ts['numba']):6.0%} {t_s:6.0%}")
     numba.set_num_threads(maxthr)
     return ratios
 

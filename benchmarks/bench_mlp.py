@@ -1,17 +1,21 @@
 """One MLP training step (forward + backward + SGD update), numbagrad vs torch vs numpy.
 
-Columns: numbagrad on the numba backend, numbagrad on the numpy backend, torch (CPU, 2
-threads, when importable) and a hand-written numpy forward/backward of the same MLP (the
-no-framework floor). Each cell is the median of many steps after a warm-up; ratios compare
-numbers measured in this same run. Then the time to train the digits MLP to 97%.
+Columns: numbagrad on the numba backend, numbagrad on the numpy backend, torch (CPU, when
+importable) and a hand-written numpy forward/backward of the same MLP (the no-framework
+floor), each column in its own fresh process. Each cell is the median of many steps after a
+warm-up; ratios compare numbers measured in this same run. Then the time to train the
+digits MLP to 97%.
 
 Run: ``python -m benchmarks bench_mlp`` (or ``python -m benchmarks.bench_mlp``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -34,39 +38,22 @@ CONFIGS = [
 LR = 0.01
 
 
-def _interleaved_medians(steps: dict[str, tuple[Callable[[], object], Callable[[], None]]],
-                         budget: float = 3.0, warmup: int = 5, min_rounds: int = 15,
-                         max_rounds: int = 400) -> dict[str, float]:
-    """Median seconds per call of each step, the columns timed round-robin.
-
-    Each round runs a short burst of every step in turn (after its ``prep``, e.g. selecting
-    the kernel backend, done outside the timed region), so all columns see the same
-    competition for the cores: on a shared machine the ratios stay meaningful even when
-    the absolute numbers drift.
-    """
-    for prep, step in steps.values():
-        prep()
-        for _ in range(warmup):
-            step()
-    bursts = {}
-    for name, (prep, step) in steps.items():  # ~2 ms per burst, at least one call
-        prep()
-        t0 = time.perf_counter()
+def _median_time(step: Callable[[], object], budget: float = 2.0, warmup: int = 5,
+                 min_calls: int = 20) -> float:
+    """Median seconds per call after a warm-up, timing short bursts for about ``budget`` s."""
+    for _ in range(warmup):
         step()
-        bursts[name] = max(1, min(50, int(0.002 / max(time.perf_counter() - t0, 1e-7))))
-    times: dict[str, list[float]] = {k: [] for k in steps}
+    t0 = time.perf_counter()
+    step()
+    burst = max(1, min(50, int(0.002 / max(time.perf_counter() - t0, 1e-7))))
+    times: list[float] = []
     start = time.perf_counter()
-    rounds = 0
-    while rounds < max_rounds and (rounds < min_rounds or time.perf_counter() - start < budget):
-        for name, (prep, step) in steps.items():
-            prep()
-            n = bursts[name]
-            t0 = time.perf_counter()
-            for _ in range(n):
-                step()
-            times[name].append((time.perf_counter() - t0) / n)
-        rounds += 1
-    return {k: statistics.median(v) for k, v in times.items()}
+    while len(times) * burst < min_calls or time.perf_counter() - start < budget:
+        t0 = time.perf_counter()
+        for _ in range(burst):
+            step()
+        times.append((time.perf_counter() - t0) / burst)
+    return statistics.median(times)
 
 
 def _data(sizes: list[int], batch: int, loss: str) -> tuple[np.ndarray, np.ndarray]:
@@ -199,43 +186,54 @@ def digits_time_to_97(max_epochs: int = 60) -> tuple[float, int, float]:
     return time.perf_counter() - t0, max_epochs, acc
 
 
-def _table(torch: object, threads: int) -> dict[str, dict[str, float]]:
-    """Time every config with numba, BLAS and torch all limited to ``threads`` threads."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # BLAS then keeps its own default
-        threadpool_limits = None
-    autograd.set_num_threads(min(threads, autograd.kernels._max_threads()))
-    if torch is not None:
+COLUMNS = ("numba", "numpy", "torch", "floor")
+
+
+def _column(column: str, threads: int) -> dict[str, float]:
+    """Median step time of every config for one column, in this process (see _table)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)  # BLAS (numpy and the numpy backend) gets `threads`
+    results = {}
+    if column == "torch":
+        import torch
+
         torch.set_num_threads(threads)
-    cols = ["numba", "numpy backend", "torch" if torch else "torch (n/a)", "numpy floor"]
-    print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if torch else ''})")
-    print(f"  {'config':<22}" + "".join(f"{c:>15}" for c in cols))
+    else:
+        autograd.set_num_threads(min(threads, autograd.kernels._max_threads()))
+    for name, sizes, batch, act, loss in CONFIGS:
+        if column == "torch":
+            step = torch_step(torch, sizes, batch, act, loss)
+        elif column == "floor":
+            step = numpy_step(sizes, batch, act, loss)
+        else:
+            step = numbagrad_step(sizes, batch, act, loss, column)
+        results[name] = _median_time(step)
+    return results
+
+
+def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
+    """Time every config, each column in a fresh process limited to ``threads`` threads.
+
+    Separate processes, because OpenMP thread pools of two libraries in one process (numba's
+    and torch's) spin while waiting and stall each other: measured here, ~12 ms per call.
+    """
+    cols = [c for c in COLUMNS if c != "torch" or with_torch]
+    per_col = {}
+    for col in cols:
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_mlp", "--column", col, "--threads",
+             str(threads)], capture_output=True, text=True, check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        per_col[col] = json.loads(out.stdout.strip().splitlines()[-1])
+    labels = {"numba": "numba", "numpy": "numpy backend", "torch": "torch",
+              "floor": "numpy floor"}
+    print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if with_torch else ''})")
+    print(f"  {'config':<22}" + "".join(f"{labels[c]:>15}" for c in cols))
     results: dict[str, dict[str, float]] = {}
-
-    def use(backend: str) -> Callable[[], None]:
-        return lambda: autograd.set_backend(backend)
-
-    def nothing() -> None:
-        return None
-
-    limits = threadpool_limits(limits=threads) if threadpool_limits else None
-    previous = autograd.get_backend()
-    try:
-        for name, sizes, batch, act, loss in CONFIGS:
-            steps = {"numba": (use("numba"), numbagrad_step(sizes, batch, act, loss, "numba")),
-                     "numpy": (use("numpy"), numbagrad_step(sizes, batch, act, loss, "numpy"))}
-            if torch is not None:
-                steps["torch"] = (nothing, torch_step(torch, sizes, batch, act, loss))
-            steps["floor"] = (nothing, numpy_step(sizes, batch, act, loss))
-            r = results[name] = _interleaved_medians(steps)
-            cells = [r["numba"], r["numpy"], r.get("torch"), r["floor"]]
-            print(f"  {name:<22}" + "".join(
-                f"{(f'{c * 1e6:.0f} us' if c is not None else '-'):>15}" for c in cells))
-    finally:
-        autograd.set_backend(previous)
-        if limits is not None:
-            limits.restore_original_limits()
+    for name, *_ in CONFIGS:
+        r = results[name] = {c: per_col[c][name] for c in cols}
+        print(f"  {name:<22}" + "".join(f"{f'{r[c] * 1e6:.0f} us':>15}" for c in cols))
     return results
 
 
@@ -266,19 +264,16 @@ def main() -> None:
     print(f"  1-min load average at start: {load:.2f} on {os.cpu_count()} cores (other "
           "processes competing for the cores make every column slower and noisier)")
     try:
-        import torch
+        import torch  # noqa: F401
+        with_torch = True
     except ImportError:
-        torch = None
-    threads_before = autograd.get_num_threads()
-    try:
-        main_results = _table(torch, 2)
-        print("\n  targets (the 2-thread table; ratios within this run):")
-        _verdicts(main_results)
-        one = _table(torch, 1)
-        print("\n  the same ratios with 1 thread each (steadier on a busy machine):")
-        _verdicts(one)
-    finally:
-        autograd.set_num_threads(threads_before)
+        with_torch = False
+    main_results = _table(2, with_torch)
+    print("\n  targets (the 2-thread table; ratios within this run):")
+    _verdicts(main_results)
+    one = _table(1, with_torch)
+    print("\n  the same ratios with 1 thread each:")
+    _verdicts(one)
 
     header("digits MLP 64-64-10, Adam lr 1e-2, batch 32: time to >= 97% test accuracy")
     secs, epochs, acc = digits_time_to_97()
@@ -288,4 +283,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--column" in sys.argv:
+        args = sys.argv[1:]
+        col = args[args.index("--column") + 1]
+        n_threads = int(args[args.index("--threads") + 1])
+        print(json.dumps(_column(col, n_threads)))
+    else:
+        main()

@@ -31,6 +31,34 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol
 dims = st.integers(1, 9)
 
 
+_SMALL = ("SMALL_ACT", "SMALL_BINARY", "SMALL_SGD", "SMALL_SGD_MOMENTUM")
+
+
+@pytest.fixture(autouse=True)
+def _numba_kernels_at_every_size(monkeypatch):
+    """The backend hands tiny arrays to numpy (cheaper than a numba call); these tests are
+    about the numba kernels themselves, so they run them at every size."""
+    for name in _SMALL:
+        monkeypatch.setattr(nb, name, 0)
+
+
+def test_small_arrays_go_to_numpy_and_agree(monkeypatch):
+    monkeypatch.undo()  # the real thresholds
+    rng = np.random.default_rng(11)
+    x = _arr(rng, (8, 16), np.float32)
+    g = _arr(rng, (8, 16), np.float32)
+    assert x.size < nb.SMALL_ACT and x.size < nb.SMALL_BINARY
+    for name in ("relu", "sigmoid", "tanh", "gelu"):
+        np.testing.assert_allclose(getattr(nb, name)(x), getattr(ref, name)(x), rtol=2e-6,
+                                   atol=1e-6)
+    np.testing.assert_allclose(nb.act_backward("tanh", x, g), ref.act_backward("tanh", x, g))
+    np.testing.assert_array_equal(nb.mul(x, x[0]), x * x[0])
+    p1, p2 = x.copy(), x.copy()
+    nb.sgd_update(p1, g, None, 0.1)
+    ref.sgd_update(p2, g, None, 0.1)
+    np.testing.assert_array_equal(p1, p2)
+
+
 def _arr(rng, shape, dt, scale=3.0):
     return (rng.standard_normal(shape) * scale).astype(dt)
 
@@ -101,7 +129,8 @@ def test_import_compiles_nothing_and_warm_cache_is_reused():
         kernels = [nb._fwd_k, nb._bias_act_k, _matmul._mm_serial]
         before = sum(len(k.signatures) for k in kernels)
         x = np.linspace(-3, 3, 50, dtype=np.float32).reshape(5, 10)
-        nb.sigmoid(x); nb.bias_act(x, x[0], "relu"); _matmul.matmul2d(x, x.T)
+        nb.sigmoid(np.linspace(-3, 3, 1 << 13, dtype=np.float32))  # above SMALL_ACT
+        nb.bias_act(x, x[0], "relu"); _matmul.matmul2d(x, x.T)
         hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
         misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
         print(json.dumps([before, hits, misses]))

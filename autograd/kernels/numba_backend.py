@@ -29,7 +29,7 @@ from numba import njit, prange
 
 from . import numpy_backend as _ref
 from ._fastmath import ferfc, fexp, fmaximum
-from ._matmul import matmul2d, use_kernel
+from ._matmul import MIN_FLOPS, matmul2d, use_kernel
 
 _bmax = builtins.max  # this module defines max() (the reduction)
 ACTIVATIONS = _ref.ACTIVATIONS
@@ -52,6 +52,21 @@ PAR_MIN_REDUCE = 1 << 18  # last-axis reductions
 _CHUNK = 1 << 14  # chunk size made no measurable difference between 2^12 and 2^16
 _EXP_FWD = (3, 4, 5)  # activation codes whose forward needs exp: sigmoid, tanh, gelu
 _EXP_BWD = (5,)  # and whose backward does: gelu
+
+
+# Below these sizes numpy's own ufuncs beat a call into numba, which costs ~2.5-3.5 us of
+# fixed overhead (wrapper + dispatcher); measured 1 thread, float32, us numba / numpy:
+#   tanh backward      16: 3.8/2.1    4096: 4.0/3.4    16384: 5.0/6.0
+#   add (same shape)   16: 2.7/0.6   65536: 6.4/5.0    (numba wins only in parallel)
+#   row-broadcast mul  4096: 3.8/3.1  16384: 6.4/8.3
+#   sgd, no momentum   4096: 3.7/2.5  16384: 4.5/3.9   65536: 8.6/11.8
+#   sgd, momentum       256: 3.7/3.9   1024: 4.0/4.7
+# This is what keeps the tiny nets (2-16-16-1 on 100 points) at numpy's speed. GELU stays
+# on numba at every size: numpy has no fast erf.
+SMALL_ACT = 1 << 12  # activations forward and backward
+SMALL_BINARY = 1 << 13  # binary ops; same-shape ones stay on numpy up to PAR_MIN
+SMALL_SGD = 1 << 14  # plain SGD (with momentum: SMALL_SGD_MOMENTUM)
+SMALL_SGD_MOMENTUM = 1 << 9
 
 
 def _serial(size: int, lim: int) -> bool:
@@ -80,6 +95,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     was faster there in the same process (the measurements are in ``_matmul.py``: below
     ~2 MFLOP or with N < 32, e.g. the 784-256-10 MLP's output layer, BLAS wins).
     """
+    if a.ndim == 2 and b.ndim == 2 and 2 * a.shape[0] * a.shape[1] * b.shape[1] < MIN_FLOPS:
+        return np.matmul(a, b)  # small: BLAS, without the checks below
     if (
         a.ndim < 2
         or b.ndim < 2
@@ -205,6 +222,9 @@ def _bwd_p(u, g, out, code, slope, chunk):
 
 
 def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    if x.size < SMALL_ACT and code != 5:
+        fn = getattr(_ref, ACTIVATIONS[code])
+        return fn(x, slope) if code == 2 else fn(x)
     xf = _c(x)
     out = np.empty_like(xf)
     if _serial(xf.size, PAR_MIN_EXP if code in _EXP_FWD else PAR_MIN):
@@ -215,6 +235,8 @@ def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
 
 
 def _bwd(code: int, u: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    if g.size < SMALL_ACT and code != 5:
+        return _ref.act_backward(ACTIVATIONS[code], u, g, slope)
     if u.shape != g.shape:
         u, g = np.broadcast_arrays(u, g)
     dt = np.result_type(u.dtype, g.dtype)
@@ -408,6 +430,9 @@ def _binsc_p(a, s, out, op, chunk):
 
 
 def _binary(op: int, a0, b0):
+    if (a0.size if isinstance(a0, np.ndarray) else 1) < SMALL_BINARY and (
+            b0.size if isinstance(b0, np.ndarray) else 1) < SMALL_BINARY:
+        return _NP_BIN[op](a0, b0)
     a = np.asarray(a0)
     b = np.asarray(b0)
     if a.dtype not in (np.float32, np.float64) or a.ndim == 0:
@@ -425,6 +450,8 @@ def _binary(op: int, a0, b0):
     if a.dtype != b.dtype:
         return _NP_BIN[op](a0, b0)
     if a.shape == b.shape:
+        if a.size < PAR_MIN:
+            return _NP_BIN[op](a0, b0)
         af, bf = _c(a), _c(b)
         out = np.empty_like(af)
         if _serial(af.size, PAR_MIN):
@@ -656,7 +683,8 @@ def sgd_update(p, g, buf, lr, momentum=0.0, dampening=0.0, nesterov=False, weigh
                first=False) -> None:
     """torch.optim.SGD's step for one parameter, fused, in place on p (and buf)."""
     use_buf = momentum != 0
-    if not _flat_inplace(p, g, *((buf,) if use_buf else ())):
+    if p.size < (SMALL_SGD_MOMENTUM if use_buf else SMALL_SGD) or not _flat_inplace(
+            p, g, *((buf,) if use_buf else ())):
         return _ref.sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first)
     pf, gf = p.reshape(-1), g.reshape(-1)
     bf = buf.reshape(-1) if use_buf else pf[:0]

@@ -510,3 +510,22 @@ def test_optimizers_match_torch_if_available():
     np.testing.assert_allclose(nb.softmax_xent(x, lab, 0.2)[0], tl.numpy(), rtol=1e-12)
     tg = torch.nn.functional.gelu(torch.tensor(x)).numpy()
     np.testing.assert_allclose(nb.gelu(x), tg, rtol=1e-12, atol=1e-15)
+
+
+def test_numba_backend_holds_blas_to_one_thread_and_numpy_backend_releases_it():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        return info[0]["num_threads"] if info else None
+
+    previous = K.get_backend()
+    try:
+        K.set_backend("numpy")
+        free = blas_threads()
+        K.set_backend("numba")
+        assert blas_threads() in (1, None)
+        K.set_backend("numpy")
+        assert blas_threads() == free
+    finally:
+        K.set_backend(previous)

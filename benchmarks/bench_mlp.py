@@ -38,7 +38,7 @@ CONFIGS = [
 LR = 0.01
 
 
-def _median_time(step: Callable[[], object], budget: float = 2.0, warmup: int = 5,
+def _median_time(step: Callable[[], object], budget: float = 1.0, warmup: int = 5,
                  min_calls: int = 20) -> float:
     """Median seconds per call after a warm-up, timing short bursts for about ``budget`` s."""
     for _ in range(warmup):
@@ -187,6 +187,7 @@ def digits_time_to_97(max_epochs: int = 60) -> tuple[float, int, float]:
 
 
 COLUMNS = ("numba", "numpy", "torch", "floor")
+ROUNDS = 3  # fresh processes per column; the table shows the median of their medians
 
 
 def _column(column: str, threads: int) -> dict[str, float]:
@@ -214,19 +215,22 @@ def _column(column: str, threads: int) -> dict[str, float]:
 
 
 def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
-    """Time every config, each column in a fresh process limited to ``threads`` threads.
+    """Time every config, each column in fresh processes limited to ``threads`` threads.
 
     Separate processes, because OpenMP thread pools of two libraries in one process (numba's
     and torch's) spin while waiting and stall each other: measured here, ~12 ms per call.
     """
     cols = [c for c in COLUMNS if c != "torch" or with_torch]
-    per_col = {}
-    for col in cols:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_mlp", "--column", col, "--threads",
-             str(threads)], capture_output=True, text=True, check=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        per_col[col] = json.loads(out.stdout.strip().splitlines()[-1])
+    runs: dict[str, list[dict[str, float]]] = {c: [] for c in cols}
+    for _ in range(ROUNDS):  # rounds alternate the columns, so drift hits all of them
+        for col in cols:
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.bench_mlp", "--column", col, "--threads",
+                 str(threads)], capture_output=True, text=True, check=True,
+                cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            runs[col].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    per_col = {c: {name: statistics.median(r[name] for r in runs[c]) for name, *_ in CONFIGS}
+               for c in cols}
     labels = {"numba": "numba", "numpy": "numpy backend", "torch": "torch",
               "floor": "numpy floor"}
     print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if with_torch else ''})")

@@ -39,6 +39,12 @@ def _numba() -> bool:
     return get_backend() == "numba"
 
 
+def _over_windows(kernel, x: np.ndarray, geom: Geom):
+    """Run a window kernel (im2col, max/avg pool) on a contiguous x with its output size."""
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    return kernel(np.ascontiguousarray(x), *geom, oh, ow)
+
+
 def _windows(xp: np.ndarray, i: int, j: int, geom: Geom, oh: int, ow: int) -> np.ndarray:
     """View of the padded input at kernel offset (i, j) for every output position."""
     kh, kw, sh, sw, ph, pw, dh, dw = geom
@@ -84,16 +90,11 @@ def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return cols
 
 
-
-
 def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
     """(N, C, H, W) -> (C*kh*kw, N*OH*OW): every receptive field as a column."""
     if not _numba():
         return im2col_ref(x, geom)
-    oh, ow = out_size(x.shape[2], x.shape[3], geom)
-    x = np.ascontiguousarray(x)
-    k = _im2col_nb
-    return k(x, *geom, oh, ow)
+    return _over_windows(_im2col_nb, x, geom)
 
 
 def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -129,17 +130,13 @@ def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return x
 
 
-
-
 def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """The adjoint of im2col: add every column back onto the input positions it came from."""
     if not _numba():
         return col2im_ref(cols, x_shape, geom)
-    cols = np.ascontiguousarray(cols)
-    k = _col2im_nb
     n, c, h, w = x_shape
     oh, ow = out_size(h, w, geom)
-    return k(cols, n, c, h, w, *geom, oh, ow)
+    return _col2im_nb(np.ascontiguousarray(cols), n, c, h, w, *geom, oh, ow)
 
 
 # =========================================================================== pooling
@@ -190,16 +187,11 @@ def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out, arg
 
 
-
-
 def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
     """(maxima, argmax in plane) of each window, as ``max_pool2d_ref``."""
     if not _numba():
         return max_pool2d_ref(x, geom)
-    oh, ow = out_size(x.shape[2], x.shape[3], geom)
-    x = np.ascontiguousarray(x)
-    k = _max_pool2d_nb
-    return k(x, *geom, oh, ow)
+    return _over_windows(_max_pool2d_nb, x, geom)
 
 
 def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
@@ -225,14 +217,11 @@ def _max_pool2d_bw_nb(g, arg, h, w):
     return gx
 
 
-
-
 def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Route each window's gradient to the element that won its max."""
     if not _numba():
         return max_pool2d_backward_ref(g, arg, x_shape)
-    k = _max_pool2d_bw_nb
-    return k(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
+    return _max_pool2d_bw_nb(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
 
 
 def avg_pool2d_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
@@ -270,15 +259,10 @@ def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out
 
 
-
-
 def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
     if not _numba():
         return avg_pool2d_ref(x, geom)
-    oh, ow = out_size(x.shape[2], x.shape[3], geom)
-    x = np.ascontiguousarray(x)
-    k = _avg_pool2d_nb
-    return k(x, *geom, oh, ow)
+    return _over_windows(_avg_pool2d_nb, x, geom)
 
 
 def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -315,14 +299,11 @@ def _avg_pool2d_bw_nb(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
     return gx
 
 
-
-
 def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """Spread each window's gradient evenly over the window (the adjoint of avg_pool2d)."""
     if not _numba():
         return avg_pool2d_backward_ref(g, x_shape, geom)
-    k = _avg_pool2d_bw_nb
-    return k(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)
+    return _avg_pool2d_bw_nb(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)
 
 
 # =========================================================================== LSTM cell

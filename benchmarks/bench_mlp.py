@@ -76,6 +76,20 @@ def _init(sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
+def _training_step(model, loss_fn, opt, x, y) -> Callable[[], object]:
+    """One zero_grad / forward / loss / backward / step: the same code for numbagrad and
+    torch, since numbagrad follows PyTorch's names."""
+
+    def step():
+        opt.zero_grad()
+        out = loss_fn(model(x), y)
+        out.backward()
+        opt.step()
+        return out
+
+    return step
+
+
 def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object]:
     autograd.set_backend(backend)
     autograd.manual_seed(0)
@@ -88,14 +102,7 @@ def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object
     xa, ya = _data(sizes, batch, loss)
     x, y = Tensor(xa), Tensor(ya)
 
-    def step():
-        opt.zero_grad()
-        out = loss_fn(model(x), y)
-        out.backward()
-        opt.step()
-        return out
-
-    return step
+    return _training_step(model, loss_fn, opt, x, y)
 
 
 def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
@@ -114,14 +121,7 @@ def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
     xa, ya = _data(sizes, batch, loss)
     x, y = torch.from_numpy(xa), torch.from_numpy(ya)
 
-    def step():
-        opt.zero_grad()
-        out = loss_fn(model(x), y)
-        out.backward()
-        opt.step()
-        return out
-
-    return step
+    return _training_step(model, loss_fn, opt, x, y)
 
 
 def numpy_step(sizes, batch, act, loss) -> Callable[[], object]:

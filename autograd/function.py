@@ -82,6 +82,9 @@ class Function:
     saves_inputs = True
     #: does backward read the value of its own output? (likewise checked before backward)
     saves_output = False
+    #: may the output be a view of the first input's memory (reshape, transpose, slicing)?
+    #: Then the two share a version counter, so an in-place edit of either is caught.
+    view = False
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -92,15 +95,18 @@ class Function:
         if _mode.enabled:
             for t in inputs:
                 if t.requires_grad:
+                    result = _make(out, True, fn)
+                    fn.inputs = inputs
+                    fn.versions = (tuple(t._version for t in inputs) if cls.saves_inputs
+                                   else None)
+                    fn.scope = scope_stack[-1] if scope_stack else None
+                    fn.released = False
+                    fn._out = weakref.ref(result)
                     break
             else:
-                return _make(out)
-            fn.inputs = inputs
-            fn.versions = tuple(t._version for t in inputs) if cls.saves_inputs else None
-            fn.scope = scope_stack[-1] if scope_stack else None
-            fn.released = False
-            result = _make(out, True, fn)
-            fn._out = weakref.ref(result)
+                result = _make(out)
+            if cls.view and np.may_share_memory(out, inputs[0].data):
+                inputs[0]._share_version(result)
             return result
         return _make(out)
 

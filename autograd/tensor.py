@@ -188,12 +188,22 @@ class Tensor:
         """The same data, cut off from the graph (shares memory and, like PyTorch, the version
         counter: an in-place edit of either is caught if the other is needed by backward)."""
         d = Tensor._make(self.data)
+        self._share_version(d)
+        return d
+
+    def _share_version(self, other: Tensor) -> None:
+        """other aliases this tensor's memory (a detached copy or a view): from now on an
+        in-place edit of any tensor in the group bumps every member's version."""
         aliases = getattr(self, "_aliases", None)
         if aliases is None:
             aliases = self._aliases = weakref.WeakSet([self])
-        aliases.add(d)
-        d._aliases = aliases
-        return d
+        theirs = getattr(other, "_aliases", None)
+        if theirs is not None and theirs is not aliases:
+            aliases.update(theirs)
+            for t in theirs:
+                t._aliases = aliases
+        aliases.add(other)
+        other._aliases = aliases
 
     def clone(self) -> Tensor:
         from .ops.elementwise import clone

@@ -31,7 +31,7 @@ def _fill(t: Tensor, values: np.ndarray | float, who: str) -> Tensor:
     if not isinstance(t, Tensor):
         raise TypeError(f"{who}: expected a Tensor, got {type(t).__name__}")
     t.data[...] = values  # in place, outside any graph: init is not differentiable
-    t._version += 1
+    t._bump_version()
     return t
 
 

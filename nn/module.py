@@ -201,7 +201,7 @@ class Module:
                 p.data = float(arr)
             else:
                 p.data[...] = arr  # in place: optimizers holding p keep working
-                p._version += 1
+                p._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     def num_parameters(self) -> int:

@@ -59,8 +59,8 @@ def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | Non
                                           + m * mean.data.reshape(c))
                 running_var.data[...] = ((1 - m) * running_var.data
                                          + m * var.data.reshape(c) * (count / (count - 1)))
-                running_mean._version += 1
-                running_var._version += 1
+                running_mean._bump_version()
+                running_var._bump_version()
         y = xc / (var + eps).sqrt()
     else:
         inv = 1.0 / np.sqrt(running_var.data + eps)

@@ -92,9 +92,9 @@ class Perceptron(Module):
             if verbose:
                 print(f"epoch {epoch}: {mistakes} mistake(s)")
             if mistakes == 0:
-                self.weight._version += 1
+                self.weight._bump_version()
                 return FitResult(True, epoch, errors)
-        self.weight._version += 1
+        self.weight._bump_version()
         # the last epoch's mistakes were made while the weights moved; count them at the end
         errors[-1] = int(np.sum(self.predict(x) != t))
         result = FitResult(errors[-1] == 0, epochs, errors)

@@ -112,7 +112,7 @@ class Optimizer:
                 if st is None:
                     st = state[id(p)] = {}
                 self._update_tensor(p.data, g.data, st, group)
-                p._version += 1
+                p._bump_version()
 
     def _rule(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """The update rule written once for numbers and arrays alike: returns the new p."""

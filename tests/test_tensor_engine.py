@@ -709,3 +709,47 @@ def test_custom_function_and_scope_recording():
     y.backward(np.ones(1))
     assert x.grad.item() == 12.0
     assert gradcheck(lambda t: Cube.apply(t), x) and math.isfinite(x.grad.item())
+
+
+# -- views share the version counter with the tensor they look into --------------------
+def test_in_place_edit_of_a_base_is_caught_through_its_views() -> None:
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    x = Tensor(np.ones((4, 3)))
+    y = (x @ w.T.T).sum()  # matmul saved a view of w
+    with ag.no_grad():
+        w -= 0.1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+    W = Tensor(np.ones((2, 3)), requires_grad=True)
+    xt = x.T
+    z = (W @ xt).sum()
+    x += 1  # x needs no grad, but matmul saved its transpose for dW
+    with pytest.raises(RuntimeError, match="modified in place"):
+        z.backward()
+
+
+def test_optimizer_step_between_forward_and_backward_is_caught() -> None:
+    import optim
+
+    w = Tensor(np.ones((3, 2)), requires_grad=True)
+    x = Tensor(np.ones((4, 3)))
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = Tensor(np.ones((3, 2)))
+    loss = (x @ w).sum()
+    opt.step()  # updates w in place before loss.backward(): the gradient would be stale
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()
+
+
+def test_copies_made_by_indexing_do_not_share_the_version() -> None:
+    a = Tensor(np.arange(6.0).reshape(3, 2))
+    b = Tensor(np.ones(2), requires_grad=True)
+    c = (a[[0, 0, 1]] * b).sum()  # fancy indexing copies: later edits of a do not matter
+    a += 1
+    c.backward()
+    np.testing.assert_array_equal(b.grad.data, [2.0, 5.0])
+    d = Tensor(np.arange(6.0).reshape(3, 2))
+    e = (d[1:] * b).sum()  # a slice is a view: editing d is caught
+    d += 1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        e.backward()

@@ -20,6 +20,7 @@ from .reduce import normalize_axis
 
 class Reshape(Function):
     saves_inputs = False
+    view = True
 
     def forward(self, a, shape):
         return a.reshape(shape)
@@ -30,6 +31,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     saves_inputs = False
+    view = True
 
     def forward(self, a, axes):
         self.axes = axes
@@ -41,6 +43,7 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     saves_inputs = False
+    view = True
 
     def forward(self, a, shape):
         return np.broadcast_to(a, shape)
@@ -65,6 +68,7 @@ class GetItem(Function):
     """x[index]. Backward scatters the gradient back, adding where an index repeats."""
 
     saves_inputs = False
+    view = True
 
     def forward(self, a, index):
         self.index = index

@@ -263,16 +263,6 @@ def _mm_serial(a, as0, as1, b, bs0, bs1, ap, bp, c, m, n, k, groups):
         _block(ap, bp, c, npn * nr, p, 0, ns, k)
 
 
-def _flat(x):
-    s0, s1 = (s // x.itemsize for s in x.strides)
-    if x.size == 0 or s0 < 0 or s1 < 0 or x.strides[0] % x.itemsize or x.strides[1] % x.itemsize:
-        x = np.ascontiguousarray(x)
-        s0, s1 = (s // x.itemsize for s in x.strides)
-    span = (x.shape[0] - 1) * s0 + (x.shape[1] - 1) * s1 + 1 if x.size else 0
-    flat = np.lib.stride_tricks.as_strided(x, shape=(span,), strides=(x.itemsize,))
-    return flat, s0, s1
-
-
 def _flat(x: np.ndarray) -> tuple[np.ndarray, int, int]:
     """A 1-D view over x's buffer plus x's strides in elements (copies odd layouts only)."""
     if x.flags.c_contiguous:

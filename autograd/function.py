@@ -12,6 +12,7 @@ when the graph is released after backward.
 from __future__ import annotations
 
 import functools
+import os
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,11 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+
+# AUTOGRAD_CHECK_BACKWARD=1 checks every op's backward results, the library's own included
+# (the test suite sets it).
+_CHECK_ALL = os.environ.get("AUTOGRAD_CHECK_BACKWARD", "") == "1"
 
 
 class _GradMode:
@@ -85,6 +91,14 @@ class Function:
     #: may the output be a view of the first input's memory (reshape, transpose, slicing)?
     #: Then the two share a version counter, so an in-place edit of either is caught.
     view = False
+    #: check what backward returns (count, type, shapes)? On for Functions users write;
+    #: off for the library's own ops, which the test suite checks instead (hot path).
+    check_backward = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "check_backward" not in cls.__dict__:
+            cls.check_backward = _CHECK_ALL or not cls.__module__.startswith("autograd.")
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -142,25 +156,35 @@ def _make(*args: Any) -> Tensor:
 # the engine
 # ---------------------------------------------------------------------------------------
 def _topo(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Tensors reachable from roots through graph edges, inputs before users (no recursion)."""
+    """Tensors reachable from roots through graph edges, inputs before users (no recursion).
+
+    Depth-first with an explicit stack of (tensor, iterator over its inputs); leaves are
+    emitted at once without being pushed.
+    """
     order: list[Tensor] = []
     seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots]
-    push, pop = stack.append, stack.pop
-    while stack:
-        t, done = pop()
-        if done:
-            order.append(t)
+    for root in roots:
+        if id(root) in seen:
             continue
-        if id(t) in seen:
+        seen.add(id(root))
+        if root._ctx is None:
+            order.append(root)
             continue
-        seen.add(id(t))
-        push((t, True))
-        fn = t._ctx
-        if fn is not None:
-            for inp in fn.inputs:
+        stack = [(root, iter(root._ctx.inputs))]
+        while stack:
+            t, pending = stack[-1]
+            for inp in pending:
                 if inp.requires_grad and id(inp) not in seen:
-                    push((inp, False))
+                    seen.add(id(inp))
+                    fn = inp._ctx
+                    if fn is None:
+                        order.append(inp)
+                    else:
+                        stack.append((inp, iter(fn.inputs)))
+                        break
+            else:
+                stack.pop()
+                order.append(t)
     return order
 
 
@@ -219,17 +243,11 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
                     f"backward but was modified in place (version 0 -> {t._version}); use "
                     "an out-of-place op or .clone() first")
             in_grads = fn.backward(g)
-            if len(in_grads) != len(fn.inputs):
-                raise RuntimeError(f"backward: {type(fn).__name__}.backward returned "
-                                   f"{len(in_grads)} gradient(s) for {len(fn.inputs)} input(s)")
+            if fn.check_backward:
+                _check_grads(fn, in_grads)
             for inp, ig in zip(fn.inputs, in_grads):
                 if ig is None or not inp.requires_grad:
                     continue
-                if not isinstance(ig, _Tensor) or ig.data.shape != inp.data.shape:
-                    raise RuntimeError(
-                        f"backward: {type(fn).__name__}.backward returned a gradient of "
-                        f"{_describe(ig)} for an input of shape {inp.shape}; expected a Tensor "
-                        "of the input's shape")
                 k = id(inp)
                 prev = grads.get(k)
                 grads[k] = ig if prev is None else prev + ig
@@ -239,6 +257,21 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     finally:
         _mode.enabled = prev_mode
     return captured if capture is not None else None
+
+
+def _check_grads(fn: Function, in_grads: Any) -> None:
+    """A user-written backward must return one Tensor (or None) per input, of its shape."""
+    if len(in_grads) != len(fn.inputs):
+        raise RuntimeError(f"backward: {type(fn).__name__}.backward returned "
+                           f"{len(in_grads)} gradient(s) for {len(fn.inputs)} input(s)")
+    for inp, ig in zip(fn.inputs, in_grads):
+        if ig is None or not inp.requires_grad:
+            continue
+        if not isinstance(ig, _Tensor) or ig.data.shape != inp.data.shape:
+            raise RuntimeError(
+                f"backward: {type(fn).__name__}.backward returned a gradient of "
+                f"{_describe(ig)} for an input of shape {inp.shape}; expected a Tensor "
+                "of the input's shape")
 
 
 def _describe(x: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 os.environ["MPLBACKEND"] = "Agg"  # headless plots; set before anything imports matplotlib
+os.environ["AUTOGRAD_CHECK_BACKWARD"] = "1"  # every op's backward results are checked
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -529,13 +529,13 @@ def _rowmax_p(x, out, rows):
 
 
 def _last_axis(x: np.ndarray, axis) -> bool:
-    if x.ndim == 0 or x.dtype not in (np.float32, np.float64) or x.shape[-1] == 0:
-        return False
     if isinstance(axis, tuple):
         if len(axis) != 1:
             return False
         axis = axis[0]
-    return isinstance(axis, (int, np.integer)) and axis in (-1, x.ndim - 1) and x.ndim >= 2
+    if not isinstance(axis, (int, np.integer)) or x.ndim < 2 or axis not in (-1, x.ndim - 1):
+        return False
+    return x.shape[-1] != 0 and x.dtype in (np.float32, np.float64)
 
 
 def _reduce_rows(x, keepdims, ser, par):

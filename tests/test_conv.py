@@ -15,6 +15,7 @@ import autograd
 import nn
 from autograd import Tensor
 from autograd.kernels import conv_kernels as CK
+from autograd.kernels import recurrent_kernels as RK
 from nn import functional as F
 
 RNG = np.random.default_rng(0)
@@ -211,13 +212,13 @@ def test_pool_kernels_match_reference(k, s, pad, d, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lstm_cell_kernels_match_reference(dtype):
     z, c_prev = randn(3, 20).astype(dtype), randn(3, 5).astype(dtype)
-    (h, c, act), (h_r, c_r, act_r) = _both(CK.lstm_cell_forward, z, c_prev)
+    (h, c, act), (h_r, c_r, act_r) = _both(RK.lstm_cell_forward, z, c_prev)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for a, r in ((h, h_r), (c, c_r), (act, act_r)):
         assert a.dtype == dtype
         np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
     dh, dc = randn(3, 5).astype(dtype), randn(3, 5).astype(dtype)
-    (dz, dcp), (dz_r, dcp_r) = _both(CK.lstm_cell_backward, act, c, c_prev, dh, dc)
+    (dz, dcp), (dz_r, dcp_r) = _both(RK.lstm_cell_backward, act, c, c_prev, dh, dc)
     np.testing.assert_allclose(dz, dz_r, rtol=tol, atol=tol)
     np.testing.assert_allclose(dcp, dcp_r, rtol=tol, atol=tol)
 

@@ -59,22 +59,30 @@ class BCEWithLogitsLoss(_Loss):
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy of logits (N, C) and integer class labels (N,), fused into one
-    graph node. ``label_smoothing`` s uses the target (1 - s) onehot + s / C."""
+    graph node. ``label_smoothing`` s uses the target (1 - s) onehot + s / C; ``weight``
+    (one per class) scales each row by its label's weight; rows labelled ``ignore_index``
+    are left out (PyTorch's arguments and rules)."""
 
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight: Any = None, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
                              f"{label_smoothing}")
         self.label_smoothing = float(label_smoothing)
+        self.register_buffer("weight", None if weight is None else Tensor(weight).detach())
+        self.ignore_index = int(ignore_index)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.label_smoothing, self.reduction)
+        return F.cross_entropy(input, target, self.label_smoothing, self.reduction,
+                               self.weight, self.ignore_index)
 
     def extra_repr(self) -> str:
         parts = [super().extra_repr()]
         if self.label_smoothing:
             parts.append(f"label_smoothing={self.label_smoothing}")
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
         return ", ".join(p for p in parts if p)
 
 

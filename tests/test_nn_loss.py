@@ -166,3 +166,49 @@ def test_fused_mse_gradients_both_inputs_and_second_order(reduction):
     assert gradcheck(lambda x, t: F.mse_loss(x, t, reduction), [x, t])
     assert gradcheck(lambda x, t: autograd.grad(F.mse_loss(x, t, reduction).sum() ** 2, [x],
                                                 create_graph=True)[0], [x, t])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_class_weights_and_ignore_index(backend, reduction):
+    z = _logits(n=6, c=4, seed=3)
+    y = np.array([0, 3, -100, 1, 3, 2])
+    w = np.array([1.0, 2.0, 0.5, 3.0])
+    loss = nn.CrossEntropyLoss(weight=w, reduction=reduction)(z, Tensor(y))
+    keep = y != -100
+    rows = np.zeros(6)
+    rows[keep] = _np_xent(z.data[keep], y[keep]) * w[y[keep]]
+    want = {"none": rows, "sum": rows.sum(), "mean": rows.sum() / w[y[keep]].sum()}[reduction]
+    np.testing.assert_allclose(loss.data, want, rtol=1e-10)
+    assert gradcheck(lambda t: F.cross_entropy(t, y, reduction=reduction, weight=w), [z])
+    # ignore_index alone (with smoothing too): ignored rows get no loss and no gradient
+    z2 = _logits(n=6, c=4, seed=4)
+    out = F.cross_entropy(z2, np.array([1, 7, 7, 0, 2, 3]), 0.1, "sum", ignore_index=7)
+    out.backward()
+    assert np.all(z2.grad.data[1:3] == 0) and np.any(z2.grad.data[0] != 0)
+    np.testing.assert_allclose(out.data, _np_xent(z2.data[[0, 3, 4, 5]],
+                                                  np.array([1, 0, 2, 3]), 0.1).sum())
+
+
+def test_cross_entropy_weights_and_ignore_index_match_torch():
+    torch = pytest.importorskip("torch")
+    z = np.random.default_rng(5).standard_normal((7, 3))
+    y = np.array([2, 0, 1, 1, 5, 0, 5])
+    w = np.array([0.3, 1.0, 2.5])
+    ours = Tensor(z, requires_grad=True)
+    loss = nn.CrossEntropyLoss(weight=w, ignore_index=5)(ours, Tensor(y))
+    loss.backward()
+    tz = torch.tensor(z, requires_grad=True)
+    tl = torch.nn.CrossEntropyLoss(weight=torch.tensor(w), ignore_index=5)(tz, torch.tensor(y))
+    tl.backward()
+    np.testing.assert_allclose(loss.data, tl.item(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.data, tz.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_weight_errors():
+    z = _logits(n=3, c=4)
+    with pytest.raises(ValueError, match=r"one entry per class, shape \(4,\)"):
+        F.cross_entropy(z, [0, 1, 2], weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="label_smoothing"):
+        F.cross_entropy(z, [0, 1, 2], 0.1, weight=[1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="out of range"):
+        F.cross_entropy(z, [0, 9, 2], ignore_index=-1)

@@ -104,28 +104,47 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, activation: st
 
 
 class CrossEntropy(Function):
-    """Mean/sum/per-row softmax cross-entropy of logits (N, C) against int labels (N,)."""
+    """Mean/sum/per-row softmax cross-entropy of logits (N, C) against int labels (N,).
 
-    def forward(self, logits, labels, smoothing, reduction):
-        self.labels, self.smoothing, self.reduction = labels, smoothing, reduction
+    Each row's loss is scaled by ``row_w`` (the class weight of its label, 0 for rows whose
+    label is ``ignore_index``); "mean" divides by the sum of those weights, as PyTorch.
+    """
+
+    def forward(self, logits, labels, smoothing, reduction, row_w):
+        self.labels, self.smoothing, self.reduction, self.row_w = (labels, smoothing,
+                                                                   reduction, row_w)
         rows, probs = K.active.softmax_xent(np.ascontiguousarray(logits), labels, smoothing)
         self.probs = probs
+        if row_w is not None:
+            rows = rows * row_w
         if reduction == "none":
             return rows
         total = K.active.sum(rows, None, False)
         if reduction == "mean":
-            total = total / rows.shape[0]
+            den = rows.shape[0] if row_w is None else row_w.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):  # every row ignored: nan
+                total = total / den
         return np.asarray(total, dtype=logits.dtype)
+
+    def _row_scale(self) -> float:
+        """What d(loss)/d(row loss) is per unit of upstream gradient, before row weights."""
+        n = self.probs.shape[0]
+        if self.reduction != "mean":
+            return 1.0
+        den = n if self.row_w is None else float(self.row_w.sum())
+        return 1.0 / den if den else 0.0
 
     def backward(self, g):
         n, c = self.probs.shape
+        row_w = self.row_w
         if not is_grad_enabled():
             gd = g.data
             if self.reduction == "none":
                 g_rows = np.ascontiguousarray(gd)
             else:
-                scale = gd.item() / n if self.reduction == "mean" else gd.item()
-                g_rows = np.full(n, scale, dtype=self.probs.dtype)
+                g_rows = np.full(n, gd.item() * self._row_scale(), dtype=self.probs.dtype)
+            if row_w is not None:
+                g_rows = g_rows * row_w
             return (Tensor._make(K.active.softmax_xent_backward(
                 self.probs, self.labels, g_rows, self.smoothing)),)
         # differentiable: d loss_i / d logits_i = softmax(logits_i) - target_i
@@ -134,15 +153,16 @@ class CrossEntropy(Function):
         target = np.full((n, c), s / c, dtype=logits.dtype)
         target[np.arange(n), self.labels] += 1.0 - s
         p = logits.log_softmax(axis=1).exp()
-        if self.reduction == "none":
-            g_rows = g.reshape(n, 1)
-        else:
-            g_rows = g * (1.0 / n) if self.reduction == "mean" else g
+        g_rows = g.reshape(n, 1) if self.reduction == "none" else g * self._row_scale()
+        if row_w is not None:
+            g_rows = g_rows * Tensor._make(row_w.reshape(n, 1))
         return ((p - Tensor._make(target)) * g_rows,)
 
 
-def check_labels(labels: object, n: int, n_classes: int, who: str) -> np.ndarray:
-    """Class labels as a 1-D int64 array of length n with values in [0, n_classes)."""
+def check_labels(labels: object, n: int, n_classes: int, who: str,
+                 ignore_index: int | None = None) -> np.ndarray:
+    """Class labels as a 1-D int64 array of length n with values in [0, n_classes)
+    (or equal to ``ignore_index``)."""
     y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
     if y.dtype.kind not in "iu":
         raise TypeError(f"{who}: labels must be integer class indices, got dtype {y.dtype} "
@@ -153,8 +173,9 @@ def check_labels(labels: object, n: int, n_classes: int, who: str) -> np.ndarray
     if y.shape[0] != n:
         raise ValueError(f"{who}: batch size mismatch: {n} rows of scores but {y.shape[0]} "
                          "labels")
-    if n:
-        lo, hi = int(y.min()), int(y.max())
+    kept = y if ignore_index is None else y[y != ignore_index]
+    if kept.size:
+        lo, hi = int(kept.min()), int(kept.max())
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi
             raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
@@ -164,11 +185,14 @@ def check_labels(labels: object, n: int, n_classes: int, who: str) -> np.ndarray
 
 
 def cross_entropy(logits: Tensor, labels: object, label_smoothing: float = 0.0,
-                  reduction: str = "mean") -> Tensor:
+                  reduction: str = "mean", weight: object = None,
+                  ignore_index: int = -100) -> Tensor:
     """Softmax cross-entropy of logits (N, C) and integer labels (N,), as one graph node.
 
     Stable for any logits (max-shifted log-softmax). ``label_smoothing`` s mixes the one-hot
-    target with the uniform one, as PyTorch: t = (1 - s) onehot + s / C.
+    target with the uniform one, as PyTorch: t = (1 - s) onehot + s / C. ``weight`` (C,)
+    scales each row by its label's class weight; rows labelled ``ignore_index`` count for
+    nothing; "mean" divides by the total weight of the rows that count (PyTorch's rules).
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got "
@@ -186,9 +210,25 @@ def cross_entropy(logits: Tensor, labels: object, label_smoothing: float = 0.0,
     n, c = logits.shape
     if n == 0:
         raise ValueError("cross_entropy: empty batch")
-    y = check_labels(labels, n, c, "cross_entropy")
+    y = check_labels(labels, n, c, "cross_entropy", ignore_index)
+    row_w = None
+    if weight is not None:
+        if label_smoothing:
+            raise ValueError("cross_entropy: class weights together with label_smoothing are "
+                             "not supported; use one of them")
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight,
+                       dtype=logits.dtype)
+        if w.shape != (c,):
+            raise ValueError(f"cross_entropy: weight must have one entry per class, shape "
+                             f"({c},), got {w.shape}")
+    ignored = y == ignore_index
+    if ignored.any():
+        y = np.where(ignored, 0, y)  # any valid class: the row's weight is 0
+        row_w = np.where(ignored, 0.0, 1.0).astype(logits.dtype)
+    if weight is not None:
+        row_w = w[y] if row_w is None else w[y] * row_w
     return CrossEntropy.apply(logits, labels=y, smoothing=float(label_smoothing),
-                              reduction=reduction)
+                              reduction=reduction, row_w=row_w)
 
 
 class MSE(Function):

@@ -37,8 +37,11 @@ def _numba() -> bool:
     return get_backend() == "numba"
 
 
-def _over_windows(kernel, x: np.ndarray, geom: Geom):
-    """Run a window kernel (im2col, max/avg pool) on a contiguous x with its output size."""
+def _over_windows(kernel, reference, x: np.ndarray, geom: Geom):
+    """A window op (im2col, max/avg pool): the numba kernel on a contiguous x with its output
+    size, or the numpy reference when that backend is active."""
+    if not _numba():
+        return reference(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     return kernel(np.ascontiguousarray(x), *geom, oh, ow)
 
@@ -90,9 +93,7 @@ def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
     """(N, C, H, W) -> (C*kh*kw, N*OH*OW): every receptive field as a column."""
-    if not _numba():
-        return im2col_ref(x, geom)
-    return _over_windows(_im2col_nb, x, geom)
+    return _over_windows(_im2col_nb, im2col_ref, x, geom)
 
 
 def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -187,9 +188,7 @@ def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
     """(maxima, argmax in plane) of each window, as ``max_pool2d_ref``."""
-    if not _numba():
-        return max_pool2d_ref(x, geom)
-    return _over_windows(_max_pool2d_nb, x, geom)
+    return _over_windows(_max_pool2d_nb, max_pool2d_ref, x, geom)
 
 
 def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
@@ -258,9 +257,7 @@ def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 
 def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
-    if not _numba():
-        return avg_pool2d_ref(x, geom)
-    return _over_windows(_avg_pool2d_nb, x, geom)
+    return _over_windows(_avg_pool2d_nb, avg_pool2d_ref, x, geom)
 
 
 def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:

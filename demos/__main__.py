@@ -39,11 +39,20 @@ def make_images(seed: int) -> None:
             target = IMAGES / f"{name}{source.suffix}"
             shutil.copyfile(source, target)
             print(f"-> {show_path(target)} ({target.stat().st_size // 1024} KB)")
-    # the README's first picture: one neuron's graph, as `python -m autograd.viz` draws it
+    # the README's graph pictures: one neuron, as `python -m autograd.viz` draws it, and a
+    # small MLP whose layers draw as labelled boxes
+    import autograd
+    import nn
     from autograd.viz import main as viz_main
 
     viz_main(["tanh(x*w + b)", "--at", "x=0.5", "w=0.7", "b=0", "-o",
               str(IMAGES / "neuron.svg")])
+    autograd.manual_seed(seed)
+    model = nn.MLP(3, [4, 4, 1])
+    loss = nn.MSELoss()(model(autograd.randn(8, 3)), autograd.randn(8, 1))
+    loss.backward(retain_graph=True)  # keep the ops' details (e.g. "linear+relu") to draw
+    autograd.save_graph(loss, IMAGES / "mlp_graph.svg", title="nn.MLP(3, [4, 4, 1]) + MSELoss")
+    print(f"-> {show_path(IMAGES / 'mlp_graph.svg')}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,28 +52,6 @@ class Adam(Optimizer):
                              state.get("max_exp_avg_sq"), group["lr"], b1, b2, group["eps"],
                              group["weight_decay"], state["step"], self.decoupled,
                              group["amsgrad"])
-
-    def _update_value(self, p: float, g: float, state: dict[str, Any],
-                      group: dict[str, Any]) -> float:
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
-        b1, b2 = group["betas"]
-        if not state:
-            state.update(step=0, exp_avg=0.0, exp_avg_sq=0.0)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = 0.0
-        state["step"] += 1
-        t = state["step"]
-        if wd != 0:
-            if self.decoupled:
-                p = p * (1 - lr * wd)
-            else:
-                g = g + wd * p
-        m = state["exp_avg"] = b1 * state["exp_avg"] + (1 - b1) * g
-        v = state["exp_avg_sq"] = b2 * state["exp_avg_sq"] + (1 - b2) * g * g
-        if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = max(state["max_exp_avg_sq"], v)
-        denom = math.sqrt(v) / math.sqrt(1 - b2**t) + eps
-        return p - lr / (1 - b1**t) * m / denom
 
 
 class AdamW(Adam):

@@ -1,8 +1,9 @@
 """Optimizer: the base class holding parameter groups, per-parameter state and state_dict.
 
-A subclass writes ``_update(p, grad, state, group)``. Tensor parameters get their update in
-place (``p.data`` keeps its identity, so anything holding the parameter sees the change) and
-their ``_version`` bumped; scalar ``Value`` parameters get the same rule on Python floats.
+A subclass writes its rule once: ``_rule(p, g, state, group)`` on numbers and arrays, or
+``_update_tensor`` when a fused kernel does it. Tensor parameters are updated in place
+(``p.data`` keeps its identity, so anything holding the parameter sees the change) with
+their ``_version`` bumped; a scalar ``Value`` goes through the same code as a 0-d array.
 """
 
 from __future__ import annotations
@@ -125,7 +126,10 @@ class Optimizer:
 
     def _update_value(self, p: float, g: float, state: dict[str, Any],
                       group: dict[str, Any]) -> float:
-        return self._rule(p, g, state, group)
+        """A scalar Value's step: the Tensor step on a 0-d float64 array (one rule)."""
+        pa = np.array(p, dtype=np.float64)
+        self._update_tensor(pa, np.array(g, dtype=np.float64), state, group)
+        return float(pa)
 
     # -- state_dict ------------------------------------------------------------------------
     def _params(self) -> list[Any]:

@@ -46,14 +46,3 @@ class SGD(Optimizer):
                 first = True
         K.active.sgd_update(p, g, buf, group["lr"], momentum, group["dampening"],
                             group["nesterov"], group["weight_decay"], first)
-
-    def _update_value(self, p: float, g: float, state: dict[str, Any],
-                      group: dict[str, Any]) -> float:
-        d = g + group["weight_decay"] * p
-        momentum = group["momentum"]
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            buf = d if buf is None else momentum * buf + (1 - group["dampening"]) * d
-            state["momentum_buffer"] = buf
-            d = d + momentum * buf if group["nesterov"] else buf
-        return p - group["lr"] * d

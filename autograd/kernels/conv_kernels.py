@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import get_backend
+
 Geom = tuple[int, int, int, int, int, int, int, int]
 
 
@@ -31,16 +33,10 @@ def out_size(h: int, w: int, geom: Geom) -> tuple[int, int]:
             (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
 
 
-def _numba() -> bool:
-    from . import get_backend
-
-    return get_backend() == "numba"
-
-
 def _over_windows(kernel, reference, x: np.ndarray, geom: Geom):
     """A window op (im2col, max/avg pool): the numba kernel on a contiguous x with its output
     size, or the numpy reference when that backend is active."""
-    if not _numba():
+    if get_backend() != "numba":
         return reference(x, geom)
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     return kernel(np.ascontiguousarray(x), *geom, oh, ow)
@@ -131,7 +127,7 @@ def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """The adjoint of im2col: add every column back onto the input positions it came from."""
-    if not _numba():
+    if get_backend() != "numba":
         return col2im_ref(cols, x_shape, geom)
     n, c, h, w = x_shape
     oh, ow = out_size(h, w, geom)
@@ -216,7 +212,7 @@ def _max_pool2d_bw_nb(g, arg, h, w):
 
 def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Route each window's gradient to the element that won its max."""
-    if not _numba():
+    if get_backend() != "numba":
         return max_pool2d_backward_ref(g, arg, x_shape)
     return _max_pool2d_bw_nb(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
 
@@ -296,6 +292,6 @@ def _avg_pool2d_bw_nb(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
 
 def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """Spread each window's gradient evenly over the window (the adjoint of avg_pool2d)."""
-    if not _numba():
+    if get_backend() != "numba":
         return avg_pool2d_backward_ref(g, x_shape, geom)
     return _avg_pool2d_bw_nb(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)

@@ -80,10 +80,6 @@ def _c(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x).reshape(-1)
 
 
-def _nchunks(n: int) -> int:
-    return -(-n // _CHUNK)
-
-
 # ----------------------------------------------------------------------------- matmul
 
 

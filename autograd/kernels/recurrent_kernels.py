@@ -11,13 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import get_backend
 from ._fastmath import fexp
-
-
-def _numba() -> bool:
-    from . import get_backend
-
-    return get_backend() == "numba"
 
 
 def _sig(z: np.ndarray) -> np.ndarray:
@@ -83,7 +78,7 @@ def lstm_cell_forward(z: np.ndarray, c_prev: np.ndarray,
                       out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One LSTM step: returns (h, c, act), written into ``out`` when given (contiguous)."""
-    if not _numba():
+    if get_backend() != "numba":
         r = lstm_cell_forward_ref(z, c_prev)
         if out is None:
             return r
@@ -137,7 +132,7 @@ def lstm_cell_backward(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, dh: n
                        dc: np.ndarray, dz: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Backward of one LSTM step: (dz, dc_prev); dz may be a preallocated output row."""
-    if not _numba():
+    if get_backend() != "numba":
         r = lstm_cell_backward_ref(act, c, c_prev, dh, dc)
         if dz is not None:
             dz[...] = r[0]

@@ -115,12 +115,6 @@ class LogSoftmax(Function):
         return (g - y.exp() * g.sum(axis=self.axis, keepdims=True),)
 
 
-def _float(x: Tensor, who: str) -> Tensor:
-    if x.data.dtype.kind not in "fiub":
-        raise TypeError(f"{who}: unsupported dtype {x.dtype}")
-    return x
-
-
 def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     return Sum.apply(x, axes=normalize_axis(axis, x.ndim, "sum"), keepdims=keepdims)
 

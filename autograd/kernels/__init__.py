@@ -1,17 +1,22 @@
 """The kernel backend seam.
 
 Callers write ``from autograd import kernels as K; K.active.matmul(a, b)``. ``active`` is
-the backend module currently selected (``numba_backend`` or ``numpy_backend``); both expose
-the same functions on plain ndarrays. Importing this package compiles nothing: numba
-kernels compile lazily on first call (and are cached on disk with ``cache=True``).
+the backend module currently selected, ``numba_backend`` or ``numpy_backend``: each lists
+the names it provides (the same names; a test checks it), imported from one module per
+kernel family (``matmul``, ``elementwise``, ``reduce``, ``xent``, ``optim``, ``conv``,
+``recurrent``), where every numba kernel sits beside its numpy reference. ``tuning`` holds
+every assumption about the CPU.
+
+Importing this package imports neither numba nor a backend: the backend (and numba) load
+on the first ``K.active`` lookup, and numba kernels compile lazily on first call (cached on
+disk with ``cache=True``). ``python -m autograd.kernels warm`` compiles them ahead of time.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from types import ModuleType
-
-from . import numba_backend, numpy_backend
 
 __all__ = [
     "active",
@@ -23,11 +28,22 @@ __all__ = [
     "set_num_threads",
 ]
 
-_BACKENDS: dict[str, ModuleType] = {"numba": numba_backend, "numpy": numpy_backend}
-_CHOICES = " | ".join(repr(k) for k in _BACKENDS)
-
-active: ModuleType = numba_backend
+_MODULES = {"numba": "numba_backend", "numpy": "numpy_backend"}
+_CHOICES = " | ".join(repr(k) for k in _MODULES)
 _name: str = "numba"
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or name.strip().lower() not in _MODULES:
+        raise ValueError(f"unknown kernel backend {name!r}; expected one of {_CHOICES}")
+    return name.strip().lower()
+
+
+def _load(name: str) -> ModuleType:
+    from . import compile_notice
+
+    compile_notice.install()
+    return importlib.import_module(f".{_MODULES[name]}", __name__)
 
 
 def set_backend(name: str) -> None:
@@ -40,10 +56,8 @@ def set_backend(name: str) -> None:
     gives BLAS its threads back.
     """
     global active, _name
-    if not isinstance(name, str) or name.strip().lower() not in _BACKENDS:
-        raise ValueError(f"unknown kernel backend {name!r}; expected one of {_CHOICES}")
-    _name = name.strip().lower()
-    active = _BACKENDS[_name]
+    _name = _check_name(name)
+    active = _load(_name)
     _hold_blas(_name == "numba")
 
 
@@ -64,6 +78,16 @@ def _hold_blas(one_thread: bool) -> None:
 def get_backend() -> str:
     """Name of the active backend ("numba" or "numpy")."""
     return _name
+
+
+def __getattr__(attr: str):
+    # The first K.active loads the selected backend; afterwards it is a plain global.
+    if attr == "active":
+        set_backend(_name)
+        return globals()["active"]
+    if attr in _MODULES.values():
+        return importlib.import_module(f".{attr}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
 
 
 def _max_threads() -> int:
@@ -91,7 +115,7 @@ def get_num_threads() -> int:
 
 _env = os.environ.get("AUTOGRAD_BACKEND", "numba")
 try:
-    set_backend(_env)
+    _name = _check_name(_env)
 except ValueError:
     raise ValueError(
         f"environment variable AUTOGRAD_BACKEND={_env!r} is not a kernel backend; "

@@ -1,7 +1,7 @@
 """Convolution and pooling on NCHW tensors: conv2d, conv1d, max/avg/adaptive-avg pooling.
 
 A convolution is im2col + one batched matmul: every receptive field of the input becomes a
-column (``kernels/conv_kernels.py``), and ``W.reshape(O, C*kh*kw) @ cols`` gives the output
+column (``kernels/conv.py``), and ``W.reshape(O, C*kh*kw) @ cols`` gives the output
 already in NCHW order. Its backward is two more matmuls and col2im (the adjoint of im2col).
 We measured a direct numba loop kernel against this (benchmarks/bench_conv_rnn.py): im2col
 + matmul won, by far for multi-channel inputs.
@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import kernels as K
 from ..function import Function, is_grad_enabled
-from ..kernels import conv_kernels as CK
+from ..kernels.windows import out_size
 from ..tensor import Tensor
 from .shape import stack
 
@@ -40,7 +40,7 @@ class Im2Col(Function):
 
     def forward(self, x, geom):
         self.geom, self.x_shape = geom, x.shape
-        return CK.im2col(x, geom)
+        return K.active.im2col(x, geom)
 
     def backward(self, g):
         return (Col2Im.apply(g, x_shape=self.x_shape, geom=self.geom),)
@@ -53,7 +53,7 @@ class Col2Im(Function):
 
     def forward(self, cols, x_shape, geom):
         self.geom = geom
-        return CK.col2im(cols, x_shape, geom)
+        return K.active.col2im(cols, x_shape, geom)
 
     def backward(self, g):
         return (Im2Col.apply(g, geom=self.geom),)
@@ -73,9 +73,9 @@ class Conv2d(Function):
 
     def forward(self, x, w, *bias, geom):
         n, o = x.shape[0], w.shape[0]
-        oh, ow = CK.out_size(x.shape[2], x.shape[3], geom)
+        oh, ow = out_size(x.shape[2], x.shape[3], geom)
         self.geom = geom
-        self.cols = CK.im2col(x, geom)
+        self.cols = K.active.im2col(x, geom)
         out = K.active.matmul(np.ascontiguousarray(w.reshape(o, -1)), self.cols)
         if bias:
             out += bias[0].reshape(o, 1)
@@ -92,7 +92,7 @@ class Conv2d(Function):
                 gw = _const(K.active.matmul(g2, self.cols.T).reshape(w.shape))
             if x.requires_grad:
                 w2t = np.ascontiguousarray(w.data.reshape(o, -1).T)
-                gx = _const(CK.col2im(K.active.matmul(w2t, g2), x.shape, self.geom))
+                gx = _const(K.active.col2im(K.active.matmul(w2t, g2), x.shape, self.geom))
             if b is not None and b.requires_grad:
                 gb = _const(g2.sum(axis=1))
         else:
@@ -200,12 +200,12 @@ class MaxPool2d(Function):
 
     def forward(self, x, geom):
         self.x_shape = x.shape
-        out, self.arg = CK.max_pool2d(x, geom)
+        out, self.arg = K.active.max_pool2d(x, geom)
         return out
 
     def backward(self, g):
         if not is_grad_enabled():
-            return (_const(CK.max_pool2d_backward(g.data, self.arg, self.x_shape)),)
+            return (_const(K.active.max_pool2d_backward(g.data, self.arg, self.x_shape)),)
         return (MaxPool2dBackward.apply(g, arg=self.arg, x_shape=self.x_shape),)
 
 
@@ -216,7 +216,7 @@ class MaxPool2dBackward(Function):
 
     def forward(self, g, arg, x_shape):
         self.arg, self.x_shape = arg, x_shape
-        return CK.max_pool2d_backward(g, arg, x_shape)
+        return K.active.max_pool2d_backward(g, arg, x_shape)
 
     def backward(self, gg):
         n, c, h, w = self.x_shape
@@ -231,11 +231,11 @@ class AvgPool2d(Function):
 
     def forward(self, x, geom):
         self.x_shape, self.geom = x.shape, geom
-        return CK.avg_pool2d(x, geom)
+        return K.active.avg_pool2d(x, geom)
 
     def backward(self, g):
         if not is_grad_enabled():
-            return (_const(CK.avg_pool2d_backward(g.data, self.x_shape, self.geom)),)
+            return (_const(K.active.avg_pool2d_backward(g.data, self.x_shape, self.geom)),)
         return (AvgPool2dBackward.apply(g, x_shape=self.x_shape, geom=self.geom),)
 
 
@@ -247,7 +247,7 @@ class AvgPool2dBackward(Function):
 
     def forward(self, g, x_shape, geom):
         self.geom = geom
-        return CK.avg_pool2d_backward(g, x_shape, geom)
+        return K.active.avg_pool2d_backward(g, x_shape, geom)
 
     def backward(self, gg):
         return (AvgPool2d.apply(gg, geom=self.geom),)

@@ -1,7 +1,7 @@
 """The fused LSTM layer op: a whole sequence through one LSTM layer as one Function.
 
 nn.LSTM calls it once per layer; the per-step cell arithmetic runs in the numba cell kernels
-(autograd/kernels/recurrent_kernels.py), the recurrent matmuls through the kernel seam.
+(autograd/kernels/recurrent.py), the recurrent matmuls through the kernel seam.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import numpy as np
 
 from .. import kernels as K
 from ..function import Function, grad, is_grad_enabled
-from ..kernels import recurrent_kernels as RK
 from ..tensor import Tensor
 from .shape import stack
 
@@ -37,7 +36,7 @@ class LSTMSequence(Function):
         for t in range(t_n):
             z = K.active.matmul(h, whT)
             z += xw[t]
-            h, c, _ = RK.lstm_cell_forward(z, c, (out[t, 0], out[t, 1], act[t]))
+            h, c, _ = K.active.lstm_cell_forward(z, c, (out[t, 0], out[t, 1], act[t]))
         self.act, self.hc = act, out
         return out
 
@@ -53,7 +52,7 @@ class LSTMSequence(Function):
         dc = np.zeros_like(c0.data)
         for t in range(t_n - 1, -1, -1):
             c_prev = hc[t - 1, 1] if t > 0 else c0.data
-            _, dc = RK.lstm_cell_backward(act[t], hc[t, 1], c_prev, gd[t, 0] + dh,
+            _, dc = K.active.lstm_cell_backward(act[t], hc[t, 1], c_prev, gd[t, 0] + dh,
                                           gd[t, 1] + dc, dz[t])
             dh = K.active.matmul(dz[t], w)
         gw = None

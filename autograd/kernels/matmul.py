@@ -25,8 +25,6 @@ are all taken outside (numba 0.68.1 lost writes through views made in parallel c
 
 from __future__ import annotations
 
-import functools
-
 import numba
 import numpy as np
 from llvmlite import ir
@@ -34,25 +32,18 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from . import tuning
+
 _FM = {"contract", "arcp", "nsz", "reassoc", "afn"}
 
 
-@functools.cache
-def _avx512() -> bool:
-    import llvmlite.binding as llb
-
-    return "+avx512f" in llb.get_host_cpu_features().flatten().split(",")
-
-
 def _geom(dtype):
-    """(MR, W, NV): tile rows, vector width (elements), vectors per tile row."""
-    f32 = np.dtype(dtype) == np.float32
-    if _avx512():
-        return 8, (16 if f32 else 8), 3
-    return 4, (8 if f32 else 4), 3
+    """(MR, W, NV): tile rows, vector width (elements), vectors per tile row (tuning.py)."""
+    g = tuning.matmul_geometry(dtype)
+    return g.mr, g.w, g.nv
 
 
-KC = 256
+KC = tuning.matmul_geometry(np.float32).kc
 
 
 def _ukernel(a, aoff, b, boff, kc, c, coff, ldc, load):
@@ -291,31 +282,65 @@ def _flat(x: np.ndarray) -> tuple[np.ndarray, int, int]:
 #            256x256x32 40 vs 43 (loses)   128x256x10 17 vs 25 (loses)
 # So: at least 2 MFLOP (below it the ~10 us of fixed cost dominates), N >= 32 and at most
 # a third of the last B panel wasted on padding (N = 10 computes 48 columns, 21% useful).
-MIN_FLOPS = 1 << 21
-MIN_N = 32
-MIN_K = 16
-MAX_PAD_WASTE = 0.35
-
-# Two threads pay off from ~4 MFLOP (medians, us, serial vs parallel: 128x64x128 21 vs
+# Two threads paid off from ~4 MFLOP (medians, us, serial vs parallel: 128x64x128 21 vs
 # 24, 128x128x128 36 vs 32, 128x256x128 58 vs 50, 128x784x256 325 vs 189).
-PARALLEL_MIN_FLOPS = 1 << 22
+# These cut-offs live in tuning.py (mm_*), per ISA, and `python -m autograd.kernels tune`
+# re-measures them on the machine it runs on.
 
 
 def use_kernel(m: int, k: int, n: int, dtype) -> bool:
     """True when this kernel beats np.matmul on an (m, k) @ (k, n) product (measured)."""
-    if 2 * m * k * n < MIN_FLOPS or n < MIN_N or k < MIN_K:
+    th = tuning.thresholds()
+    if 2 * m * k * n < th.mm_min_flops or n < th.mm_min_n or k < th.mm_min_k:
         return False
     if np.dtype(dtype) not in (np.float32, np.float64):
         return False
-    nr = _geom(dtype)[1] * _geom(dtype)[2]
-    return 1 - n / (-(-n // nr) * nr) <= MAX_PAD_WASTE
+    nr = tuning.matmul_geometry(dtype).nr
+    return 1 - n / (-(-n // nr) * nr) <= th.mm_max_pad_waste
+
+
+def matmul_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` with numpy's semantics (1-D, 2-D, batched N-D with broadcasting)."""
+    return np.matmul(a, b)
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` with numpy's semantics; the packed kernel where it beats BLAS.
+
+    2-D float32/float64 products (and each slice of a batched product) that ``use_kernel``
+    accepts run ``matmul2d``; the rest go to numpy's BLAS, which is faster there.
+    """
+    if a.ndim == 2 and b.ndim == 2 and 2 * a.shape[0] * a.shape[1] * b.shape[1] < _min_flops():
+        return np.matmul(a, b)  # small: BLAS, without the checks below
+    if (
+        a.ndim < 2
+        or b.ndim < 2
+        or a.dtype != b.dtype
+        or a.dtype not in (np.float32, np.float64)
+        or a.shape[-1] != b.shape[-2]
+        or not use_kernel(a.shape[-2], a.shape[-1], b.shape[-1], a.dtype)
+    ):
+        return np.matmul(a, b)  # also numpy's 1-D rules and its shape-mismatch error
+    if a.ndim == 2 and b.ndim == 2:
+        return matmul2d(a, b)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    ab = np.broadcast_to(a, batch + a.shape[-2:])
+    bb = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=a.dtype)
+    for idx in np.ndindex(*batch):
+        matmul2d(ab[idx], bb[idx], out=out[idx])
+    return out
+
+
+def _min_flops() -> int:
+    return tuning.thresholds().mm_min_flops
 
 
 def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
              parallel: bool | None = None) -> np.ndarray:
     """C = a @ b for 2-D float32/float64 arrays of the same dtype, any strides.
 
-    Always runs this kernel (``numba_backend.matmul`` decides when to call it). ``out``
+    Always runs this kernel (``matmul`` decides when to call it). ``out``
     must be a C-contiguous (m, n) array of a's dtype; ``parallel=None`` picks by size.
     """
     m, k = a.shape
@@ -338,7 +363,7 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     cf = cbuf.reshape(-1)
     nt = numba.get_num_threads()
     if parallel is None:
-        parallel = 2 * m * n * k >= PARALLEL_MIN_FLOPS and nt > 1
+        parallel = 2 * m * n * k >= tuning.thresholds().mm_parallel_min_flops and nt > 1
     if parallel:
         groups = max(1, min(ns, -(-nt // npn)))  # split strips too when panels < threads
         _mm_parallel(fa, as0, as1, fb, bs0, bs1, ap, bp, cf, m, n, k, groups)

@@ -1,9 +1,9 @@
 """Convolution and pooling kernels (NCHW), each in numba with its numpy reference beside it.
 
 Geometry is passed as ``geom = (kh, kw, sh, sw, ph, pw, dh, dw)``: kernel size, stride,
-zero padding and dilation along height and width. ``out_size`` gives the output height and
-width. Every public function dispatches on the active backend (``autograd.set_backend``):
-``"numba"`` runs the jitted kernel, ``"numpy"`` the reference; tests check they agree.
+zero padding and dilation along height and width. ``windows.out_size`` gives the output height
+and width. Each op comes twice: ``name`` (numba) and ``name_ref`` (numpy); the backends
+list which one they provide, and tests check the two agree.
 
 im2col layout: ``cols[(c, i, j), (n, oy, ox)]``, shape (C*kh*kw, N*OH*OW), so that a
 convolution is ONE 2-D matmul ``W.reshape(O, C*kh*kw) @ cols`` (a batched (N, C*kh*kw,
@@ -21,31 +21,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import get_backend
-
-Geom = tuple[int, int, int, int, int, int, int, int]
-
-
-def out_size(h: int, w: int, geom: Geom) -> tuple[int, int]:
-    """Output (height, width) of a window sweep over an (h, w) plane."""
-    kh, kw, sh, sw, ph, pw, dh, dw = geom
-    return ((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1,
-            (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+from .windows import Geom, out_size
+from .windows import windows as _windows
 
 
-def _over_windows(kernel, reference, x: np.ndarray, geom: Geom):
-    """A window op (im2col, max/avg pool): the numba kernel on a contiguous x with its output
-    size, or the numpy reference when that backend is active."""
-    if get_backend() != "numba":
-        return reference(x, geom)
+def _over_windows(kernel, x: np.ndarray, geom: Geom):
+    """A window op (im2col, max/avg pool): the numba kernel on a contiguous x with its
+    output size."""
     oh, ow = out_size(x.shape[2], x.shape[3], geom)
     return kernel(np.ascontiguousarray(x), *geom, oh, ow)
-
-
-def _windows(xp: np.ndarray, i: int, j: int, geom: Geom, oh: int, ow: int) -> np.ndarray:
-    """View of the padded input at kernel offset (i, j) for every output position."""
-    kh, kw, sh, sw, ph, pw, dh, dw = geom
-    return xp[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
 
 
 # =========================================================================== im2col / col2im
@@ -61,7 +45,7 @@ def im2col_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
     return cols.reshape(c * kh * kw, n * oh * ow)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     plane = oh * ow
@@ -89,7 +73,7 @@ def _im2col_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def im2col(x: np.ndarray, geom: Geom) -> np.ndarray:
     """(N, C, H, W) -> (C*kh*kw, N*OH*OW): every receptive field as a column."""
-    return _over_windows(_im2col_nb, im2col_ref, x, geom)
+    return _over_windows(_im2col_nb, x, geom)
 
 
 def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -104,7 +88,7 @@ def col2im_ref(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.nda
     return xp[:, :, ph: ph + h, pw: pw + w].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     plane = oh * ow
     x = np.zeros((n, c, h, w), dtype=cols.dtype)
@@ -127,8 +111,6 @@ def _col2im_nb(cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """The adjoint of im2col: add every column back onto the input positions it came from."""
-    if get_backend() != "numba":
-        return col2im_ref(cols, x_shape, geom)
     n, c, h, w = x_shape
     oh, ow = out_size(h, w, geom)
     return _col2im_nb(np.ascontiguousarray(cols), n, c, h, w, *geom, oh, ow)
@@ -153,7 +135,7 @@ def max_pool2d_ref(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
     return out, (hy * w + wx).astype(np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
@@ -184,7 +166,7 @@ def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
     """(maxima, argmax in plane) of each window, as ``max_pool2d_ref``."""
-    return _over_windows(_max_pool2d_nb, max_pool2d_ref, x, geom)
+    return _over_windows(_max_pool2d_nb, x, geom)
 
 
 def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
@@ -196,7 +178,7 @@ def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
     return gx.reshape(x_shape)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool2d_bw_nb(g, arg, h, w):
     n, c, oh, ow = g.shape
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
@@ -212,8 +194,6 @@ def _max_pool2d_bw_nb(g, arg, h, w):
 
 def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
     """Route each window's gradient to the element that won its max."""
-    if get_backend() != "numba":
-        return max_pool2d_backward_ref(g, arg, x_shape)
     return _max_pool2d_bw_nb(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
 
 
@@ -229,7 +209,7 @@ def avg_pool2d_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
     return out / (kh * kw)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     n, c, h, w = x.shape
     out = np.empty((n, c, oh, ow), dtype=x.dtype)
@@ -253,7 +233,7 @@ def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
 
 
 def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
-    return _over_windows(_avg_pool2d_nb, avg_pool2d_ref, x, geom)
+    return _over_windows(_avg_pool2d_nb, x, geom)
 
 
 def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
@@ -268,7 +248,7 @@ def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom)
     return xp[:, :, ph: ph + h, pw: pw + w].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool2d_bw_nb(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
     n, c, oh, ow = g.shape
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
@@ -292,6 +272,4 @@ def _avg_pool2d_bw_nb(g, h, w, kh, kw, sh, sw, ph, pw, dh, dw):
 
 def avg_pool2d_backward(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     """Spread each window's gradient evenly over the window (the adjoint of avg_pool2d)."""
-    if get_backend() != "numba":
-        return avg_pool2d_backward_ref(g, x_shape, geom)
     return _avg_pool2d_bw_nb(np.ascontiguousarray(g), x_shape[2], x_shape[3], *geom)

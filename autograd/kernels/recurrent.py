@@ -1,9 +1,9 @@
 """LSTM cell kernels: one time step forward and backward, numba with the numpy reference beside.
 
 Gates are laid out [i, f, g, o] along the last axis (PyTorch's order), each H wide. ``act``
-holds the activated gates sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for the backward. The
-public functions dispatch on the active backend (``autograd.set_backend``); tests check the
-two agree. The loops run over 1-D row slices so they vectorise (2-D indexing did not).
+holds the activated gates sigmoid(i), sigmoid(f), tanh(g), sigmoid(o) for the backward.
+Each step comes twice: ``name`` (numba) and ``name_ref`` (numpy); tests check the two
+agree. The loops run over 1-D row slices so they vectorise (2-D indexing did not).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import get_backend
 from ._fastmath import fexp
 
 
@@ -20,16 +19,23 @@ def _sig(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def lstm_cell_forward_ref(z: np.ndarray, c_prev: np.ndarray
+def lstm_cell_forward_ref(z: np.ndarray, c_prev: np.ndarray,
+                          out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(h, c, act) of one LSTM step from the pre-activations z = x W_ih^T + h W_hh^T + b."""
+    """(h, c, act) of one LSTM step from the pre-activations z = x W_ih^T + h W_hh^T + b,
+    written into ``out`` when given."""
     hsz = c_prev.shape[1]
     i, f, o = _sig(z[:, :hsz]), _sig(z[:, hsz:2 * hsz]), _sig(z[:, 3 * hsz:])
     g = np.tanh(z[:, 2 * hsz:3 * hsz])
     c = f * c_prev + i * g
     h = o * np.tanh(c)
     dt = z.dtype
-    return h.astype(dt), c.astype(dt), np.concatenate([i, f, g, o], axis=1).astype(dt)
+    r = h.astype(dt), c.astype(dt), np.concatenate([i, f, g, o], axis=1).astype(dt)
+    if out is None:
+        return r
+    for dst, src in zip(out, r):
+        dst[...] = src
+    return out
 
 
 @njit(cache=True, fastmath=True, inline="always", error_model="numpy")
@@ -50,7 +56,7 @@ def _ftanh(v, T):
 # The loops below run over 1-D row slices: indexing a 2-D array as z[b, H + k] makes numba
 # emit negative-index wraparound code that blocks vectorisation (measured 150 us -> 15 us
 # for a (64, 512) step).
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _lstm_cell_forward_nb(z, c_prev, h, c, act):
     T = z.dtype.type
     b_n, hsz = c_prev.shape
@@ -78,13 +84,6 @@ def lstm_cell_forward(z: np.ndarray, c_prev: np.ndarray,
                       out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One LSTM step: returns (h, c, act), written into ``out`` when given (contiguous)."""
-    if get_backend() != "numba":
-        r = lstm_cell_forward_ref(z, c_prev)
-        if out is None:
-            return r
-        for dst, src in zip(out, r):
-            dst[...] = src
-        return out
     h, c, act = out if out is not None else (np.empty_like(c_prev), np.empty_like(c_prev),
                                             np.empty_like(z))
     _lstm_cell_forward_nb(np.ascontiguousarray(z), np.ascontiguousarray(c_prev), h, c, act)
@@ -92,18 +91,24 @@ def lstm_cell_forward(z: np.ndarray, c_prev: np.ndarray,
 
 
 def lstm_cell_backward_ref(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, dh: np.ndarray,
-                           dc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(dz, dc_prev) of one LSTM step, given the gradients reaching its h and c."""
+                           dc: np.ndarray, dz: np.ndarray | None = None
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """(dz, dc_prev) of one LSTM step, given the gradients reaching its h and c; dz may be a
+    preallocated output row."""
     hsz = c.shape[1]
     i, f, g, o = act[:, :hsz], act[:, hsz:2 * hsz], act[:, 2 * hsz:3 * hsz], act[:, 3 * hsz:]
     tc = np.tanh(c)
     dct = dc + dh * o * (1 - tc * tc)
-    dz = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
-                         dct * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
-    return dz.astype(c.dtype), (dct * f).astype(c.dtype)
+    grad = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),
+                           dct * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
+    dc_prev = (dct * f).astype(c.dtype)
+    if dz is None:
+        return grad.astype(c.dtype), dc_prev
+    dz[...] = grad
+    return dz, dc_prev
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _lstm_cell_backward_nb(act, c, c_prev, dh, dc, dz, dc_prev):
     T = c.dtype.type
     one = T(1)
@@ -132,12 +137,6 @@ def lstm_cell_backward(act: np.ndarray, c: np.ndarray, c_prev: np.ndarray, dh: n
                        dc: np.ndarray, dz: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Backward of one LSTM step: (dz, dc_prev); dz may be a preallocated output row."""
-    if get_backend() != "numba":
-        r = lstm_cell_backward_ref(act, c, c_prev, dh, dc)
-        if dz is not None:
-            dz[...] = r[0]
-            return dz, r[1]
-        return r
     if dz is None:
         dz = np.empty_like(act)
     dc_prev = np.empty_like(c)

@@ -1,0 +1,555 @@
+"""Element-wise kernels: activations (forward, backward, bias + activation) and the four
+binary arithmetic ops, each numba kernel beside its numpy reference (``*_ref``).
+
+The numpy references are the specification the numba kernels are tested against; they take
+and return plain ndarrays and keep the input dtype (scalars are passed as Python floats,
+which numpy treats as "weak" and never upcasts with).
+
+The numba versions fuse what numpy does in several passes (``act(z + b)``, the backward of
+each activation) and hand small arrays to the reference: a call into numba costs ~3 us of
+fixed overhead (the cut-offs are ``tuning.thresholds().small_*``). GELU stays on numba at
+every size: numpy has no fast erf. Same-shape and row-vector (b over the last axis) binary
+ops run fused kernels; any other broadcast goes to numpy (equally fast there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from . import tuning
+from ._fastmath import ferfc, fexp
+from ._jit import FLOATS, U, driver, flat, kernel, rows_per_chunk, run
+
+_th = tuning.thresholds
+
+
+ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
+
+# ----------------------------------------------------------------------------- erfc
+# numpy has no erf; GELU needs one. Taylor series of erf for |z| < 2 (little cancellation
+# there), a continued fraction for erfc in the tails (so Phi(x) keeps its relative accuracy
+# far out on the negative side). Worst relative error ~5e-14 in float64.
+
+_ERF_TAYLOR = [(-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(40)][::-1]
+
+
+def _erfc(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty_like(z)
+    az = np.abs(z)
+    small = az < 2.0
+    zs = z[small]
+    z2 = zs * zs
+    s = np.zeros_like(zs)
+    for c in _ERF_TAYLOR:
+        s = s * z2 + c
+    out[small] = 1.0 - (2.0 / math.sqrt(math.pi)) * zs * s
+    big = ~small
+    zb = az[big]
+    t = np.zeros_like(zb)
+    for k in range(60, 0, -1):
+        t = (0.5 * k) / (zb + t)
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        tail = np.exp(-zb * zb) / math.sqrt(math.pi) / (zb + t)
+    tail = np.where(np.isinf(zb), 0.0, tail)
+    out[big] = np.where(z[big] > 0, tail, 2.0 - tail)
+    return out
+
+
+def _phi_cdf(x: np.ndarray) -> np.ndarray:
+    """Standard normal CDF, Phi(x) = erfc(-x / sqrt 2) / 2, computed in float64."""
+    return 0.5 * _erfc(-np.asarray(x, dtype=np.float64) * (1.0 / math.sqrt(2.0)))
+
+
+# ----------------------------------------------------------------------------- activations: numpy
+
+
+def relu_ref(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0)
+
+
+def relu_backward_ref(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Gradient of relu given the pre-activation ``x`` (subgradient 0 at x == 0)."""
+    return np.where(x > 0, g, 0).astype(g.dtype, copy=False)
+
+
+def leaky_relu_ref(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    return np.where(x > 0, x, x * float(slope)).astype(x.dtype, copy=False)
+
+
+def leaky_relu_backward_ref(x: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    return np.where(x > 0, g, g * float(slope)).astype(g.dtype, copy=False)
+
+
+def sigmoid_ref(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid, stable at any magnitude: only exp(-|x|) is ever evaluated."""
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r).astype(x.dtype, copy=False)
+
+
+def sigmoid_backward_ref(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Gradient of sigmoid given its OUTPUT ``y``."""
+    return g * y * (1 - y)
+
+
+def tanh_ref(x: np.ndarray) -> np.ndarray:
+    return np.tanh(x)
+
+
+def tanh_backward_ref(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Gradient of tanh given its OUTPUT ``y``."""
+    return g * (1 - y * y)
+
+
+def gelu_ref(x: np.ndarray) -> np.ndarray:
+    """Exact GELU, x * Phi(x) (PyTorch's default, not the tanh approximation)."""
+    return (x * _phi_cdf(x)).astype(x.dtype, copy=False)
+
+
+def gelu_backward_ref(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Gradient of exact GELU given the pre-activation ``x``: Phi(x) + x * pdf(x)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    with np.errstate(under="ignore"):
+        pdf = np.exp(-0.5 * x64 * x64) * (1.0 / math.sqrt(2.0 * math.pi))
+    return (g * (_phi_cdf(x64) + x64 * pdf)).astype(g.dtype, copy=False)
+
+
+def _check_act(act: str) -> None:
+    if act not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {act!r}; expected one of {ACTIVATIONS}")
+
+
+def _apply_act(act: str, z: np.ndarray, slope: float) -> np.ndarray:
+    if act == "none":
+        return z
+    if act == "relu":
+        return relu_ref(z)
+    if act == "leaky_relu":
+        return leaky_relu_ref(z, slope)
+    if act == "sigmoid":
+        return sigmoid_ref(z)
+    if act == "tanh":
+        return tanh_ref(z)
+    return gelu_ref(z)
+
+
+def bias_act_ref(z: np.ndarray, b: np.ndarray, act: str = "none",
+                 slope: float = 0.01) -> np.ndarray:
+    """``act(z + b)`` with ``b`` broadcast over the last axis; a new array (z untouched)."""
+    _check_act(act)
+    return _apply_act(act, z + b, slope)
+
+
+def act_backward_ref(act: str, x_or_y: np.ndarray, g: np.ndarray,
+                     slope: float = 0.01) -> np.ndarray:
+    """Backward of the named activation.
+
+    relu / leaky_relu / gelu take the PRE-activation x; sigmoid / tanh take the OUTPUT y;
+    "none" returns ``g`` itself (no copy).
+    """
+    _check_act(act)
+    if act == "none":
+        return g
+    if act == "relu":
+        return relu_backward_ref(x_or_y, g)
+    if act == "leaky_relu":
+        return leaky_relu_backward_ref(x_or_y, g, slope)
+    if act == "sigmoid":
+        return sigmoid_backward_ref(x_or_y, g)
+    if act == "tanh":
+        return tanh_backward_ref(x_or_y, g)
+    return gelu_backward_ref(x_or_y, g)
+
+
+# ----------------------------------------------------------------------------- binary: numpy
+
+
+def add_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.add(a, b)
+
+
+def sub_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.subtract(a, b)
+
+
+def mul_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.multiply(a, b)
+
+
+def div_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.divide(a, b)
+
+
+
+# ----------------------------------------------------------------------------- activations: numba
+# act codes: 0 none, 1 relu, 2 leaky_relu, 3 sigmoid, 4 tanh, 5 gelu
+_ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
+_ACT_REF = (None, relu_ref, leaky_relu_ref, sigmoid_ref, tanh_ref, gelu_ref)
+_EXP_FWD = (3, 4, 5)  # codes whose forward evaluates exp/erfc per element: sigmoid, tanh, gelu
+_EXP_BWD = (5,)  # and whose backward does: gelu
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@kernel(inline=True)
+def _act_fwd(v, code, slope, T):
+    one = T(1)
+    if code == 1:
+        return T(0) if v <= 0 else v  # NaN propagates, as np.maximum does
+    if code == 2:
+        return v * slope if v <= 0 else v
+    if code == 3:
+        e = fexp(-abs(v))
+        r = one / (one + e)
+        return r if v >= 0 else e * r
+    if code == 4:
+        e = fexp(-(abs(v) + abs(v)))
+        t = (one - e) / (one + e)
+        return t if v >= 0 else -t
+    if code == 5:
+        return v * (T(0.5) * ferfc(-v * T(_SQRT1_2)))
+    return v
+
+
+@kernel(inline=True)
+def _act_bwd(u, gv, code, slope, T):
+    """u is the pre-activation for relu/leaky_relu/gelu and the output for sigmoid/tanh."""
+    one = T(1)
+    if code == 1:
+        return gv if u > 0 else T(0)
+    if code == 2:
+        return gv if u > 0 else gv * slope
+    if code == 3:
+        return gv * u * (one - u)
+    if code == 4:
+        return gv * (one - u * u)
+    if code == 5:
+        cdf = T(0.5) * ferfc(-u * T(_SQRT1_2))
+        pdf = fexp(u * u * T(-0.5)) * T(_INV_SQRT_2PI)
+        return gv * (cdf + u * pdf)
+    return gv
+
+
+@kernel
+def _fwd_k(x, out, code, slope, lo, hi):
+    s = x.dtype.type(slope)
+    # one loop per activation, so each loop body is branch-free and vectorises
+    if code == 0:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 0, s, x.dtype.type)
+    elif code == 1:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 1, s, x.dtype.type)
+    elif code == 2:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 2, s, x.dtype.type)
+    elif code == 3:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 3, s, x.dtype.type)
+    elif code == 4:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 4, s, x.dtype.type)
+    elif code == 5:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_fwd(x[i], 5, s, x.dtype.type)
+
+
+@driver
+def _fwd_p(x, out, code, slope, chunk):
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        _fwd_k(x, out, code, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _bwd_k(u, g, out, code, slope, lo, hi):
+    s = u.dtype.type(slope)
+    if code == 0:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 0, s, u.dtype.type)
+    elif code == 1:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 1, s, u.dtype.type)
+    elif code == 2:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 2, s, u.dtype.type)
+    elif code == 3:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 3, s, u.dtype.type)
+    elif code == 4:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 4, s, u.dtype.type)
+    elif code == 5:
+        for i in range(U(lo), U(hi)):
+            out[i] = _act_bwd(u[i], g[i], 5, s, u.dtype.type)
+
+
+@driver
+def _bwd_p(u, g, out, code, slope, chunk):
+    n = u.size
+    for c in prange((n + chunk - 1) // chunk):
+        _bwd_k(u, g, out, code, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+def _limit(code: int, exp_codes: tuple[int, ...]) -> int:
+    th = _th()
+    return th.par_min_exp if code in exp_codes else th.par_min
+
+
+def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    if x.size < _th().small_act and code != 5:
+        fn = _ACT_REF[code]
+        return fn(x, slope) if code == 2 else fn(x)
+    xf = flat(x)
+    out = np.empty_like(xf)
+    run(_fwd_k, _fwd_p, (xf, out, code, float(slope)), xf.size, xf.size,
+        _limit(code, _EXP_FWD))
+    return out.reshape(x.shape)
+
+
+def _bwd(code: int, u: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    if g.size < _th().small_act and code != 5:
+        return act_backward_ref(ACTIVATIONS[code], u, g, slope)
+    if u.shape != g.shape:
+        u, g = np.broadcast_arrays(u, g)
+    dt = np.result_type(u.dtype, g.dtype)
+    uf = flat(u.astype(dt, copy=False))
+    gf = flat(g.astype(dt, copy=False))
+    out = np.empty_like(gf)
+    run(_bwd_k, _bwd_p, (uf, gf, out, code, float(slope)), uf.size, uf.size,
+        _limit(code, _EXP_BWD))
+    return out.reshape(u.shape)
+
+
+def relu(x):
+    return _act(1, x)
+
+
+def relu_backward(x, g):
+    """Gradient of relu given the pre-activation ``x``."""
+    return _bwd(1, x, g)
+
+
+def leaky_relu(x, slope=0.01):
+    return _act(2, x, slope)
+
+
+def leaky_relu_backward(x, g, slope=0.01):
+    return _bwd(2, x, g, slope)
+
+
+def sigmoid(x):
+    """Stable logistic sigmoid (only exp(-|x|) is evaluated)."""
+    return _act(3, x)
+
+
+def sigmoid_backward(y, g):
+    """Gradient of sigmoid given its OUTPUT ``y``."""
+    return _bwd(3, y, g)
+
+
+def tanh(x):
+    return _act(4, x)
+
+
+def tanh_backward(y, g):
+    """Gradient of tanh given its OUTPUT ``y``."""
+    return _bwd(4, y, g)
+
+
+def gelu(x):
+    """Exact GELU x * Phi(x) (erf form, PyTorch's default)."""
+    return _act(5, x)
+
+
+def gelu_backward(x, g):
+    """Gradient of exact GELU given the pre-activation ``x``."""
+    return _bwd(5, x, g)
+
+
+def _check_act(act: str) -> int:
+    code = _ACT_CODE.get(act)
+    if code is None:
+        raise ValueError(f"unknown activation {act!r}; expected one of {ACTIVATIONS}")
+    return code
+
+
+@kernel
+def _bias_act_k(z, b, out, code, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    if code == 0:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 0, s, z.dtype.type)
+    elif code == 1:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 1, s, z.dtype.type)
+    elif code == 2:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 2, s, z.dtype.type)
+    elif code == 3:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 3, s, z.dtype.type)
+    elif code == 4:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 4, s, z.dtype.type)
+    elif code == 5:
+        for i in range(r0, r1):
+            for j in range(n):
+                out[i, j] = _act_fwd(z[i, j] + b[j], 5, s, z.dtype.type)
+
+
+@driver
+def _bias_act_p(z, b, out, code, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_act_k(z, b, out, code, slope, c * rows, min(m, (c + 1) * rows))
+
+
+def bias_act(z: np.ndarray, b: np.ndarray, act: str = "none", slope: float = 0.01) -> np.ndarray:
+    """``act(z + b)``, b broadcast over the last axis of 2-D z, in one fused pass."""
+    code = _check_act(act)
+    if z.ndim != 2 or b.shape != (z.shape[1],) or b.dtype != z.dtype:
+        return bias_act_ref(z, b, act, slope)
+    zc = np.ascontiguousarray(z)
+    bc = np.ascontiguousarray(b)
+    out = np.empty_like(zc)
+    m, n = zc.shape
+    run(_bias_act_k, _bias_act_p, (zc, bc, out, code, float(slope)), m, zc.size,
+        _limit(code, _EXP_FWD), rows_per_chunk(n))
+    return out
+
+
+def act_backward(act: str, x_or_y: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.ndarray:
+    """Backward of the named activation.
+
+    relu / leaky_relu / gelu take the PRE-activation x; sigmoid / tanh take the OUTPUT y;
+    "none" returns ``g`` itself (no copy).
+    """
+    code = _check_act(act)
+    if code == 0:
+        return g
+    return _bwd(code, x_or_y, g, slope)
+
+
+# ----------------------------------------------------------------------------- binary: numba
+# op codes: 0 add, 1 sub, 2 mul, 3 div. Same-shape and row-vector (b over the last axis)
+# cases run fused kernels; any other broadcast goes to numpy (equally fast there).
+
+
+@kernel(inline=True)
+def _binop(x, y, op):
+    if op == 0:
+        return x + y
+    if op == 1:
+        return x - y
+    if op == 2:
+        return x * y
+    return x / y
+
+
+@kernel
+def _bin_k(a, b, out, op, lo, hi):
+    for i in range(U(lo), U(hi)):
+        out[i] = _binop(a[i], b[i], op)
+
+
+@driver
+def _bin_p(a, b, out, op, chunk):
+    n = a.size
+    for c in prange((n + chunk - 1) // chunk):
+        _bin_k(a, b, out, op, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _binrow_k(a, b, out, op, r0, r1):
+    n = a.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _binop(a[i, j], b[j], op)
+
+
+@driver
+def _binrow_p(a, b, out, op, rows):
+    m = a.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _binrow_k(a, b, out, op, c * rows, min(m, (c + 1) * rows))
+
+
+_NP_BIN = (np.add, np.subtract, np.multiply, np.divide)
+
+
+@kernel
+def _binsc_k(a, s, out, op, lo, hi):
+    v = a.dtype.type(s)
+    for i in range(U(lo), U(hi)):
+        out[i] = _binop(a[i], v, op)
+
+
+@driver
+def _binsc_p(a, s, out, op, chunk):
+    n = a.size
+    for c in prange((n + chunk - 1) // chunk):
+        _binsc_k(a, s, out, op, c * chunk, min(n, (c + 1) * chunk))
+
+
+def _binary(op: int, a0, b0):
+    th = _th()
+    if (a0.size if isinstance(a0, np.ndarray) else 1) < th.small_binary and (
+            b0.size if isinstance(b0, np.ndarray) else 1) < th.small_binary:
+        return _NP_BIN[op](a0, b0)
+    a = np.asarray(a0)
+    b = np.asarray(b0)
+    if a.dtype not in FLOATS or a.ndim == 0:
+        return _NP_BIN[op](a0, b0)  # the original objects: numpy's scalar-promotion rules
+    if b.ndim == 0:  # array (op) scalar, e.g. x * 0.7: only when the result keeps a's dtype
+        if b.dtype.kind not in "biuf" or np.result_type(a0, b0) != a.dtype:
+            return _NP_BIN[op](a0, b0)
+        af = flat(a)
+        out = np.empty_like(af)
+        run(_binsc_k, _binsc_p, (af, float(b), out, op), af.size, af.size, th.par_min)
+        return out.reshape(a.shape)
+    if a.dtype != b.dtype:
+        return _NP_BIN[op](a0, b0)
+    if a.shape == b.shape:
+        if a.size < th.par_min:  # serially numpy is as fast: numba only wins in parallel
+            return _NP_BIN[op](a0, b0)
+        af, bf = flat(a), flat(b)
+        out = np.empty_like(af)
+        run(_bin_k, _bin_p, (af, bf, out, op), af.size, af.size, th.par_min)
+        return out.reshape(a.shape)
+    if b.ndim == 1 and a.ndim >= 2 and b.shape[0] == a.shape[-1]:
+        a2 = np.ascontiguousarray(a).reshape(-1, a.shape[-1])
+        bc = np.ascontiguousarray(b)
+        out = np.empty_like(a2)
+        run(_binrow_k, _binrow_p, (a2, bc, out, op), a2.shape[0], a2.size, th.par_min,
+            rows_per_chunk(a2.shape[1]))
+        return out.reshape(a.shape)
+    return _NP_BIN[op](a0, b0)
+
+
+def add(a, b):
+    return _binary(0, a, b)
+
+
+def sub(a, b):
+    return _binary(1, a, b)
+
+
+def mul(a, b):
+    return _binary(2, a, b)
+
+
+def div(a, b):
+    return _binary(3, a, b)
+

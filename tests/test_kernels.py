@@ -17,9 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import kernels as K
+from autograd.kernels import elementwise as ew
 from autograd.kernels import numba_backend as nb
 from autograd.kernels import numpy_backend as ref
-from autograd.kernels._matmul import matmul2d, use_kernel
+from autograd.kernels import tuning
+from autograd.kernels._jit import FASTMATH
+from autograd.kernels.matmul import matmul2d, use_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 if not (ROOT / "tests" / "conftest.py").exists():  # the shared conftest registers this
@@ -31,23 +34,29 @@ TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-11, atol
 dims = st.integers(1, 9)
 
 
-_SMALL = ("SMALL_ACT", "SMALL_BINARY", "SMALL_SGD", "SMALL_SGD_MOMENTUM")
+REAL = tuning.thresholds()  # the cut-offs in force on this machine
+PAR_MIN = REAL.par_min
 
 
 @pytest.fixture(autouse=True)
-def _numba_kernels_at_every_size(monkeypatch):
+def _numba_kernels_at_every_size():
     """The backend hands tiny arrays to numpy (cheaper than a numba call); these tests are
     about the numba kernels themselves, so they run them at every size."""
-    for name in _SMALL:
-        monkeypatch.setattr(nb, name, 0)
+    with tuning.override(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0):
+        yield
 
 
-def test_small_arrays_go_to_numpy_and_agree(monkeypatch):
-    monkeypatch.undo()  # the real thresholds
+def test_small_arrays_go_to_numpy_and_agree():
     rng = np.random.default_rng(11)
     x = _arr(rng, (8, 16), np.float32)
     g = _arr(rng, (8, 16), np.float32)
-    assert x.size < nb.SMALL_ACT and x.size < nb.SMALL_BINARY
+    with tuning.override(small_act=REAL.small_act, small_binary=REAL.small_binary,
+                         small_sgd=REAL.small_sgd):
+        assert x.size < REAL.small_act and x.size < REAL.small_binary
+        _small_arrays_agree(x, g)
+
+
+def _small_arrays_agree(x, g):
     for name in ("relu", "sigmoid", "tanh", "gelu"):
         np.testing.assert_allclose(getattr(nb, name)(x), getattr(ref, name)(x), rtol=2e-6,
                                    atol=1e-6)
@@ -125,12 +134,12 @@ def test_import_compiles_nothing_and_warm_cache_is_reused():
     probe = """
         import json, numpy as np
         import autograd.kernels as K
-        from autograd.kernels import numba_backend as nb, _matmul
-        kernels = [nb._fwd_k, nb._bias_act_k, _matmul._mm_serial]
+        from autograd.kernels import numba_backend as nb, elementwise as ew, matmul as mm
+        kernels = [ew._fwd_k, ew._bias_act_k, mm._mm_serial]
         before = sum(len(k.signatures) for k in kernels)
         x = np.linspace(-3, 3, 50, dtype=np.float32).reshape(5, 10)
         nb.sigmoid(np.linspace(-3, 3, 1 << 13, dtype=np.float32))  # above SMALL_ACT
-        nb.bias_act(x, x[0], "relu"); _matmul.matmul2d(x, x.T)
+        nb.bias_act(x, x[0], "relu"); mm.matmul2d(x, x.T)
         hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
         misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
         print(json.dumps([before, hits, misses]))
@@ -165,7 +174,7 @@ def test_disable_jit_still_works():
     r = _run(
         "import numpy as np; from autograd.kernels import numba_backend as nb;"
         "x = np.linspace(-2, 2, 24, dtype=np.float32).reshape(4, 6);"
-        "from autograd.kernels._matmul import matmul2d;"
+        "from autograd.kernels.matmul import matmul2d;"
         "print(float(np.abs(matmul2d(x, x.T) - x @ x.T).max()),"
         " float(np.abs(nb.gelu(x) - nb.gelu(x)).max()))",
         {"NUMBA_DISABLE_JIT": "1"},
@@ -230,13 +239,26 @@ def test_matmul_2d(dt, m, k, n, la, lb):
 
 
 def test_matmul_dispatch_and_out():
-    """Large products run the packed kernel, small or narrow ones numpy (measured rule)."""
+    """The kernel takes the products the tuning rule gives it (cut-offs and tile width from
+    tuning.py, whatever this CPU's are); the rest go to BLAS."""
+    th = tuning.thresholds()
+    nr = tuning.matmul_geometry(np.float32).nr
+    big = max(th.mm_min_flops, 1 << 22)
     assert use_kernel(256, 784, 512, np.float32) and use_kernel(128, 784, 256, np.float32)
-    assert use_kernel(784, 128, 256, np.float64) and use_kernel(128, 128, 128, np.float32)
-    assert not use_kernel(128, 256, 10, np.float32)  # the MLP's output layer: BLAS wins
-    assert not use_kernel(64, 64, 64, np.float32)  # too small: fixed costs dominate
-    assert not use_kernel(100, 2, 16, np.float32) and not use_kernel(512, 512, 512, np.int64)
-    assert not use_kernel(512, 512, 49, np.float32)  # 49 of 96 padded columns useful
+    assert use_kernel(784, 128, 256, np.float64)
+    assert not use_kernel(512, 512, 512, np.int64)
+    assert not use_kernel(128, 256, th.mm_min_n - 1, np.float32)  # too narrow
+    assert not use_kernel(8, 8, 8, np.float32)  # too small: fixed costs dominate
+    assert not use_kernel(100, th.mm_min_k - 1, 1 << 12, np.float32)  # k too short
+    # more than mm_max_pad_waste of the padded columns empty: BLAS; whole panels: kernel
+    def waste(n):
+        return 1 - n / (-(-n // nr) * nr)
+
+    wasteful = [n for n in range(th.mm_min_n, 8 * nr) if waste(n) > th.mm_max_pad_waste]
+    for n in wasteful[:3]:
+        assert not use_kernel(-(-big // (2 * 512 * n)), 512, n, np.float32), n
+    full = nr * max(1, -(-th.mm_min_n // nr))
+    assert use_kernel(-(-big // (2 * 512 * full)), 512, full, np.float32)
     rng = np.random.default_rng(5)
     a = _arr(rng, (130, 150), np.float32, 1.0)
     b = _arr(rng, (150, 97), np.float32, 1.0)
@@ -297,23 +319,22 @@ def test_activations(dt, name, shape, how):
 def test_activations_large_parallel(dt):
     """Parallel path over > PAR_MIN elements: every element written, values right."""
     rng = np.random.default_rng(3)
-    x = _arr(rng, (nb.PAR_MIN * 3 + 17,), dt)
+    x = _arr(rng, (PAR_MIN * 3 + 17,), dt)
     g = _arr(rng, x.shape, dt)
     for name in ACTS:
         close(getattr(nb, name)(x), getattr(ref, name)(x), dt)
     close(nb.gelu_backward(x, g), ref.gelu_backward(x, g), dt, scale=10)
 
 
-def _host_has_avx2() -> bool:
-    import llvmlite.binding as llb
-
-    return "+avx2" in llb.get_host_cpu_features().flatten().split(",")
+# The registers that packed float32 arithmetic uses at each ISA's vector width.
+_VREG = {"avx512": r"%zmm", "avx2": r"%ymm", "sse2": r"%xmm"}
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="needs the JIT")
 @pytest.mark.parametrize("kernel", ["_fwd_k", "_bwd_k", "_bias_act_k"])
 def test_activation_kernels_vectorise(kernel):
-    """The fused activation kernels compile to packed AVX loops (fresh, uncached compile).
+    """The fused activation kernels compile to packed loops at the vector width numba
+    targets here (tuning.isa(): zmm on AVX-512, ymm on AVX2, xmm on SSE2 / generic).
 
     Guards the traps that made them 10-50x slower than the same loop written plainly: a
     signed chunk index (negative-index wraparound -> gather/scatter), numba's python error
@@ -322,9 +343,10 @@ def test_activation_kernels_vectorise(kernel):
     """
     import numba
 
-    if not _host_has_avx2():
-        pytest.skip("host CPU has no AVX2")
-    fresh = numba.njit(fastmath=nb._FM, error_model="numpy")(getattr(nb, kernel).py_func)
+    isa = tuning.isa()
+    if isa not in _VREG:
+        pytest.skip(f"the check reads x86 assembly; this CPU's ISA is {isa}")
+    fresh = numba.njit(fastmath=FASTMATH, error_model="numpy")(getattr(ew, kernel).py_func)
     x = np.linspace(-3, 3, 64, dtype=np.float32)
     out = np.empty_like(x)
     if kernel == "_fwd_k":
@@ -338,10 +360,10 @@ def test_activation_kernels_vectorise(kernel):
     assert not re.search(r"vgather|vscatter", asm), "a loop fell back to gather/scatter"
     assert not re.search(r"\b(expf?|erfcf?)\b", asm), "a scalar libm exp/erfc call in a loop"
     assert "division by zero" not in ir, "python error model: zero-divisor branch"
-    packed = re.findall(r"\bv\w+ps\s[^\n]*%[yz]mm", asm)
-    assert len(packed) >= 60, f"only {len(packed)} packed float32 instructions"
-    if kernel != "_bwd_k":  # sigmoid/tanh/gelu's polynomial exp runs as vector FMAs
-        assert re.search(r"vfmadd\w*ps\s[^\n]*%[yz]mm", asm)
+    packed = re.findall(r"\b\w+ps\s[^\n]*" + _VREG[isa], asm)
+    assert len(packed) >= 60, f"only {len(packed)} packed float32 instructions on {isa}"
+    if kernel != "_bwd_k" and tuning.has_fma():  # the polynomial exp runs as vector FMAs
+        assert re.search(r"vfmadd\w*ps\s[^\n]*" + _VREG[isa], asm)
 
 
 def test_gelu_matches_exact_values():
@@ -390,7 +412,7 @@ def test_binary(dt, op):
         got, want = getattr(nb, op)(a, sc), getattr(ref, op)(a, sc)
         assert got.dtype == want.dtype
         close(got, want, dt)
-    big = _arr(rng, (nb.PAR_MIN // 50 + 3, 64), dt)
+    big = _arr(rng, (PAR_MIN // 50 + 3, 64), dt)
     close(getattr(nb, op)(big, 1.5), getattr(ref, op)(big, 1.5), dt)
     close(getattr(nb, op)(big, big[0]), getattr(ref, op)(big, big[0]), dt)
     close(getattr(nb, op)(big, big + 1), getattr(ref, op)(big, big + 1), dt)
@@ -456,7 +478,7 @@ def test_softmax_xent_extreme_logits_and_torch_definition():
 @pytest.mark.parametrize("kw", [
     dict(momentum=0.0), dict(momentum=0.9, weight_decay=0.01),
     dict(momentum=0.9, dampening=0.1, nesterov=True, weight_decay=0.1)])
-@pytest.mark.parametrize("n", [7, nb.PAR_MIN + 5])
+@pytest.mark.parametrize("n", [7, PAR_MIN + 5])
 def test_sgd_update(dt, kw, n):
     rng = np.random.default_rng(6)
     p, p0 = _arr(rng, (n,), dt), None
@@ -476,7 +498,7 @@ def test_sgd_update(dt, kw, n):
 @pytest.mark.parametrize("dt", DTYPES)
 @pytest.mark.parametrize("kw", [dict(), dict(weight_decay=0.1), dict(weight_decay=0.1,
                                 decoupled=True), dict(amsgrad=True, weight_decay=0.01)])
-@pytest.mark.parametrize("n", [9, nb.PAR_MIN + 3])
+@pytest.mark.parametrize("n", [9, PAR_MIN + 3])
 def test_adam_update(dt, kw, n):
     rng = np.random.default_rng(7)
     p = _arr(rng, (n,), dt)
@@ -533,3 +555,12 @@ def test_numba_backend_holds_blas_to_one_thread_and_numpy_backend_releases_it():
         assert blas_threads() == free
     finally:
         K.set_backend(previous)
+
+
+def test_backends_provide_the_same_names():
+    """numba_backend and numpy_backend are the contract: the same callables by name."""
+    names = set(nb.__all__)
+    assert names == set(ref.__all__)
+    for name in names - {"ACTIVATIONS"}:
+        assert callable(getattr(nb, name)) and callable(getattr(ref, name)), name
+        assert getattr(nb, name) is not getattr(ref, name), name

@@ -26,7 +26,10 @@ dot:
 	  fi; }
 	@command -v dot >/dev/null 2>&1 || { echo "Graphviz 'dot' still not found after install; install the graphviz package and re-run make."; exit 1; }
 
+# Compile the numba kernels into their on-disk cache (and measure this machine's dispatch
+# cut-offs once), so demos and README examples never pause to compile.
 setup: $(STAMP) dot
+	$(PY) -m autograd.kernels warm
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -564,3 +564,43 @@ def test_backends_provide_the_same_names():
     for name in names - {"ACTIVATIONS"}:
         assert callable(getattr(nb, name)) and callable(getattr(ref, name)), name
         assert getattr(nb, name) is not getattr(ref, name), name
+
+
+def test_import_does_not_import_numba_and_first_kernel_does():
+    r = _run("import sys, numpy as np, autograd, nn, optim\n"
+             "print('numba' in sys.modules)\n"
+             "x = autograd.Tensor(np.ones((3, 4), np.float32), requires_grad=True)\n"
+             "(x * 2).relu().sum().backward()\n"
+             "print('numba' in sys.modules, float(x.grad.sum()))")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True", "24.0"]
+
+
+def test_long_compile_prints_one_line(tmp_path):
+    """With an empty cache the first kernel compiles; past DELAY seconds one line says so."""
+    r = _run("import numpy as np\n"
+             "from autograd.kernels import compile_notice, numba_backend as nb\n"
+             "compile_notice.DELAY = 0.0\n"
+             "nb.gelu(np.ones(5000, np.float32)); nb.relu(np.ones(5000, np.float64))",
+             {"NUMBA_CACHE_DIR": str(tmp_path), "AUTOGRAD_QUIET": "0"})
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("numbagrad: compiling")]
+    assert len(lines) == 1 and str(tmp_path) in lines[0] and "once" in lines[0], r.stderr
+
+
+def test_tuning_cache_is_used_and_can_be_ignored(tmp_path):
+    """A measured threshold file changes the dispatch; AUTOGRAD_TUNE=0 ignores it."""
+    probe = ("from autograd.kernels import tuning\n"
+             "t = tuning.default_thresholds()\n"
+             "import dataclasses; tuning.save(dataclasses.replace(t, small_act=77))\n"
+             "tuning.reset(); print(tuning.thresholds().small_act)")
+    env = {"NUMBA_CACHE_DIR": str(tmp_path)}
+    r = _run(probe, env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[-1] == "77"
+    assert list(tmp_path.glob("tuning-*.json"))
+    r = _run("from autograd.kernels import tuning; print(tuning.thresholds().small_act)",
+             {**env, "AUTOGRAD_TUNE": "0"})
+    assert int(r.stdout.split()[-1]) == tuning.default_thresholds().small_act
+    r = _run("from autograd.kernels import tuning; print(tuning.thresholds().small_act)", env)
+    assert r.stdout.split()[-1] == "77"

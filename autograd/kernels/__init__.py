@@ -40,9 +40,6 @@ def _check_name(name) -> str:
 
 
 def _load(name: str) -> ModuleType:
-    from . import compile_notice
-
-    compile_notice.install()
     return importlib.import_module(f".{_MODULES[name]}", __name__)
 
 

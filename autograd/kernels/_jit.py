@@ -25,7 +25,10 @@ import numba
 import numpy as np
 from numba import njit
 
+from . import compile_notice
 from . import parallel as _parallel
+
+compile_notice.install()  # every kernel module imports this one
 
 FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
 U = np.uint64

@@ -1,0 +1,202 @@
+"""``python -m autograd.kernels info | warm | tune``.
+
+* ``info``: what the kernels assume about this machine (ISA, caches, tile, thresholds).
+* ``warm``: compile every numba kernel (float32 and float64, serial and parallel) into the
+  on-disk cache, so no training step ever pauses to compile, then ``tune`` if this machine
+  has no measured cut-offs yet. ``make setup`` runs it.
+* ``tune``: measure the dispatch cut-offs on this machine (numba vs numpy for small arrays,
+  serial vs parallel, packed kernel vs BLAS), cache them beside numba's cache, print them.
+  ``AUTOGRAD_TUNE=0`` makes the library ignore the cached figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import asdict, replace
+
+import numpy as np
+
+
+def info() -> None:
+    from . import tuning
+
+    for key, value in tuning.describe().items():
+        if key == "thresholds":
+            for name, v in value.items():
+                print(f"  {name:22s} {v}")
+        else:
+            print(f"{key:24s} {value}")
+
+
+def warm(quiet: bool = False) -> float:
+    """Compile (or load from the cache) every kernel signature the library uses."""
+    from . import numba_backend as nb
+    from . import tuning
+    from .matmul import matmul2d
+
+    t0 = time.perf_counter()
+    everything = dict(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0)
+    for dt in (np.float32, np.float64):
+        x = np.linspace(-2, 2, 96, dtype=dt).reshape(8, 12)
+        g = np.cos(x)
+        lab = np.arange(8) % 12
+        for serial in (True, False):
+            cut = 1 << 40 if serial else 0
+            with tuning.override(**everything, par_min=cut, par_min_exp=cut, par_min_opt=cut,
+                                 par_min_reduce=cut):
+                for act in nb.ACTIVATIONS:
+                    nb.bias_act(x, x[0], act)
+                    nb.act_backward(act, x, g)
+                    if act != "none":
+                        getattr(nb, act)(x)
+                for op in (nb.add, nb.sub, nb.mul, nb.div):
+                    op(x, g), op(x, x[0]), op(x, 0.5)
+                nb.sum(x, 1), nb.max(x, 1)
+                loss, probs = nb.softmax_xent(x, lab)
+                nb.softmax_xent_backward(probs, lab, loss)
+                p, m, v = x.copy(), np.zeros_like(x), np.zeros_like(x)
+                nb.sgd_update(p, g, m, 0.1, 0.9)
+                nb.sgd_update(p, g, None, 0.1)
+                nb.adam_update(p, g, m, v, None, 1e-3)
+                nb.adam_update(p, g, m, v, v.copy(), 1e-3, amsgrad=True)
+        for parallel in (False, True):
+            matmul2d(x, x.T, parallel=parallel)
+        img = np.linspace(-1, 1, 2 * 3 * 5 * 5, dtype=dt).reshape(2, 3, 5, 5)
+        geom = (3, 3, 1, 1, 1, 1, 1, 1)
+        cols = nb.im2col(img, geom)
+        nb.col2im(cols, img.shape, geom)
+        out, arg = nb.max_pool2d(img, (2, 2, 2, 2, 0, 0, 1, 1))
+        nb.max_pool2d_backward(out, arg, img.shape)
+        a = nb.avg_pool2d(img, (2, 2, 2, 2, 0, 0, 1, 1))
+        nb.avg_pool2d_backward(a, img.shape, (2, 2, 2, 2, 0, 0, 1, 1))
+        z, c = np.linspace(-1, 1, 3 * 8, dtype=dt).reshape(3, 8), np.zeros((3, 2), dt)
+        h, c2, act = nb.lstm_cell_forward(z, c)
+        nb.lstm_cell_backward(act, c2, c, h, c2)
+    took = time.perf_counter() - t0
+    if not quiet:
+        print(f"kernels ready in {took:.1f} s (cache: {tuning.cache_dir()})")
+    return took
+
+
+def _best(fn, reps: int = 7) -> float:
+    fn()
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _crossover(slow_then_fast, sizes, margin: float = 1.0) -> int:
+    """Smallest size from which the second function is faster than the first at this size
+    and every larger one measured (so noise at one size cannot flip the rule)."""
+    wins = []
+    for n in sizes:
+        a, b = slow_then_fast(n)
+        ta, tb = _best(a), _best(b)
+        wins.append(tb * margin < ta)
+    cut = sizes[-1] * 2
+    for n, won in zip(reversed(sizes), reversed(wins)):
+        if not won:
+            break
+        cut = n
+    return cut
+
+
+def tune() -> None:
+    """Measure the cut-offs on this machine and cache them."""
+    import numba
+
+    from . import elementwise, optim, tuning
+    from . import numba_backend as nb
+    from .matmul import matmul2d
+
+    warm(quiet=True)
+    base = tuning.default_thresholds()
+    rng = np.random.default_rng(0)
+    pow2 = [1 << e for e in range(8, 19)]
+    found = {}
+    with tuning.override(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0,
+                         par_min=1 << 40, par_min_exp=1 << 40, par_min_opt=1 << 40,
+                         par_min_reduce=1 << 40):
+        def act(n):
+            x = rng.standard_normal(n).astype(np.float32)
+            return (lambda: elementwise.tanh_ref(x)), (lambda: nb.tanh(x))
+
+        found["small_act"] = _crossover(act, pow2[:8])
+
+        def binary(n):
+            x = rng.standard_normal((max(1, n // 64), 64)).astype(np.float32)
+            return (lambda: x * x[0]), (lambda: nb.mul(x, x[0]))
+
+        found["small_binary"] = _crossover(binary, pow2[:9])
+
+        def sgd(n):
+            p, g = np.zeros(n, np.float32), np.ones(n, np.float32)
+            return (lambda: optim.sgd_update_ref(p, g, None, 1e-3)), (
+                lambda: nb.sgd_update(p, g, None, 1e-3))
+
+        found["small_sgd"] = _crossover(sgd, pow2[:9])
+    if numba.get_num_threads() > 1:
+        def par(kind):
+            def make(n):
+                x = rng.standard_normal(n).astype(np.float32)
+
+                def serial():
+                    with tuning.override(par_min=1 << 40, par_min_exp=1 << 40):
+                        return nb.relu(x) if kind == "cheap" else nb.sigmoid(x)
+
+                def parallel():
+                    with tuning.override(par_min=0, par_min_exp=0):
+                        return nb.relu(x) if kind == "cheap" else nb.sigmoid(x)
+
+                return serial, parallel
+            return make
+
+        found["par_min"] = _crossover(par("cheap"), pow2[6:] + [1 << 19, 1 << 20], 1.1)
+        found["par_min_exp"] = _crossover(par("exp"), pow2[2:], 1.1)
+
+    def mm(s):
+        a = rng.standard_normal((s, s)).astype(np.float32)
+        return (lambda: np.matmul(a, a)), (lambda: matmul2d(a, a))
+
+    sides = [32, 48, 64, 96, 128, 192, 256]
+    side = _crossover(mm, sides)
+    found["mm_min_flops"] = 2 * side ** 3 if side <= sides[-1] else base.mm_min_flops * 64
+
+    def mm_par(s):
+        a = rng.standard_normal((s, s)).astype(np.float32)
+        return (lambda: matmul2d(a, a, parallel=False)), (lambda: matmul2d(a, a, parallel=True))
+
+    if numba.get_num_threads() > 1:
+        side = _crossover(mm_par, sides, 1.1)
+        found["mm_parallel_min_flops"] = 2 * side ** 3 if side <= sides[-1] else 1 << 40
+    measured = replace(base, **found)
+    path = tuning.save(measured, {"measured": sorted(found), "threads": numba.get_num_threads()})
+    for name, v in asdict(measured).items():
+        mark = "measured" if name in found else "default"
+        print(f"  {name:22s} {v!s:>12}  ({mark})")
+    print(f"saved to {path}" if path else "cache dir not writable: figures used for this run only")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograd.kernels",
+                                     description="inspect, compile and tune the kernels")
+    parser.add_argument("command", choices=["info", "warm", "tune"])
+    args = parser.parse_args(argv)
+    if args.command == "warm":
+        from . import tuning
+
+        warm()
+        if tuning.tune_enabled() and not tuning.tuning_file().exists():
+            tune()
+    else:
+        {"info": info, "tune": tune}[args.command]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -604,3 +604,31 @@ def test_tuning_cache_is_used_and_can_be_ignored(tmp_path):
     assert int(r.stdout.split()[-1]) == tuning.default_thresholds().small_act
     r = _run("from autograd.kernels import tuning; print(tuning.thresholds().small_act)", env)
     assert r.stdout.split()[-1] == "77"
+
+
+def test_parallel_backs_off_after_two_stalls_in_a_row(monkeypatch):
+    """Two parallel calls in a row far slower than the best rate seen (the other core is
+    busy) switch to the serial kernels for a while; one clean call resets the hold."""
+    from autograd.kernels import parallel as par
+
+    monkeypatch.setattr(par, "_best", {})
+    monkeypatch.setattr(par, "_state", {"until": 0.0, "hold": par.HOLD0, "run": 0,
+                                        "backoffs": 0})
+    monkeypatch.setattr(par.numba, "get_num_threads", lambda: 2)
+    key, size = object(), 1 << 20
+    par.done(key, size, 1e-3)  # the best rate: 1 ms for this size
+    par.done(key, size, 1.1e-3)  # normal noise: not a stall
+    assert par.worth_it(size) and par.backoffs() == 0
+    stall = par.FACTOR * 1e-3 + par.SLACK + 5e-3
+    par.done(key, size, stall)
+    assert par.worth_it(size)  # one stall alone is not enough
+    par.done(key, size, 1e-3)  # a clean call in between resets the count
+    par.done(key, size, stall)
+    assert par.worth_it(size)
+    par.done(key, size, stall)
+    assert not par.worth_it(size) and par.backoffs() == 1
+    assert par._state["hold"] == 2 * par.HOLD0  # the next back-off holds twice as long
+    par._state["until"] = 0.0
+    assert par.worth_it(size)
+    monkeypatch.setattr(par.numba, "get_num_threads", lambda: 1)
+    assert not par.worth_it(size)  # one thread: never parallel

@@ -51,12 +51,12 @@ def driver(fn):
 
 def run(serial, parallel, args: tuple, n: int, size: int, limit: int, chunk: int = CHUNK):
     """Run ``serial(*args, 0, n)`` or, from ``limit`` elements of work (``size``) with
-    more than one thread free, ``parallel(*args, chunk)`` (``chunk`` items per task)."""
+    more than one thread free, ``parallel(*args, chunk)`` (``chunk`` items per task).
+    ``parallel.py`` decides whether threads are free (it backs off while a core is busy)."""
     if size < limit or not _parallel.worth_it(size):
         serial(*args, 0, n)
     else:
-        parallel(*args, chunk)
-        _parallel.done(size)
+        _parallel.timed(parallel, (*args, chunk), size)
 
 
 def rows_per_chunk(width: int) -> int:

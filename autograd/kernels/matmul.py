@@ -32,6 +32,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from . import parallel as _par
 from . import tuning
 
 _FM = {"contract", "arcp", "nsz", "reassoc", "afn"}
@@ -363,10 +364,12 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     cf = cbuf.reshape(-1)
     nt = numba.get_num_threads()
     if parallel is None:
-        parallel = 2 * m * n * k >= tuning.thresholds().mm_parallel_min_flops and nt > 1
+        flops = 2 * m * n * k
+        parallel = flops >= tuning.thresholds().mm_parallel_min_flops and _par.worth_it(flops)
     if parallel:
         groups = max(1, min(ns, -(-nt // npn)))  # split strips too when panels < threads
-        _mm_parallel(fa, as0, as1, fb, bs0, bs1, ap, bp, cf, m, n, k, groups)
+        _par.timed(_mm_parallel, (fa, as0, as1, fb, bs0, bs1, ap, bp, cf, m, n, k, groups),
+                   2 * m * n * k)
     else:
         _mm_serial(fa, as0, as1, fb, bs0, bs1, ap, bp, cf, m, n, k, 1)
     if not exact:

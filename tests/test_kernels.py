@@ -244,8 +244,11 @@ def test_matmul_dispatch_and_out():
     th = tuning.thresholds()
     nr = tuning.matmul_geometry(np.float32).nr
     big = max(th.mm_min_flops, 1 << 22)
-    assert use_kernel(256, 784, 512, np.float32) and use_kernel(128, 784, 256, np.float32)
-    assert use_kernel(784, 128, 256, np.float64)
+    for m, k, n in ((256, 784, 512), (128, 784, 256), (784, 128, 256)):
+        for dt in DTYPES:
+            wide = 1 - n / (-(-n // tuning.matmul_geometry(dt).nr) * tuning.matmul_geometry(
+                dt).nr) <= th.mm_max_pad_waste
+            assert use_kernel(m, k, n, dt) == (2 * m * k * n >= th.mm_min_flops and wide)
     assert not use_kernel(512, 512, 512, np.int64)
     assert not use_kernel(128, 256, th.mm_min_n - 1, np.float32)  # too narrow
     assert not use_kernel(8, 8, 8, np.float32)  # too small: fixed costs dominate

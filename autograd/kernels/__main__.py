@@ -107,7 +107,15 @@ def _crossover(slow_then_fast, sizes, margin: float = 1.0) -> int:
 
 
 def tune() -> None:
-    """Measure the cut-offs on this machine and cache them."""
+    """Measure the cut-offs on this machine and cache them (BLAS held to one thread, as
+    the numba backend holds it)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        _tune()
+
+
+def _tune() -> None:
     import numba
 
     from . import elementwise, optim, tuning
@@ -174,6 +182,9 @@ def tune() -> None:
     if numba.get_num_threads() > 1:
         side = _crossover(mm_par, sides, 1.1)
         found["mm_parallel_min_flops"] = 2 * side ** 3 if side <= sides[-1] else 1 << 40
+    a = rng.standard_normal((256, 256)).astype(np.float32)
+    found["mm_serial_beats_blas"] = bool(
+        _best(lambda: matmul2d(a, a, parallel=False)) < _best(lambda: np.matmul(a, a)))
     measured = replace(base, **found)
     path = tuning.save(measured, {"measured": sorted(found), "threads": numba.get_num_threads()})
     for name, v in asdict(measured).items():

@@ -322,6 +322,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         or not use_kernel(a.shape[-2], a.shape[-1], b.shape[-1], a.dtype)
     ):
         return np.matmul(a, b)  # also numpy's 1-D rules and its shape-mismatch error
+    if not _parallel_pays(a.shape[-2], a.shape[-1], b.shape[-1]):
+        return np.matmul(a, b)  # one thread here, and on one thread BLAS is faster
     if a.ndim == 2 and b.ndim == 2:
         return matmul2d(a, b)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -331,6 +333,15 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for idx in np.ndindex(*batch):
         matmul2d(ab[idx], bb[idx], out=out[idx])
     return out
+
+
+def _parallel_pays(m: int, k: int, n: int) -> bool:
+    """False when this product would run the kernel serially where BLAS beats it."""
+    th = tuning.thresholds()
+    if th.mm_serial_beats_blas:
+        return True
+    flops = 2 * m * k * n
+    return flops >= th.mm_parallel_min_flops and _par.worth_it(flops)
 
 
 def _min_flops() -> int:

@@ -189,13 +189,16 @@ class Thresholds:
     mm_min_k: int
     mm_max_pad_waste: float  # the last B panel may be at most this fraction padding
     mm_parallel_min_flops: int  # two threads pay off from here
+    mm_serial_beats_blas: bool  # on one thread too (else one-thread products go to BLAS)
 
 
 # Defaults, measured with 2 threads, float32, medians of interleaved rounds:
 # - avx512: 2-core AMD EPYC Zen 5 (znver5), 3.6 GHz, OpenBLAS 0.3.31 (numba_backend.py and
 #   matmul.py keep the per-kernel measurements);
-# - avx2: 2-core AMD EPYC Zen 3 (znver3), 2.45 GHz, the same OpenBLAS; every Python-level
-#   cost is ~3x the Zen 5's there, so the numpy cut-offs are higher.
+# - avx2: 2-core AMD EPYC Zen 3 (znver3), 2.45 GHz, the same OpenBLAS. There the packed
+#   kernel on one thread reaches 0.75-0.85x OpenBLAS's Haswell kernel (128x784x256: 68 vs
+#   84 GFLOP/s, 512^3: 60 vs 73, for 6x16 and 4x24 tiles alike), so one-thread products
+#   go to BLAS and the kernel runs only where its two threads beat one-thread BLAS.
 # Other ISAs take the AVX2 figures (the nearest measured machine), with the matmul cut-offs
 # scaled by vector width: narrower vectors make the kernel's per-call overhead dearer.
 _DEFAULTS = {
@@ -203,12 +206,12 @@ _DEFAULTS = {
         par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
         small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
         mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
-        mm_parallel_min_flops=1 << 22),
+        mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=True),
     "avx2": Thresholds(
         par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
         small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
         mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
-        mm_parallel_min_flops=1 << 22),
+        mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=False),
 }
 
 

@@ -1,83 +1,165 @@
-"""Kernel benchmarks: numba vs numpy (as configured and with a fast OpenBLAS) vs torch.
+"""Kernel benchmarks: the packed matmul kernel, the dispatching backend and numpy's BLAS;
+the fused element-wise kernels against numpy's ufunc chains.
 
-Every figure is a median over repeats after a warm-up. numba and numpy run interleaved
-round by round in this process (OpenBLAS limited to the row's thread count through
-threadpoolctl when it is installed), so a burst of load from elsewhere hits them alike;
-"spread" is the numba column's (p90 - p10) / median and "t-sprd" torch's, to show how
-noisy the machine was (a median that is a multiple of ~8 ms is a scheduler stall: a
-thread of a parallel region waited for a core another process held).
-torch runs in its own subprocess (its OpenMP runtime and numba's, both spinning in one
-process on 2 cores, stalled each other by 10-20 ms per call), and "np-fast" in one with
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (this machine pins OpenBLAS to Haswell).
-Run: python -m benchmarks.bench_kernels
+matmul: for each shape and layout, at 1 and 2 threads, three candidates run interleaved
+round by round in this process (so a burst of load from elsewhere hits them alike):
+
+* kernel  — ``matmul2d``, the packed numba kernel, forced (it still picks serial or
+  parallel by size, and backs off to serial while the other core is busy);
+* backend — ``numba_backend.matmul`` as numbagrad runs it: the kernel where ``use_kernel``
+  says it wins, else numpy's BLAS held to one thread (the numba backend holds BLAS to 1
+  thread while it is active, so the two thread pools never spin against each other);
+* BLAS    — ``np.matmul`` with OpenBLAS at the row's thread count.
+
+Every figure is the median over rounds of one burst's mean time; "spread" is max / min - 1
+over the rounds, so a stalled round shows. "%peak" is GFLOP/s over the FMA peak measured in
+the header times the row's threads. The backend target: >= 0.95 x max(kernel, BLAS)
+everywhere (a miss is marked). torch (when importable) runs in its own subprocess (two
+OpenMP runtimes spinning in one process on 2 cores stalled each other by 10-20 ms per call);
+"np-fast" (numpy in a subprocess without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE) only appears
+when one of those is set here.
+
+Run: python -m benchmarks bench_kernels   (about a minute)
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 
-SHAPES = [(128, 784, 256), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024)]
-MLP_SHAPES = [(128, 256, 10), (256, 784, 512)]  # the MLP's output layer and a wide layer
+from ._common import fma_peak_gflops, interleaved_rounds, machine_header, med, spread
+
+# (M, K, N, layout, what it is). Layouts: "C" a @ b, both C-contiguous; "Bt" a @ W.T (W
+# C-contiguous (N, K): nn.Linear's forward x @ W.T); "At" G.T @ b (G C-contiguous (K, M):
+# Linear's weight gradient gz.T @ x). A Linear(in, out) on a batch B runs forward
+# B x in x out (Bt), dW = out x B x in (At) and dX = B x out x in (C).
+MATMUL_CASES = [
+    (128, 784, 256, "C", ""),
+    (128, 784, 256, "Bt", "784-256 layer, b128: forward"),
+    (256, 128, 784, "At", "  its dW"),
+    (128, 256, 784, "C", "  its dX"),
+    (256, 784, 512, "C", ""),
+    (256, 784, 512, "Bt", "784-512 layer, b256: forward"),
+    (512, 256, 784, "At", "  its dW"),
+    (256, 512, 512, "Bt", "512-512 layer, b256: forward"),
+    (512, 256, 512, "At", "  its dW"),
+    (512, 512, 512, "C", ""),
+    (256, 256, 256, "C", ""),
+    (1024, 1024, 1024, "C", ""),
+    (128, 256, 10, "Bt", "256-10 layer, b128: forward"),
+    (10, 128, 256, "At", "  its dW"),
+    (128, 10, 256, "C", "  its dX"),
+    (128, 128, 128, "C", "small"),
+    (64, 64, 64, "C", "small"),
+    (32, 256, 256, "C", "small"),
+]
+HEADLINE = [(128, 784, 256, "C"), (256, 784, 512, "C"), (512, 512, 512, "C")]
+DTYPES = ("float32", "float64")
 THREADS = [1, 2]
 ROUNDS = 7
+BACKEND_TARGET = 0.95
 
 
-def _interleaved(fns: dict, budget: float = 0.3, rounds: int = ROUNDS) -> dict:
-    """Per-candidate sorted timings (s): ``rounds`` rounds, each runs every candidate."""
-    reps = {}
-    for name, f in fns.items():
-        f()
-        t0 = time.perf_counter()
-        f()
-        once = max(time.perf_counter() - t0, 1e-7)
-        reps[name] = int(min(50, max(2, budget / rounds / len(fns) / once)))
-    ts: dict = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, f in fns.items():
-            for _ in range(reps[name]):
-                t = time.perf_counter()
-                f()
-                ts[name].append(time.perf_counter() - t)
-    return {name: np.sort(v) for name, v in ts.items()}
+def _key(dt: str, m: int, k: int, n: int, layout: str) -> str:
+    return f"{dt} {m}x{k}x{n} {layout}"
 
 
-def _med(ts) -> float:
-    return float(np.median(ts))
+def _operands(m: int, k: int, n: int, layout: str, dt: str) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    if layout == "At":
+        a = rng.standard_normal((k, m)).astype(dt).T
+    else:
+        a = rng.standard_normal((m, k)).astype(dt)
+    if layout == "Bt":
+        b = rng.standard_normal((n, k)).astype(dt).T
+    else:
+        b = rng.standard_normal((k, n)).astype(dt)
+    return a, b
 
 
-def _spread(ts) -> float:
-    p10, p50, p90 = np.percentile(ts, [10, 50, 90])
-    return float((p90 - p10) / p50)
+class _Blas:
+    """Sets OpenBLAS's thread count directly (cheap: no library scan per call)."""
+
+    def __init__(self) -> None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            self.libs = []
+        else:
+            self.libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.original = [lib.get_num_threads() for lib in self.libs]
+
+    def set(self, n: int) -> None:
+        for lib in self.libs:
+            lib.set_num_threads(n)
+
+    def restore(self) -> None:
+        for lib, n in zip(self.libs, self.original):
+            lib.set_num_threads(n)
 
 
-def _cpu_model() -> str:
-    from ._common import cpu_name
+def _path(m: int, k: int, n: int, dt: str, thr: int) -> str:
+    """What numba_backend.matmul does with this product at ``thr`` threads."""
+    from autograd.kernels import tuning
+    from autograd.kernels.matmul import use_kernel
 
-    return cpu_name()
+    if not use_kernel(m, k, n, dt):
+        return "BLAS/1"
+    par = thr > 1 and 2 * m * k * n >= tuning.thresholds().mm_parallel_min_flops
+    return "kern/par" if par else "kern/ser"
+
+
+# ----------------------------------------------------------------------------- subprocesses
 
 
 def _numpy_matmul_gflops(threads: int) -> dict:
-    """numpy @ GFLOP/s for each (dtype, shape) at the given thread count (this process)."""
+    """numpy @ GFLOP/s for every (dtype, case) at ``threads`` BLAS threads (this process)."""
+    blas = _Blas()
+    blas.set(threads)
     out = {}
-    for dt in ("float32", "float64"):
-        for m, k, n in SHAPES + MLP_SHAPES:
-            rng = np.random.default_rng(0)
-            a = rng.standard_normal((m, k)).astype(dt)
-            b = rng.standard_normal((k, n)).astype(dt)
-            t = _med(_interleaved({"np": lambda a=a, b=b: np.matmul(a, b)})["np"])
-            out[f"{dt} {m}x{k}x{n}"] = 2 * m * k * n / t / 1e9
+    for dt in DTYPES:
+        for m, k, n, layout, _ in MATMUL_CASES:
+            a, b = _operands(m, k, n, layout, dt)
+            ts = interleaved_rounds({"np": (lambda a=a, b=b: np.matmul(a, b), None)},
+                                    budget=0.2)
+            out[_key(dt, m, k, n, layout)] = 2 * m * k * n / med(ts["np"]) / 1e9
     return out
 
 
-def _numpy_in_subprocess(threads: int) -> dict:
-    """numpy's matmul with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (the fast BLAS)."""
+def _torch_times(threads: int) -> dict:
+    """torch (median s, spread) for every matmul case and element-wise case, here."""
+    import torch
+
+    torch.set_num_threads(threads)
+    out = {}
+    with torch.no_grad():
+        for dt in DTYPES:
+            for m, k, n, layout, _ in MATMUL_CASES:
+                ta, tb = (torch.from_numpy(v) for v in _operands(m, k, n, layout, dt))
+                ts = interleaved_rounds(
+                    {"t": (lambda ta=ta, tb=tb: torch.matmul(ta, tb), None)}, budget=0.3)
+                out[_key(dt, m, k, n, layout)] = (med(ts["t"]), spread(ts["t"]))
+        for name, f in _torch_cases(torch).items():
+            ts = interleaved_rounds({"t": (f, None)}, budget=0.3)
+            out[name] = (med(ts["t"]), spread(ts["t"]))
+    return out
+
+
+def _subprocess_json(code: str, env: dict) -> dict:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                       text=True, timeout=900)
+    if r.returncode != 0:
+        print(f"# (subprocess failed: {r.stderr.strip().splitlines()[-1:]})")
+        return {}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def _numpy_fast_in_subprocess(threads: int) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     env.pop("OPENBLAS_CORETYPE", None)
     env.pop("OPENBLAS_L2_SIZE", None)
@@ -86,53 +168,93 @@ def _numpy_in_subprocess(threads: int) -> dict:
     return _subprocess_json(code, env)
 
 
-def _matmul_table(torch_t: dict, maxthr: int) -> dict:
+def _torch_in_subprocess(threads: int) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    code = ("import json; from benchmarks.bench_kernels import _torch_times;"
+            f"print(json.dumps(_torch_times({threads})))")
+    return _subprocess_json(code, env)
+
+
+# ----------------------------------------------------------------------------- matmul
+
+
+_CANDS = ("kernel", "backend", "BLAS")
+
+
+def _matmul_result(ts: dict, gflop: float, peak: float, path: str) -> dict:
+    g = {name: gflop / med(v) for name, v in ts.items()}
+    ratio = g["backend"] / max(g["kernel"], g["BLAS"])
+    return dict(g, ratio=ratio, k_blas=g["kernel"] / g["BLAS"], path=path,
+                pct={c: g[c] / peak for c in _CANDS}, spread={c: spread(ts[c]) for c in _CANDS})
+
+
+def _matmul_line(dt: str, m: int, k: int, n: int, layout: str, thr: int, r: dict) -> str:
+    pct = "/".join(f"{100 * r['pct'][c]:.0f}" for c in _CANDS) + "%"
+    spr = "/".join(f"{100 * r['spread'][c]:.0f}" for c in _CANDS) + "%"
+    miss = "<" if r["ratio"] < BACKEND_TARGET else " "
+    return (f"{'f' + dt[5:]:7} {f'{m}x{k}x{n}':14} {layout:3} {thr:>3} {r['kernel']:7.1f} "
+            f"{r['backend']:7.1f} {r['BLAS']:7.1f} {r['k_blas']:6.2f} {r['ratio']:7.2f}{miss} "
+            f"{pct:>13} {r['path']:>8} {spr:>14}")
+
+
+def _matmul_table(maxthr: int, torch_t: dict, fast: dict) -> dict:
     import numba
 
     from autograd.kernels import numba_backend as nb
-    from autograd.kernels._matmul import matmul2d
+    from autograd.kernels import parallel as par
+    from autograd.kernels.matmul import matmul2d
 
-    print("\n## matmul GFLOP/s (median)")
-    print("# kernel = the packed numba kernel, forced; backend = numba_backend.matmul (the kernel")
-    print("# or np.matmul by the measured rule in _matmul.py); numpy = np.matmul in this process")
-    print("# (Haswell BLAS, limited to thr threads); np-fast = numpy in a subprocess with")
-    print("# OPENBLAS_CORETYPE/L2_SIZE unset; torch = its own subprocess (two OpenMP runtimes")
-    print("# in one process spin against each other on 2 cores: 10-20 ms stalls)")
-    hdr = (f"{'dtype':8} {'M x K x N':15} {'thr':>3} {'kernel':>7} {'backend':>7} {'numpy':>7} "
-           f"{'np-fast':>7} {'torch':>7} {'be/np':>6} {'be/fast':>7} {'be/torch':>8} {'spread':>6} "
-           f"{'t-sprd':>6}")
+    peaks = {dt: fma_peak_gflops(dt) for dt in DTYPES}
+    extra = (["np-fast"] if fast else []) + (["torch"] if torch_t else [])
+    print("\n## matmul GFLOP/s: kernel (matmul2d, forced) / backend (numba_backend.matmul) / "
+          "BLAS (np.matmul)")
+    print(f"# medians of {ROUNDS} interleaved rounds; k/BLAS = kernel / BLAS; be/best = backend"
+          f" / max(kernel, BLAS), target >= {BACKEND_TARGET} ('<' marks a miss);")
+    print("# %peak = GFLOP/s / (FMA peak x threads) for kernel/backend/BLAS; path = what the "
+          "backend runs\n# (BLAS/1: np.matmul, BLAS held to 1 thread); spread = max/min - 1 "
+          "over rounds, kernel/backend/BLAS")
+    hdr = (f"{'dtype':7} {'M x K x N':14} {'lay':3} {'thr':>3} {'kernel':>7} {'backend':>7} "
+           f"{'BLAS':>7} {'k/BLAS':>6} {'be/best':>8} {'%peak k/be/B':>13} {'path':>8} "
+           f"{'spread k/be/B':>14}")
+    hdr += "".join(f" {c:>7}" for c in extra)
     print(hdr)
+    blas = _Blas()
     results = {}
-    for thr in THREADS:
-        if thr > maxthr:
-            continue
-        numba.set_num_threads(thr)
-        npf = _numpy_in_subprocess(thr)
-        limit = _blas_limit(thr)
-        for dt in ("float32", "float64"):
-            for m, k, n in SHAPES + MLP_SHAPES:
-                key = f"{dt} {m}x{k}x{n}"
-                rng = np.random.default_rng(0)
-                a = rng.standard_normal((m, k)).astype(dt)
-                b = rng.standard_normal((k, n)).astype(dt)
-                fl = 2 * m * k * n / 1e9
-                fns = {"kernel": lambda a=a, b=b: matmul2d(a, b),
-                       "backend": lambda a=a, b=b: nb.matmul(a, b),
-                       "numpy": lambda a=a, b=b: np.matmul(a, b)}
-                ts = _interleaved(fns, budget=0.6)
-                g = {name: fl / _med(v) for name, v in ts.items()}
-                t_t, t_s = torch_t.get(thr, {}).get(key, (float("nan"), float("nan")))
-                g_t = fl / t_t
-                g_f = npf.get(key, float("nan"))
-                results[(key, thr)] = (g["backend"], g_f, g_t)
-                print(f"{dt:8} {m}x{k}x{n:<7} {thr:>3} {g['kernel']:7.1f} {g['backend']:7.1f} "
-                      f"{g['numpy']:7.1f} {g_f:7.1f} {g_t:7.1f} {g['backend'] / g['numpy']:6.2f} "
-                      f"{g['backend'] / g_f:7.2f} {g['backend'] / g_t:8.2f} "
-                      f"{_spread(ts['backend']):6.0%} {t_s:6.0%}")
-        if limit is not None:
-            limit.restore_original_limits()
-    numba.set_num_threads(maxthr)
+    try:
+        for thr in THREADS:
+            if thr > maxthr:
+                continue
+            numba.set_num_threads(thr)
+            backoffs = par.backoffs()
+            for dt in DTYPES:
+                for m, k, n, layout, note in MATMUL_CASES:
+                    a, b = _operands(m, k, n, layout, dt)
+                    fl = 2 * m * k * n / 1e9
+                    cands = {
+                        "kernel": (lambda a=a, b=b: matmul2d(a, b), None),
+                        "backend": (lambda a=a, b=b: nb.matmul(a, b), lambda: blas.set(1)),
+                        "BLAS": (lambda a=a, b=b: np.matmul(a, b),
+                                 lambda thr=thr: blas.set(thr)),
+                    }
+                    ts = interleaved_rounds(cands, budget=0.5, rounds=ROUNDS)
+                    key = _key(dt, m, k, n, layout)
+                    r = results[(key, thr)] = _matmul_result(ts, fl, peaks[dt] * thr,
+                                                             _path(m, k, n, dt, thr))
+                    line = _matmul_line(dt, m, k, n, layout, thr, r)
+                    if fast:
+                        line += f" {fast.get(thr, {}).get(key, float('nan')):7.1f}"
+                    if torch_t:
+                        line += f" {fl / torch_t.get(thr, {}).get(key, (float('nan'), 0))[0]:7.1f}"
+                    print(line + (f"  {note}" if note else ""))
+            print(f"# {thr} thread(s): the parallel drivers backed off to serial "
+                  f"{par.backoffs() - backoffs} time(s) during these rows")
+    finally:
+        blas.restore()
+        numba.set_num_threads(maxthr)
     return results
+
+
+# ----------------------------------------------------------------------------- element-wise
 
 
 def _ew_data() -> dict:
@@ -240,111 +362,94 @@ def _torch_cases(torch) -> dict:
     }
 
 
-def _torch_times(threads: int) -> dict:
-    """torch (median s, spread) for every matmul shape and element-wise case, here."""
-    import torch
-
-    torch.set_num_threads(threads)
-    out = {}
-    with torch.no_grad():
-        for dt in ("float32", "float64"):
-            for m, k, n in SHAPES + MLP_SHAPES:
-                rng = np.random.default_rng(0)
-                ta = torch.from_numpy(rng.standard_normal((m, k)).astype(dt))
-                tb = torch.from_numpy(rng.standard_normal((k, n)).astype(dt))
-                ts = _interleaved({"t": lambda ta=ta, tb=tb: torch.matmul(ta, tb)}, budget=0.4)
-                out[f"{dt} {m}x{k}x{n}"] = (_med(ts["t"]), _spread(ts["t"]))
-        for name, f in _torch_cases(torch).items():
-            ts = _interleaved({"t": f}, budget=0.3)
-            out[name] = (_med(ts["t"]), _spread(ts["t"]))
-    return out
-
-
-def _subprocess_json(code: str, env: dict) -> dict:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    r = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
-                       text=True, timeout=900)
-    if r.returncode != 0:
-        print(f"# (subprocess failed: {r.stderr.strip().splitlines()[-1:]})")
-        return {}
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-def _torch_in_subprocess(threads: int) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    code = ("import json; from benchmarks.bench_kernels import _torch_times;"
-            f"print(json.dumps(_torch_times({threads})))")
-    return _subprocess_json(code, env)
-
-
-def _blas_limit(threads: int):
-    """Limit OpenBLAS to ``threads`` in this process (threadpoolctl, if installed)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=threads, user_api="blas")
-
-
-def _elementwise_table(torch_t: dict, maxthr: int) -> dict:
+def _elementwise_table(maxthr: int, torch_t: dict) -> dict:
     import numba
 
-    print("\n## fused element-wise kernels, 1e6 float32 (ms, median); numpy = ufunc chain")
-    print("# (gelu, softmax+xent, sgd, adam: the numpy backend's reference code); torch (own")
-    print("# subprocess) uses its fused aten backward kernels (threshold_/sigmoid_/tanh_/gelu_)")
-    print(f"{'kernel':18} {'thr':>3} {'numba':>8} {'numpy':>8} {'torch':>8} {'np/nb':>7} "
-          f"{'torch/nb':>8} {'spread':>6} {'t-sprd':>6}")
+    print("\n## fused element-wise kernels, 1e6 float32 (ms, median of interleaved rounds); "
+          "numpy = ufunc chain")
+    print("# (gelu, softmax+xent, sgd, adam: the numpy backend's reference code); spread = "
+          "max/min - 1 over rounds")
+    hdr = (f"{'kernel':18} {'thr':>3} {'numba':>8} {'numpy':>8} {'np/nb':>7} "
+           f"{'spread nb/np':>13}")
+    if torch_t:
+        hdr += f" {'torch':>8} {'torch/nb':>8}"
+    print(hdr)
     ratios = {}
     cases = _elementwise_cases()
-    for thr in THREADS:
-        if thr > maxthr:
-            continue
-        numba.set_num_threads(thr)
-        for name, fnb, fnp in cases:
-            ts = _interleaved({"numba": fnb, "numpy": fnp}, budget=0.4)
-            t_nb, t_np = _med(ts["numba"]) * 1e3, _med(ts["numpy"]) * 1e3
-            t_t, t_s = torch_t.get(thr, {}).get(name, (float("nan"), float("nan")))
-            t_t *= 1e3
-            ratios[(name, thr)] = (t_np / t_nb, t_t / t_nb)
-            print(f"{name:18} {thr:>3} {t_nb:8.3f} {t_np:8.3f} {t_t:8.3f} {t_np / t_nb:7.2f} "
-                  f"{t_t / t_nb:8.2f} {_spread(ts['numba']):6.0%} {t_s:6.0%}")
-    numba.set_num_threads(maxthr)
+    try:
+        for thr in THREADS:
+            if thr > maxthr:
+                continue
+            numba.set_num_threads(thr)
+            for name, fnb, fnp in cases:
+                ts = interleaved_rounds({"numba": (fnb, None), "numpy": (fnp, None)},
+                                        budget=0.3, rounds=ROUNDS)
+                t_nb, t_np = med(ts["numba"]) * 1e3, med(ts["numpy"]) * 1e3
+                spr = f"{100 * spread(ts['numba']):.0f}/{100 * spread(ts['numpy']):.0f}%"
+                line = (f"{name:18} {thr:>3} {t_nb:8.3f} {t_np:8.3f} {t_np / t_nb:7.2f} "
+                        f"{spr:>13}")
+                t_t = float("nan")
+                if torch_t:
+                    t_t = torch_t.get(thr, {}).get(name, (float("nan"), 0))[0] * 1e3
+                    line += f" {t_t:8.3f} {t_t / t_nb:8.2f}"
+                ratios[(name, thr)] = (t_np / t_nb, t_t / t_nb)
+                print(line)
+    finally:
+        numba.set_num_threads(maxthr)
     return ratios
 
 
-def main() -> None:
+# ----------------------------------------------------------------------------- main
+
+
+def _summary(results: dict, act: dict, maxthr: int) -> None:
+    print("\n## matmul and element-wise targets")
+    for m, k, n, layout in HEADLINE:
+        for thr in THREADS:
+            for dt in DTYPES:
+                r = results.get((_key(dt, m, k, n, layout), thr))
+                if r is None:
+                    continue
+                print(f"  {dt:7} {m}x{k}x{n:<5} {thr} thr: kernel {r['kernel']:6.1f}, BLAS "
+                      f"{r['BLAS']:6.1f} GFLOP/s (kernel/BLAS {r['k_blas']:.2f}); backend "
+                      f"{r['backend']:6.1f} = {100 * r['pct']['backend']:.0f}% of peak, "
+                      f"backend/best {r['ratio']:.2f} "
+                      f"{'PASS' if r['ratio'] >= BACKEND_TARGET else 'MISS'}")
+    misses = [(key, thr, r) for (key, thr), r in results.items() if r["ratio"] < BACKEND_TARGET]
+    print(f"  backend >= {BACKEND_TARGET} x max(kernel, BLAS): "
+          f"{len(results) - len(misses)} of {len(results)} rows pass")
+    for key, thr, r in misses:
+        print(f"    miss: {key} {thr} thr: {r['ratio']:.2f} (path {r['path']}; kernel "
+              f"{r['kernel']:.1f}, backend {r['backend']:.1f}, BLAS {r['BLAS']:.1f})")
+    for name in ("relu(x*w+b) f+b", "sigmoid f+b"):
+        r = act.get((name, maxthr))
+        if r is not None:
+            print(f"  fused {name} numpy/numba >= 3 ({maxthr} thr): "
+                  f"{'PASS' if r[0] >= 3 else 'MISS'} ({r[0]:.2f})")
+
+
+def main() -> dict:
     import importlib.util
 
     import numba
 
+    machine_header()
     has_torch = importlib.util.find_spec("torch") is not None
     maxthr = numba.config.NUMBA_NUM_THREADS
-    print(f"# kernel benchmarks  {datetime.datetime.now():%Y-%m-%d %H:%M}")
-    print(f"# CPU: {_cpu_model()}  cores: {os.cpu_count()}  numba threads: {maxthr}  "
-          f"numpy {np.__version__}  numba {numba.__version__}  "
-          f"torch {'yes' if has_torch else 'n/a'}")
-    print(f"# OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} "
-          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}  "
-          f"load average {os.getloadavg()[0]:.1f}")
-    torch_t = {thr: _torch_in_subprocess(thr) for thr in THREADS if thr <= maxthr and has_torch}
-    results = _matmul_table(torch_t, maxthr)
-    act_ratio = _elementwise_table(torch_t, maxthr)
-
-    print(f"\n## targets ({maxthr} threads)")
-    for shp in ("128x784x256", "512x512x512"):
-        r = results.get((f"float32 {shp}", maxthr))
-        if r is None:
-            continue
-        g_nb, g_f, g_t = r
-        print(f"matmul f32 {shp}  backend/np-fast >= 0.9: "
-              f"{'PASS' if g_nb / g_f >= 0.9 else 'MISS'} ({g_nb / g_f:.2f})   "
-              f"backend/torch >= 1.5: {'PASS' if g_nb / g_t >= 1.5 else 'MISS'} ({g_nb / g_t:.2f})")
-    for name in ("relu(x*w+b) f+b", "sigmoid f+b"):
-        r = act_ratio.get((name, maxthr))
-        if r is not None:
-            print(f"fused {name} numpy/numba >= 3: {'PASS' if r[0] >= 3 else 'MISS'} "
-                  f"({r[0]:.2f}); torch/numba {r[1]:.2f}")
-    print(f"# load average at the end {os.getloadavg()[0]:.1f} (2 cores; shared machine)")
+    print(f"\n# kernel benchmarks: numba threads {maxthr}, torch "
+          f"{'yes (own subprocess)' if has_torch else 'not importable'}; OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE')} OPENBLAS_L2_SIZE="
+          f"{os.environ.get('OPENBLAS_L2_SIZE')}")
+    threads = [t for t in THREADS if t <= maxthr]
+    torch_t = {t: _torch_in_subprocess(t) for t in threads} if has_torch else {}
+    want_fast = any(os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
+    fast = {t: _numpy_fast_in_subprocess(t) for t in threads} if want_fast else {}
+    results = _matmul_table(maxthr, torch_t, fast)
+    act = _elementwise_table(maxthr, torch_t)
+    _summary(results, act, maxthr)
+    print(f"# load average at the end {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores; "
+          "shared machine)")
+    return results
 
 
 if __name__ == "__main__":

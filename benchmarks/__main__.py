@@ -6,9 +6,16 @@ import importlib
 import sys
 import traceback
 
-from ._common import machine_line
+from ._common import machine_header
 
-SUITES = ["bench_scalar", "bench_kernels", "bench_mlp", "bench_conv_rnn", "bench_startup"]
+SUITES = [
+    "bench_scalar",
+    "bench_kernels",
+    "bench_mlp",
+    "bench_conv_rnn",
+    "bench_load",
+    "bench_startup",
+]
 
 
 def main(argv: list[str]) -> int:
@@ -17,7 +24,8 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {SUITES}", file=sys.stderr)
         return 2
-    print(f"# numbagrad benchmarks — {machine_line()}")
+    print(f"# numbagrad benchmarks: {', '.join(wanted)}")
+    machine_header()
     failed = []
     for name in wanted:
         try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 import os
 import platform
+import resource
 import time
 from collections.abc import Callable
 
@@ -166,9 +168,13 @@ def interleaved_rounds(cands: dict[str, tuple[Callable[[], object], Callable[[],
     """Seconds per call of every candidate in each of ``rounds`` rounds.
 
     ``cands`` maps a name to (call, setup); ``setup`` (untimed, may be None) runs before the
-    candidate's burst in every round (e.g. to set BLAS's thread count). Each round runs
+    candidate's burst in every round (e.g. to set BLAS's thread count, or to wait for
+    another thread pool to fall asleep). Every burst starts with one untimed call. Each round
+    runs
     every candidate once, as a burst of calls sized so the whole takes about ``budget``
-    seconds; the order rotates between rounds so that no candidate always follows another.
+    seconds. Round r runs the candidates in the r-th of all their orders (A B C, A C B,
+    B A C, ...), so each runs in every position equally often: with a fixed order the
+    middle candidate of three came out 3-5% slower than the same code at an end.
     """
     names = list(cands)
     reps = {}
@@ -182,11 +188,13 @@ def interleaved_rounds(cands: dict[str, tuple[Callable[[], object], Callable[[],
         once = max(time.perf_counter() - t0, 1e-7)
         reps[name] = int(min(200, max(1, budget / rounds / len(cands) / once)))
     out: dict[str, list[float]] = {name: [] for name in names}
+    orders = list(itertools.permutations(names)) if len(names) <= 4 else [names]
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in orders[r % len(orders)]:
             fn, setup = cands[name]
             if setup is not None:
                 setup()
+            fn()
             n = reps[name]
             t0 = time.perf_counter()
             for _ in range(n):
@@ -199,6 +207,60 @@ def med(ts) -> float:
     return float(np.median(ts))
 
 
+def busy_wait(seconds: float) -> None:
+    """Keep this thread on its core for ``seconds`` (a sleep lets this VM's cores idle: the
+    next burst then ran up to 2x slower, serial code included)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
 def spread(ts) -> float:
     """max / min - 1 of the per-round times: a stall in one round shows here."""
     return float(np.max(ts) / np.min(ts) - 1)
+
+
+class ForeignLoad:
+    """How much of the machine other processes used between ``start()`` and ``stop()``.
+
+    System-wide busy CPU time from /proc/stat (user, nice, system, irq, softirq and steal:
+    the hypervisor running someone else on our vCPU) minus this process's own CPU time
+    (all its threads, spinning ones included, and its finished subprocesses), as a fraction
+    of wall time x cores. On a
+    shared machine this says which rows ran beside someone else's work (resolution: one
+    10 ms tick per core). None where /proc/stat is missing.
+    """
+
+    def __init__(self) -> None:
+        self.t0 = self.sys0 = self.own0 = None
+
+    @staticmethod
+    def _busy() -> float | None:
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+        return (user + nice + system + irq + softirq + steal) / hz
+
+    @staticmethod
+    def _own() -> float:
+        t = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):  # children: waited for
+            r = resource.getrusage(who)
+            t += r.ru_utime + r.ru_stime
+        return t
+
+    def start(self) -> ForeignLoad:
+        self.t0, self.sys0, self.own0 = time.perf_counter(), self._busy(), self._own()
+        return self
+
+    def stop(self) -> float | None:
+        busy = self._busy()
+        if busy is None or self.sys0 is None:
+            return None
+        wall = time.perf_counter() - self.t0
+        other = (busy - self.sys0) - (self._own() - self.own0)
+        return max(0.0, other / (wall * (os.cpu_count() or 1)))

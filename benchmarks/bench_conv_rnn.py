@@ -22,7 +22,6 @@ import autograd
 import nn
 from autograd import Tensor
 from autograd import kernels as K
-from autograd.kernels import conv_kernels as CK
 
 from ._common import header, row
 
@@ -117,12 +116,12 @@ def _design_row(n: int, c: int, hw: int, o: int) -> list[float]:
     oh = ow = hw - 2
 
     def i2c_fwd():  # what ops/conv.py's Conv2d.forward does
-        out = K.active.matmul(w2, CK.im2col(x, geom))
+        out = K.active.matmul(w2, K.active.im2col(x, geom))
         return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
 
     def i2c_gw():  # what Conv2d.backward does for dW (cols recomputed here: it is saved there)
         g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
-        return K.active.matmul(g2, CK.im2col(x, geom).T)
+        return K.active.matmul(g2, K.active.im2col(x, geom).T)
 
     times = [median_ms(i2c_fwd), median_ms(lambda: _direct_conv(x, w, out)),
              median_ms(i2c_gw), median_ms(lambda: _direct_conv_gw(x, g, gw))]

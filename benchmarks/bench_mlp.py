@@ -27,7 +27,7 @@ import optim
 from autograd import Tensor
 from autograd import data as D
 
-from ._common import header, machine_line
+from ._common import ForeignLoad, header, machine_line
 
 # (name, layer sizes, batch, activation, loss)
 CONFIGS = [
@@ -222,6 +222,7 @@ def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
     """
     cols = [c for c in COLUMNS if c != "torch" or with_torch]
     runs: dict[str, list[dict[str, float]]] = {c: [] for c in cols}
+    load = ForeignLoad().start()
     for _ in range(ROUNDS):  # rounds alternate the columns, so drift hits all of them
         for col in cols:
             out = subprocess.run(
@@ -233,7 +234,9 @@ def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
                for c in cols}
     labels = {"numba": "numba", "numpy": "numpy backend", "torch": "torch",
               "floor": "numpy floor"}
-    print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if with_torch else ''})")
+    ext = load.stop()
+    print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if with_torch else ''}); other "
+          f"processes used {'n/a' if ext is None else f'{ext:.0%}'} of the machine meanwhile")
     print(f"  {'config':<22}" + "".join(f"{labels[c]:>15}" for c in cols))
     results: dict[str, dict[str, float]] = {}
     for name, *_ in CONFIGS:
@@ -243,7 +246,7 @@ def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
 
 
 def _verdicts(results: dict[str, dict[str, float]]) -> None:
-    big, tiny = results[CONFIGS[0][0]], results[CONFIGS[2][0]]
+    big, wide, tiny = (results[c[0]] for c in CONFIGS)
 
     def verdict(label: str, ratio: float | None, limit: float, better: str = "<=") -> None:
         if ratio is None:
@@ -258,8 +261,25 @@ def _verdicts(results: dict[str, dict[str, float]]) -> None:
     verdict("784-256-10: numba step / numpy floor", big["numba"] / big["floor"], 1.3)
     verdict("784-256-10: numpy-backend step / numba step", big["numpy"] / big["numba"], 2.0,
             ">=")
+    verdict("784-512-512-10: numba step / numpy-backend step", wide["numba"] / wide["numpy"],
+            1.0)
     t = tiny.get("torch")
     verdict("2-16-16-1: numba step / torch step", tiny["numba"] / t if t else None, 0.5)
+
+
+def _headline(two: dict[str, dict[str, float]], one: dict[str, dict[str, float]]) -> None:
+    """The ratios the README and the issue quote, in one place."""
+    wide, big = CONFIGS[1][0], CONFIGS[0][0]
+    r = one[wide]["numba"] / one[wide]["numpy"]
+    print("\n  headline:")
+    print(f"    {wide}, 1 thread: numba backend {one[wide]['numba'] * 1e3:.2f} ms, numpy "
+          f"backend {one[wide]['numpy'] * 1e3:.2f} ms: numba/numpy {r:.2f}x   "
+          f"{'PASS' if r <= 1.0 else 'MISS'} (target <= 1.0x)")
+    for label, res in (("2 threads", two), ("1 thread", one)):
+        b = res[big]
+        t = f"{b['numba'] / b['torch']:.2f}x" if "torch" in b else "n/a (torch not importable)"
+        print(f"    {big}, {label}: numba {b['numba'] * 1e6:.0f} us; numba/torch {t}; "
+              f"numba/numpy floor {b['numba'] / b['floor']:.2f}x")
 
 
 def main() -> None:
@@ -279,6 +299,7 @@ def main() -> None:
     one = _table(1, with_torch)
     print("\n  the same ratios with 1 thread each:")
     _verdicts(one)
+    _headline(main_results, one)
 
     header("digits MLP 64-64-10, Adam lr 1e-2, batch 32: time to >= 97% test accuracy")
     secs, epochs, acc = digits_time_to_97()

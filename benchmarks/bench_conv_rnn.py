@@ -23,7 +23,7 @@ import nn
 from autograd import Tensor
 from autograd import kernels as K
 
-from ._common import header, row
+from ._common import header, machine_header, row
 
 TARGET = 2.0
 
@@ -205,6 +205,7 @@ def bench_lstm(torch) -> None:
 
 
 def main() -> None:
+    machine_header()  # once per process (python -m benchmarks prints it first)
     torch = _torch()
     if torch is not None:
         import numba

@@ -27,7 +27,7 @@ import optim
 from autograd import Tensor
 from autograd import data as D
 
-from ._common import ForeignLoad, header, machine_line
+from ._common import ForeignLoad, header, machine_header, machine_line
 
 # (name, layer sizes, batch, activation, loss)
 CONFIGS = [
@@ -283,6 +283,7 @@ def _headline(two: dict[str, dict[str, float]], one: dict[str, dict[str, float]]
 
 
 def main() -> None:
+    machine_header()  # once per process (python -m benchmarks prints it first)
     header("MLP training step (forward + backward + SGD), float32, median")
     print(f"  {machine_line()}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

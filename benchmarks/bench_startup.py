@@ -23,7 +23,7 @@ import sys
 import tempfile
 import textwrap
 
-from ._common import ForeignLoad, header, row
+from ._common import ForeignLoad, header, machine_header, row
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMPORT_RUNS = 9
@@ -177,6 +177,7 @@ def bench_kernel_set() -> dict:
 
 
 def main() -> dict:
+    machine_header()  # once per process (python -m benchmarks prints it first)
     out = bench_import()
     out.update(bench_digits_first_step())
     out.update(bench_kernel_set())

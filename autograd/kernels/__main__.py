@@ -3,7 +3,8 @@
 * ``info``: what the kernels assume about this machine (ISA, caches, tile, thresholds).
 * ``warm``: compile every numba kernel (float32 and float64, serial and parallel) into the
   on-disk cache, so no training step ever pauses to compile, then ``tune`` if this machine
-  has no measured cut-offs yet. ``make setup`` runs it.
+  has no measured cut-offs yet and is quiet (figures measured under load would be cached).
+  ``make setup`` runs it.
 * ``tune``: measure the dispatch cut-offs on this machine (numba vs numpy for small arrays,
   serial vs parallel, packed kernel vs BLAS), cache them beside numba's cache, print them.
   ``AUTOGRAD_TUNE=0`` makes the library ignore the cached figures.
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import asdict, replace
@@ -111,6 +113,9 @@ def tune() -> None:
     the numba backend holds it)."""
     from threadpoolctl import threadpool_limits
 
+    if _busy():
+        print("warning: the machine is busy (load average above half the cores); the figures "
+              "measured now will favour the serial and BLAS paths", file=sys.stderr)
     with threadpool_limits(limits=1, user_api="blas"):
         _tune()
 
@@ -193,6 +198,14 @@ def _tune() -> None:
     print(f"saved to {path}" if path else "cache dir not writable: figures used for this run only")
 
 
+def _busy() -> bool:
+    """Other work on the machine would skew the measurements (they would be cached)."""
+    try:
+        return os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1)
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograd.kernels",
                                      description="inspect, compile and tune the kernels")
@@ -203,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
 
         warm()
         if tuning.tune_enabled() and not tuning.tuning_file().exists():
-            tune()
+            if _busy():
+                print("machine busy (load average above half the cores): not tuning now, the "
+                      "defaults hold; run `python -m autograd.kernels tune` when it is quiet")
+            else:
+                tune()
     else:
         {"info": info, "tune": tune}[args.command]()
     return 0

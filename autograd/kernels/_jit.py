@@ -21,7 +21,6 @@ made inside one).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -71,5 +70,5 @@ def flat(x: np.ndarray) -> np.ndarray:
 
 FLOATS = (np.float32, np.float64)
 
-__all__ = ["CHUNK", "FASTMATH", "FLOATS", "U", "driver", "flat", "kernel", "numba", "run",
+__all__ = ["CHUNK", "FASTMATH", "FLOATS", "U", "driver", "flat", "kernel", "run",
            "rows_per_chunk"]

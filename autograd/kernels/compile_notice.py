@@ -4,7 +4,8 @@ A kernel compiles once per machine (numba caches the machine code on disk); a fi
 training step with an empty cache would otherwise pause for seconds without a word. A
 listener on numba's ``numba:compile`` events starts a timer when one of this package's
 kernels begins compiling (outermost compile only) and cancels it when compiling ends; if
-the timer fires first, the line is printed. ``AUTOGRAD_QUIET=1`` silences it.
+the timer fires first, the line is printed (once per process). ``AUTOGRAD_QUIET=1``
+silences it.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ with zeros, so the micro-kernel never sees an edge. The micro-kernel keeps an MR
 of C in vector registers across a KC-long slice of k: per k it loads NV vectors of the B
 panel, broadcasts MR values of the A strip and issues MR*NV fused multiply-adds.
 
-On AVX-512 MR = 8 and NR = 3 vectors (48 float32 / 24 float64): 24 zmm accumulators + 3 B
-vectors + 1 broadcast = 28 of the 32 registers. Without AVX-512: 4 x 3 ymm (12 + 4 of 16).
+The tile comes from ``tuning.matmul_geometry``: with 32 vector registers (AVX-512, NEON)
+MR = 8 and NR = 3 vectors (48 float32 / 24 float64 on AVX-512): 24 accumulators + 3 B
+vectors + 1 broadcast = 28 of the 32 registers; with 16 (AVX2, SSE2) 6 x 2 (12 + 3 of 16).
 
 The micro-kernel is an ``@intrinsic`` that emits LLVM vector IR directly (``<16 x float>``
 allocas that mem2reg turns into registers, ``llvm.fma``). Plain numba loops did not get
@@ -18,7 +19,7 @@ AVX-512 kernel: ~200). With ``NUMBA_DISABLE_JIT=1`` the Python body of ``_ukerne
 runs instead.
 
 Loops: for each B panel, k blocks of KC outer and A strips inner, so a KC x NR block of
-B (KC=256: 48 KB in float32) stays in L1/L2 while A strips stream. The parallel driver
+B (KC from L1, see tuning.py) stays in L1/L2 while A strips stream. The parallel driver
 packs A and B in two ``prange`` loops, then runs one task per (panel, strip group); views
 are all taken outside (numba 0.68.1 lost writes through views made in parallel code).
 """
@@ -34,8 +35,8 @@ from numba.extending import intrinsic, overload
 
 from . import parallel as _par
 from . import tuning
-
-_FM = {"contract", "arcp", "nsz", "reassoc", "afn"}
+from ._jit import FASTMATH as _FM
+from ._jit import U as _U
 
 
 def _geom(dtype):
@@ -149,10 +150,9 @@ def _tile_shape_ov(x):
     return lambda x: (mr, nr)
 
 
-# Packing runs on unsigned indices: numba adds a negative-index wraparound per access for
-# signed ones, which kept these copies scalar; with them, packing took half the time of a
-# 128x784x256 product (282 of 559 us on one thread).
-_U = np.uint64
+# Packing runs on unsigned indices (_U): numba adds a negative-index wraparound per access
+# for signed ones, which kept these copies scalar; with them, packing took half the time of
+# a 128x784x256 product (282 of 559 us on one thread).
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
@@ -322,26 +322,23 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         or not use_kernel(a.shape[-2], a.shape[-1], b.shape[-1], a.dtype)
     ):
         return np.matmul(a, b)  # also numpy's 1-D rules and its shape-mismatch error
-    if not _parallel_pays(a.shape[-2], a.shape[-1], b.shape[-1]):
+    threads = _threads_pay(2 * a.shape[-2] * a.shape[-1] * b.shape[-1])
+    if not threads and not tuning.thresholds().mm_serial_beats_blas:
         return np.matmul(a, b)  # one thread here, and on one thread BLAS is faster
     if a.ndim == 2 and b.ndim == 2:
-        return matmul2d(a, b)
+        return matmul2d(a, b, parallel=threads)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     ab = np.broadcast_to(a, batch + a.shape[-2:])
     bb = np.broadcast_to(b, batch + b.shape[-2:])
     out = np.empty(batch + (a.shape[-2], b.shape[-1]), dtype=a.dtype)
     for idx in np.ndindex(*batch):
-        matmul2d(ab[idx], bb[idx], out=out[idx])
+        matmul2d(ab[idx], bb[idx], out=out[idx], parallel=threads)
     return out
 
 
-def _parallel_pays(m: int, k: int, n: int) -> bool:
-    """False when this product would run the kernel serially where BLAS beats it."""
-    th = tuning.thresholds()
-    if th.mm_serial_beats_blas:
-        return True
-    flops = 2 * m * k * n
-    return flops >= th.mm_parallel_min_flops and _par.worth_it(flops)
+def _threads_pay(flops: int) -> bool:
+    """Two threads pay off at this size and are free now (parallel.py's back-off)."""
+    return flops >= tuning.thresholds().mm_parallel_min_flops and _par.worth_it(flops)
 
 
 def _min_flops() -> int:
@@ -375,8 +372,7 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     cf = cbuf.reshape(-1)
     nt = numba.get_num_threads()
     if parallel is None:
-        flops = 2 * m * n * k
-        parallel = flops >= tuning.thresholds().mm_parallel_min_flops and _par.worth_it(flops)
+        parallel = _threads_pay(2 * m * n * k)
     if parallel:
         groups = max(1, min(ns, -(-nt // npn)))  # split strips too when panels < threads
         _par.timed(_mm_parallel, (fa, as0, as1, fb, bs0, bs1, ap, bp, cf, m, n, k, groups),

@@ -33,7 +33,7 @@ _state = {"until": 0.0, "hold": HOLD0, "run": 0, "backoffs": 0}
 
 def worth_it(size: int) -> bool:
     """May a parallel driver run now (more than one thread, no back-off in force)?"""
-    return numba.get_num_threads() > 1 and time.perf_counter() >= _state["until"]
+    return time.perf_counter() >= _state["until"] and numba.get_num_threads() > 1
 
 
 def timed(parallel, args: tuple, size: int) -> None:

@@ -192,27 +192,33 @@ class Thresholds:
     mm_serial_beats_blas: bool  # on one thread too (else one-thread products go to BLAS)
 
 
-# Defaults, measured with 2 threads, float32, medians of interleaved rounds:
-# - avx512: 2-core AMD EPYC Zen 5 (znver5), 3.6 GHz, OpenBLAS 0.3.31 (numba_backend.py and
-#   matmul.py keep the per-kernel measurements);
-# - avx2: 2-core AMD EPYC Zen 3 (znver3), 2.45 GHz, the same OpenBLAS. There the packed
-#   kernel on one thread reaches 0.75-0.85x OpenBLAS's Haswell kernel (128x784x256: 68 vs
-#   84 GFLOP/s, 512^3: 60 vs 73, for 6x16 and 4x24 tiles alike), so one-thread products
-#   go to BLAS and the kernel runs only where its two threads beat one-thread BLAS.
-# Other ISAs take the AVX2 figures (the nearest measured machine), with the matmul cut-offs
-# scaled by vector width: narrower vectors make the kernel's per-call overhead dearer.
-_DEFAULTS = {
-    "avx512": Thresholds(
-        par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
-        small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
-        mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
-        mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=True),
-    "avx2": Thresholds(
-        par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
-        small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
-        mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
-        mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=False),
-}
+# Defaults. The avx512 figures were measured on a 2-core AMD EPYC Zen 5 (znver5, 3.6 GHz,
+# OpenBLAS 0.3.31), with 2 threads (numba's omp layer), float32, medians of interleaved
+# rounds, us:
+# - serial kernel vs parallel driver (a parallel region costs ~1.5-2 us):
+#     cheap loops (relu, add, bias+relu):  32768: 3.5/4.0   65536: 3.8/4.4   131072: 17/9
+#     optimizer updates (sgd, adam):       32768: 5.8/5.4, 7.7/7.4          131072: 19/12
+#     exp/erfc loops (sigmoid, tanh, gelu, softmax-xent): 16384: 4.7/4.3 (sigmoid)
+#                                          32768: 27.6/16.9 (gelu bwd)
+#     row sums:                            131072: 4.4/4.8   524288: 24.5/13.7
+# - numba vs numpy below the small_* cut-offs (a numba call costs ~2.5-3.5 us fixed), 1
+#   thread: tanh backward 16: 3.8/2.1, 4096: 4.0/3.4, 16384: 5.0/6.0; row-broadcast mul
+#   4096: 3.8/3.1, 16384: 6.4/8.3; sgd 4096: 3.7/2.5, 65536: 8.6/11.8; sgd with momentum
+#   256: 3.7/3.9, 1024: 4.0/4.7. This keeps the tiny nets at numpy's speed.
+# - matmul: the cut-offs and their measurements are in matmul.py.
+# avx2: on a 2-core AMD EPYC Zen 3 (znver3, 2.45 GHz, AVX2, the same OpenBLAS) `make bench`
+# measured the serial packed kernel at 0.71-0.86x one-thread OpenBLAS (128x784x256: 58.7 vs
+# 69.4 GFLOP/s, 256x784x512: 45.7 vs 64.5, 512^3: 53.5 vs 62.4), so one-thread products go
+# to BLAS and the kernel runs only where its two threads beat one-thread BLAS. Its other
+# cut-offs are the Zen 5 figures (not re-measured on a quiet Zen 3; `tune` measures them).
+# Other ISAs take the AVX2 figures, with the matmul cut-offs scaled for narrower vectors
+# (the kernel's per-call overhead weighs more there).
+_AVX512 = Thresholds(
+    par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
+    small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
+    mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
+    mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=True)
+_DEFAULTS = {"avx512": _AVX512, "avx2": replace(_AVX512, mm_serial_beats_blas=False)}
 
 
 def default_thresholds(for_isa: str | None = None) -> Thresholds:

@@ -8,6 +8,9 @@ import numpy as np
 
 from .tensor import Tensor, _as_dtype
 
+__all__ = ["arange", "eye", "from_numpy", "full", "manual_seed", "ones", "ones_like", "rand",
+           "randn", "rng", "tensor", "zeros", "zeros_like"]
+
 _rng = np.random.default_rng()
 
 

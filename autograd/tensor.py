@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import function as F
+from . import function as engine
 from .function import Function
 
 _FLOAT_DEFAULT = np.dtype(np.float32)
@@ -226,8 +226,8 @@ class Tensor:
                                    "floating-point tensors have gradients")
             raise RuntimeError("backward: this tensor does not require grad (nothing it was "
                                "computed from has requires_grad=True)")
-        g = F._root_grad(self, grad, "backward")
-        F.run_backward([self], [g], retain_graph or create_graph, create_graph)
+        g = engine._root_grad(self, grad, "backward")
+        engine.run_backward([self], [g], retain_graph or create_graph, create_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -240,7 +240,7 @@ class Tensor:
 
     # -- in-place (only outside the graph: under no_grad or on tensors without grad) ------
     def _inplace(self, what: str, other: Any = None) -> None:
-        if F.is_grad_enabled():
+        if engine.is_grad_enabled():
             if self.requires_grad:
                 raise RuntimeError(f"{what}: in-place modification of a tensor that requires "
                                    "grad; wrap it in `with autograd.no_grad():` or use an "
@@ -508,6 +508,17 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return S.getitem(self, index)
 
+    # Each block below is one family's new methods (one-line wrappers over autograd/ops/).
+    # -- [elementwise] math functions, rounding, bitwise/logical, promotion -------------------
+
+    # -- [reduce] reductions, scans, sorting ------------------------------------------------
+
+    # -- [shape] shape, views, indexing, gather/scatter -------------------------------------
+
+    # -- [linalg+misc] linear algebra, size()/dim()/numel(), in-place methods, new_* --------
+
+    # -- [engine] hooks and autograd helpers ------------------------------------------------
+
 
 def _index(index: Any) -> Any:
     """Turn Tensors inside an index into ndarrays."""
@@ -518,7 +529,7 @@ def _index(index: Any) -> Any:
     return index
 
 
-F._Tensor = Tensor  # the engine's isinstance checks, without an import per backward call
+engine._Tensor = Tensor  # the engine's isinstance checks, without an import per backward call
 
 # the op modules import Tensor, so they are bound after the class exists
 from .ops import elementwise as E  # noqa: E402

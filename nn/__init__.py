@@ -2,24 +2,17 @@
 
 PyTorch's names: ``nn.Linear``, ``nn.CrossEntropyLoss``, ``nn.functional``, ``nn.init``...
 plus ``nn.MLP``, ``nn.Perceptron``, ``nn.fit``/``nn.evaluate`` and ``nn.save``/``nn.load``.
+Each module file lists its public names in ``__all__``; they are gathered here.
 """
 
 from . import functional, init, scalar, utils
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Step, Tanh
-from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d
-from .layers import MLP, Dropout, Flatten, Identity, Linear, Sequential
-from .loss import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    HingeLoss,
-    L1Loss,
-    MSELoss,
-    NLLLoss,
-)
+from .activation import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .layers import *  # noqa: F403
+from .loss import *  # noqa: F403
 from .module import Module, Parameter
-from .norm import BatchNorm1d, BatchNorm2d, Embedding, LayerNorm
-from .perceptron import Perceptron
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from .serialization import load, save
-from .train import History, evaluate, fit
+from .norm import *  # noqa: F403
+from .perceptron import *  # noqa: F403
+from .rnn import *  # noqa: F403
+from .serialization import *  # noqa: F403
+from .train import *  # noqa: F403

@@ -18,6 +18,11 @@ from .. import kernels as K
 from ..function import Function, is_grad_enabled
 from ..tensor import Tensor
 
+# the public functions (autograd re-exports these; helpers and Function classes stay here)
+__all__ = ["abs", "add", "clip", "div", "erf", "exp", "gelu", "leaky_relu", "log", "maximum",
+           "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sqrt", "step", "sub", "tanh",
+           "where"]
+
 
 # ---------------------------------------------------------------------------------------
 # helpers

@@ -11,6 +11,8 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import lift, unbroadcast
 
+__all__ = ["matmul"]
+
 
 class MatMul(Function):
     """a @ b. Backward: dA = g @ B^T, dB = A^T @ g (batch dims summed back by unbroadcast).

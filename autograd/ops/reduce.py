@@ -14,6 +14,9 @@ from .. import kernels as K
 from ..function import Function, is_grad_enabled
 from ..tensor import Tensor
 
+__all__ = ["argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min", "softmax",
+           "std", "sum", "var"]
+
 
 def normalize_axis(axis: Any, ndim: int, who: str) -> tuple[int, ...]:
     """numpy-style axis (None, int, tuple) -> sorted tuple of non-negative ints, validated."""

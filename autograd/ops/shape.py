@@ -17,6 +17,9 @@ from ..tensor import Tensor, _index
 from .elementwise import unbroadcast
 from .reduce import normalize_axis
 
+__all__ = ["broadcast_to", "cat", "concatenate", "expand_dims", "flatten", "pad", "permute",
+           "reshape", "split", "squeeze", "stack", "swapaxes", "transpose", "unsqueeze"]
+
 
 class Reshape(Function):
     saves_inputs = False
@@ -195,6 +198,14 @@ def expand_dims(x: Tensor, axis: int) -> Tensor:
                          "dimensions")
     axis %= nd
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def unsqueeze(x: Tensor, axis: int) -> Tensor:
+    return expand_dims(x, axis)
+
+
+def permute(x: Tensor, *axes: int) -> Tensor:
+    return x.permute(*axes)
 
 
 def flatten(x: Tensor, start_axis: int = 0, end_axis: int = -1) -> Tensor:

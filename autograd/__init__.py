@@ -12,29 +12,33 @@ builtin (``abs``, ``max``, ``min``, ``sum``...); use them as ``autograd.max``.
 from __future__ import annotations
 
 import builtins as _builtins
-
-import numpy as _np
+import importlib as _importlib
+import pkgutil as _pkgutil
+import sys as _sys
 
 from . import creation as _creation
-from . import kernels
+from . import functional, kernels
+from . import ops as _ops
+from .compile import CompileWarning, compile
 from .creation import *  # noqa: F403
-from .function import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .explain import explain
+from .function import (
+    Function,
+    FunctionCtx,
+    backward,
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .functional import sum_to
 from .gradcheck import gradcheck
 from .kernels import get_backend, get_num_threads, set_backend, set_num_threads
-from .ops import elementwise as _elementwise
-from .ops import linalg as _linalg
-from .ops import reduce as _reduce
-from .ops import shape as _shape
-from .ops.elementwise import *  # noqa: F403
-from .ops.linalg import *  # noqa: F403
-from .ops.reduce import *  # noqa: F403
-from .ops.shape import *  # noqa: F403
 from .scalar import Value
 from .tensor import Tensor
-
-float32 = _np.float32
-float64 = _np.float64
-int64 = _np.int64
 
 __version__ = "0.1.0"
 
@@ -53,9 +57,27 @@ def save_graph(root, path, **kwargs):
     return _save(root, path, **kwargs)
 
 
-_CORE = ["Function", "Tensor", "Value", "draw", "enable_grad", "float32", "float64",
-         "get_backend", "get_num_threads", "grad", "gradcheck", "int64", "is_grad_enabled",
-         "kernels", "no_grad", "save_graph", "set_backend", "set_num_threads"]
-_FAMILIES = (_creation, _elementwise, _linalg, _reduce, _shape)
-__all__ = sorted(set(_CORE).union(*(m.__all__ for m in _FAMILIES))
-                 - set(dir(_builtins)))
+# PyTorch code says torch.autograd.grad / .Function / .functional.jacobian: here all of
+# that is this package itself, so ``autograd.autograd`` is an alias of it.
+autograd = _sys.modules[__name__]
+
+_CORE = ["CompileWarning", "Function", "FunctionCtx", "Tensor", "Value", "backward",
+         "compile", "draw", "enable_grad",
+         "explain", "functional", "get_backend", "get_num_threads",
+         "grad", "gradcheck", "inference_mode", "is_grad_enabled",
+         "is_inference_mode_enabled", "kernels", "no_grad", "save_graph", "set_backend",
+         "set_grad_enabled", "set_num_threads", "sum_to"]
+# every op family in autograd/ops/ that lists public names in __all__ exports them here
+_FAMILIES = [_creation] + [
+    _importlib.import_module(f"{__name__}.ops.{m.name}")
+    for m in sorted(_pkgutil.iter_modules(_ops.__path__), key=lambda m: m.name)]
+_owner: dict[str, str] = {}
+for _m in _FAMILIES:
+    for _name in getattr(_m, "__all__", ()):
+        if _name in _owner:
+            raise ImportError(f"autograd: {_name!r} is exported by both {_owner[_name]} and "
+                              f"{_m.__name__}; one definition per name")
+        _owner[_name] = _m.__name__
+        globals()[_name] = getattr(_m, _name)
+__all__ = sorted((set(_CORE) | set(_owner)) - set(dir(_builtins)))
+del _m, _name

@@ -1,25 +1,56 @@
-"""Tensor factories and the library-wide random number generator (``manual_seed``)."""
+"""Tensor factories, the dtype names, and the library-wide random number generator.
+
+The factories behave as PyTorch's: ``tensor`` copies its data (``as_tensor`` and
+``from_numpy`` share memory), the dtype is inferred as torch infers it (Python floats give
+float32, ints int64, bools bool: ``full((2, 2), 4)`` is int64, ``arange(0, 1, 0.25)``
+float32), sizes are given as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``.
+Tensors are always on the CPU; ``device="cpu"`` is accepted, any other device refused.
+"""
 
 from __future__ import annotations
 
+import builtins as _b
+import math
 from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _as_dtype
+from .tensor import ShapeError, Size, Tensor, _as_dtype, _device_check, _to_array, device
 
-__all__ = ["arange", "eye", "from_numpy", "full", "manual_seed", "ones", "ones_like", "rand",
-           "randn", "rng", "tensor", "zeros", "zeros_like"]
+__all__ = ["Size", "arange", "as_tensor", "bernoulli", "bool", "device", "double", "empty",
+           "empty_like", "eye", "float", "float16", "float32", "float64", "from_numpy", "full",
+           "full_like", "get_default_dtype", "half", "int", "int16", "int32", "int64", "int8",
+           "is_floating_point", "is_tensor", "numel",
+           "linspace", "logspace", "long", "manual_seed", "normal", "ones", "ones_like", "rand",
+           "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "rng",
+           "short", "tensor", "uint8", "zeros", "zeros_like"]
+
+# PyTorch's dtype names (numpy's types underneath: ``x.dtype == autograd.float32`` holds).
+# float16 exists so that code naming it gets a clear "not supported" instead of a NameError.
+float32 = np.float32
+float64 = np.float64
+float16 = np.float16
+int8, int16, int32, int64, uint8 = np.int8, np.int16, np.int32, np.int64, np.uint8
+bool = np.bool_  # noqa: A001 - torch.bool
+float = np.float32  # noqa: A001 - torch.float is float32
+double = np.float64
+half = np.float16
+int = np.int32  # noqa: A001 - torch.int is int32
+long = np.int64
+short = np.int16
+
+_INTS = (_b.int, np.integer)
+_NUMBER = (_b.int, _b.float, _b.bool, np.number, np.bool_)
 
 _rng = np.random.default_rng()
 
 
-def manual_seed(seed: int) -> None:
+def manual_seed(seed: Any) -> None:
     """Seed every random draw in numbagrad (init, dropout, rand/randn, shuffling)."""
     global _rng
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if isinstance(seed, _b.bool) or not isinstance(seed, _INTS) or seed < 0:
         raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
-    _rng = np.random.default_rng(int(seed))
+    _rng = np.random.default_rng(_b.int(seed))
 
 
 def rng() -> np.random.Generator:
@@ -27,21 +58,115 @@ def rng() -> np.random.Generator:
     return _rng
 
 
-def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
-    for n in shape:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"shape must be non-negative ints, got {shape!r}")
-    return tuple(int(n) for n in shape)
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats become (float32, as in PyTorch)."""
+    return np.dtype(np.float32)
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
-    return _as_dtype(dtype) if dtype is not None else np.dtype(np.float32)
+# ---------------------------------------------------------------------------------------
+# argument helpers
+# ---------------------------------------------------------------------------------------
+def _shape(args: tuple, name: str, size: Any = None) -> tuple[_b.int, ...]:
+    """The size of ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(size=(2, 3))``."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{name}: give the size positionally or as size=, not both")
+        args = (size,)
+    if len(args) == 1 and not isinstance(args[0], _INTS):
+        if not isinstance(args[0], (tuple, list)):
+            raise TypeError(f"{name}: size must be a tuple of ints, got "
+                            f"{type(args[0]).__name__} {args[0]!r}")
+        args = tuple(args[0])
+    for n in args:
+        if isinstance(n, _b.bool) or not isinstance(n, _INTS):
+            raise TypeError(f"{name}: size must be a tuple of ints, but {n!r} "
+                            f"({type(n).__name__}) in {args!r} is not an int")
+        if n < 0:
+            raise ShapeError(f"{name}: size must be non-negative ints, got {args!r}")
+    return tuple(_b.int(n) for n in args)
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+def _dtype_or(dtype: Any, default: Any) -> np.dtype:
+    dt = _as_dtype(dtype)
+    return dt if dt is not None else np.dtype(default)
+
+
+def _float_dtype(dtype: Any, name: str) -> np.dtype:
+    dt = _dtype_or(dtype, np.float32)
+    if dt.kind != "f":
+        raise RuntimeError(f"{name}: draws floating-point numbers; dtype {dt} is not a "
+                           "floating-point dtype")
+    return dt
+
+
+def _scalar_dtype(value: Any) -> np.dtype:
+    """The dtype torch infers for a Python number: bool, int64 or the default float."""
+    if isinstance(value, Tensor):
+        return value.dtype
+    if isinstance(value, (_b.bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, _INTS):
+        return np.dtype(np.int64)
+    if isinstance(value, (_b.float, np.floating)):
+        return np.dtype(np.float32)
+    raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+
+
+def _number(value: Any, what: str, allow_bool: _b.bool = False) -> Any:
+    if isinstance(value, Tensor):
+        if value.data.size != 1:
+            raise ShapeError(f"{what} must be a number or a one-element tensor, got shape "
+                             f"{value.shape}")
+        return value.data.item()
+    if (isinstance(value, _b.bool) and not allow_bool) or not isinstance(value, _NUMBER):
+        raise TypeError(f"{what} must be a number, got {type(value).__name__} {value!r}")
+    return value
+
+
+class _GradDtypeError(TypeError, RuntimeError):
+    """requires_grad=True on an integer or bool factory: torch raises RuntimeError."""
+
+
+def _new(arr: np.ndarray, requires_grad: _b.bool, device: Any) -> Tensor:
+    if device is not None:
+        _device_check(device)
+    if requires_grad and arr.dtype.kind != "f":
+        raise _GradDtypeError(f"requires_grad=True: only floating point tensors can require "
+                              f"gradients, this one would be {arr.dtype}")
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------------------------------
+# from data
+# ---------------------------------------------------------------------------------------
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+           pin_memory: _b.bool = False) -> Tensor:
+    """A new tensor holding a copy of data (a number, nested lists, an ndarray, a Tensor)."""
+    src = data.data if isinstance(data, Tensor) else data
+    try:
+        arr = _to_array(src, _as_dtype(dtype))
+    except TypeError as e:
+        if isinstance(src, (list, tuple)) and "inhomogeneous" in str(e):
+            raise _RaggedError(f"tensor: the nested lists are ragged (every list at one depth "
+                               f"must have the same length): {e}") from None
+        raise
+    if isinstance(src, np.ndarray) and np.may_share_memory(arr, src):
+        arr = arr.copy()
+    return _new(arr, requires_grad, device)
+
+
+class _RaggedError(ValueError, TypeError):
+    """Nested lists of unequal lengths: a ValueError as torch raises (and a TypeError, as
+    numbagrad's other unconvertible data)."""
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """data as a tensor, sharing memory with it when it already is one (or an ndarray) of
+    the wanted dtype; otherwise converted (a copy)."""
+    if isinstance(data, Tensor):
+        dt = _as_dtype(dtype)
+        return data if dt is None or dt == data.dtype else data.to(dt)
+    return _new(_to_array(data, _as_dtype(dtype)), False, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -51,44 +176,280 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(_shape(shape), _float_dtype(dtype)), requires_grad)
+# ---------------------------------------------------------------------------------------
+# filled
+# ---------------------------------------------------------------------------------------
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+          **kw: Any) -> Tensor:
+    shape = _shape(size, "zeros", kw.pop("size", None))
+    _no_more(kw, "zeros")
+    return _new(np.zeros(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(_shape(shape), _float_dtype(dtype)), requires_grad)
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+         **kw: Any) -> Tensor:
+    shape = _shape(size, "ones", kw.pop("size", None))
+    _no_more(kw, "ones")
+    return _new(np.ones(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
 
 
-def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return Tensor(np.full(_shape(shape), fill_value, _float_dtype(dtype)), requires_grad)
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+          **kw: Any) -> Tensor:
+    """An uninitialised tensor in PyTorch; here its content is zeros."""
+    shape = _shape(size, "empty", kw.pop("size", None))
+    _no_more(kw, "empty")
+    return _new(np.zeros(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(t.shape, _as_dtype(dtype) or t.dtype), requires_grad)
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: _b.bool = False) -> Tensor:
+    """A tensor of ``size`` filled with fill_value; the dtype follows the value (bool, int64
+    or float32) unless given."""
+    shape = _shape((size,), "full")
+    value = _number(fill_value, "full: fill_value", True)
+    dt = _as_dtype(dtype) or _scalar_dtype(fill_value)
+    return _new(np.full(shape, value, dt), requires_grad, device)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(t.shape, _as_dtype(dtype) or t.dtype), requires_grad)
+def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: _b.bool = False) -> Tensor:
+    """The n x m identity (m = n by default)."""
+    for label, v in (("n", n), ("m", m)):
+        if v is not None and (isinstance(v, _b.bool) or not isinstance(v, _INTS) or v < 0):
+            raise TypeError(f"eye: {label} must be a non-negative int, got {v!r}")
+    return _new(np.eye(n, m, dtype=_dtype_or(dtype, np.float32)), requires_grad, device)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
-    if arr.dtype.kind == "f" and dtype is None:
-        arr = arr.astype(np.float32)
-    return Tensor(arr, requires_grad, dtype=dtype)
+def _like(input: Any, name: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    return input
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "zeros_like")
+    return _new(np.zeros(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "ones_like")
+    return _new(np.ones(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "empty_like")
+    return _new(np.zeros(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "full_like")
+    return _new(np.full(x.shape, _number(fill_value, "full_like: fill_value", True),
+                        _dtype_or(dtype, x.dtype)), requires_grad, device)
+
+
+# ---------------------------------------------------------------------------------------
+# ranges
+# ---------------------------------------------------------------------------------------
+def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None, requires_grad: _b.bool = False) -> Tensor:
+    """[start, end) in steps of step; ``arange(5)``, ``arange(end=5)``, ``arange(1, 4, 0.5)``.
+    int64 when every bound is an int, else float32 (unless dtype is given)."""
+    if end is None:
+        start, end = 0, start
+    start = _number(start, "arange: start")
+    end = _number(end, "arange: end")
+    step = _number(step, "arange: step")
+    if step == 0:
+        raise ShapeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ShapeError(f"arange: the bounds ({start}, {end}) and step {step} are "
+                         "inconsistent (the step points away from end)")
+    ints = all(isinstance(v, _INTS) for v in (start, end, step))
+    dt = _as_dtype(dtype) or np.dtype(np.int64 if ints else np.float32)
+    n = math.ceil((end - start) / step)
+    arr = start + np.arange(n, dtype=np.int64 if ints else np.float64) * step
+    return _new(arr.astype(dt), requires_grad, device)
+
+
+def _steps(steps: Any, name: str) -> _b.int:
+    if isinstance(steps, _b.bool) or not isinstance(steps, _INTS) or steps < 0:
+        raise TypeError(f"{name}: steps must be a non-negative int, got {steps!r}")
+    return _b.int(steps)
+
+
+def linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None, device: Any = None,
+             requires_grad: _b.bool = False) -> Tensor:
+    """steps evenly spaced values from start to end, both included (float32 by default)."""
+    n = _steps(steps, "linspace")
+    arr = np.linspace(_number(start, "linspace: start"), _number(end, "linspace: end"), n)
+    return _new(arr.astype(_dtype_or(dtype, np.float32)), requires_grad, device)
+
+
+def logspace(start: Any, end: Any, steps: Any, base: Any = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: _b.bool = False) -> Tensor:
+    """base ** linspace(start, end, steps)."""
+    n = _steps(steps, "logspace")
+    arr = np.logspace(_number(start, "logspace: start"), _number(end, "logspace: end"), n,
+                      base=_number(base, "logspace: base"))
+    return _new(arr.astype(_dtype_or(dtype, np.float32)), requires_grad, device)
+
+
+# ---------------------------------------------------------------------------------------
+# random
+# ---------------------------------------------------------------------------------------
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+         generator: Any = None, **kw: Any) -> Tensor:
     """Uniform on [0, 1)."""
-    return Tensor(_rng.random(_shape(shape)).astype(_float_dtype(dtype)), requires_grad)
+    shape = _shape(size, "rand", kw.pop("size", None))
+    _no_more(kw, "rand")
+    dt = _float_dtype(dtype, "rand")
+    return _new(_rng.random(shape).astype(dt), requires_grad, device)
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+          generator: Any = None, **kw: Any) -> Tensor:
     """Standard normal."""
-    return Tensor(_rng.standard_normal(_shape(shape)).astype(_float_dtype(dtype)), requires_grad)
+    shape = _shape(size, "randn", kw.pop("size", None))
+    _no_more(kw, "randn")
+    dt = _float_dtype(dtype, "randn")
+    return _new(_rng.standard_normal(shape).astype(dt), requires_grad, device)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+              requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "rand_like")
+    return rand(x.shape, dtype=x.dtype if dtype is None else dtype,
+                requires_grad=requires_grad, device=device)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
+               requires_grad: _b.bool = False) -> Tensor:
+    x = _like(input, "randn_like")
+    return randn(x.shape, dtype=x.dtype if dtype is None else dtype,
+                 requires_grad=requires_grad, device=device)
+
+
+def _draw_ints(low: Any, high: Any, shape: tuple, dt: np.dtype, name: str) -> np.ndarray:
+    low, high = _number(low, f"{name}: low"), _number(high, f"{name}: high")
+    if not (isinstance(low, _INTS) and isinstance(high, _INTS)):
+        raise TypeError(f"{name}: low and high must be ints, got {low!r} and {high!r}")
+    if low >= high:
+        raise ValueError(f"{name}: low ({low}) must be less than high ({high})")
+    return _rng.integers(low, high, shape).astype(dt)
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+            requires_grad: _b.bool = False, generator: Any = None, **kw: Any) -> Tensor:
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (int64 by default)."""
+    low = kw.pop("low", None)
+    high = kw.pop("high", None)
+    _no_more(kw, "randint")
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        if high is None:
+            high = args[0]
+        else:
+            low = args[0]
+    elif args:
+        raise TypeError(f"randint: expected (high, size) or (low, high, size), got {args!r}")
+    if high is None or size is None:
+        raise TypeError("randint: give high and size, as randint(high, size) or "
+                        "randint(low, high, size)")
+    shape = _shape((size,), "randint")
+    dt = _dtype_or(dtype, np.int64)
+    return _new(_draw_ints(0 if low is None else low, high, shape, dt, "randint"),
+                requires_grad, device)
+
+
+def randint_like(input: Tensor, low: Any = 0, high: Any = None, *, dtype: Any = None,
+                 device: Any = None, requires_grad: _b.bool = False) -> Tensor:
+    """Integers uniform on [low, high) in input's shape (and dtype): ``randint_like(x, high)``
+    or ``randint_like(x, low, high)``."""
+    x = _like(input, "randint_like")
+    if high is None:
+        low, high = 0, low
+    dt = _dtype_or(dtype, x.dtype)
+    return _new(_draw_ints(low, high, x.shape, dt, "randint_like"), requires_grad, device)
+
+
+def randperm(n: Any, *, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+             generator: Any = None) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64)."""
+    if isinstance(n, _b.bool) or not isinstance(n, _INTS) or n < 0:
+        raise TypeError(f"randperm: n must be a non-negative int, got {n!r}")
+    return _new(_rng.permutation(_b.int(n)).astype(_dtype_or(dtype, np.int64)), requires_grad,
+                device)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
+           device: Any = None, requires_grad: _b.bool = False, generator: Any = None
+           ) -> Tensor:
+    """Normal draws: ``normal(mean, std, size)`` with numbers, or elementwise with tensors
+    ``mean``/``std`` (broadcast together; their float dtype kept)."""
+    if size is not None:
+        shape = _shape((size,), "normal")
+        m, s = _number(mean, "normal: mean"), _number(std, "normal: std")
+        dt = _float_dtype(dtype, "normal")
+    else:
+        if not (isinstance(mean, Tensor) or isinstance(std, Tensor)):
+            raise TypeError("normal: give size= when mean and std are numbers")
+        m = mean.data if isinstance(mean, Tensor) else mean
+        s = std.data if isinstance(std, Tensor) else std
+        like = mean if isinstance(mean, Tensor) else std
+        if like.dtype.kind != "f":
+            raise RuntimeError(f"normal: mean and std must be floating-point, got {like.dtype}")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        dt = _dtype_or(dtype, like.dtype)
+    if np.any(np.asarray(s) < 0):
+        raise ValueError("normal: std must be >= 0")
+    return _new(_rng.normal(m, s, shape).astype(dt), requires_grad, device)
+
+
+def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
+    """0/1 draws with probability ``input`` (elementwise; or the number p), in input's dtype."""
+    x = _like(input, "bernoulli")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"bernoulli: needs a floating-point tensor, got {x.dtype}")
+    prob = x.data if p is None else _number(p, "bernoulli: p")
+    if np.any((np.asarray(prob) < 0) | (np.asarray(prob) > 1)):
+        raise ValueError("bernoulli: probabilities must be in [0, 1]")
+    return Tensor((_rng.random(x.shape) < prob).astype(x.dtype))
+
+
+def _no_more(kw: dict, name: str) -> None:
+    if kw:
+        raise TypeError(f"{name}: unexpected keyword argument(s) {sorted(kw)}")
+
+
+_ = (Size, device)  # re-exported
+
+
+# ---------------------------------------------------------------------------------------
+# facts about a tensor, as functions (torch.numel, torch.is_tensor, torch.is_floating_point)
+# ---------------------------------------------------------------------------------------
+def numel(input: Tensor) -> _b.int:
+    """The number of elements of input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel: expected a Tensor, got {type(input).__name__}")
+    return input.data.size
+
+
+def is_tensor(obj: Any) -> _b.bool:
+    """Is obj a Tensor?"""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> _b.bool:
+    """Is input's dtype a floating point one?"""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_floating_point: expected a Tensor, got {type(input).__name__}")
+    return input.data.dtype.kind == "f"

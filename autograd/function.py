@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,17 +29,49 @@ if TYPE_CHECKING:
 _CHECK_ALL = os.environ.get("AUTOGRAD_CHECK_BACKWARD", "") == "1"
 
 
-class _GradMode:
-    enabled = True
+class _GradMode(threading.local):
+    """Per-thread state, as in PyTorch: grad mode, and the nn Modules running forward."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.inference = False
+        self.scopes: list[Any] = []  # innermost last (for graph drawing: module boxes)
 
 
 _mode = _GradMode()
-# Stack of labels of the nn Modules currently running forward (for graph drawing).
-scope_stack: list[Any] = []
+
+
+class _ScopeStack:
+    """The current thread's stack of running nn Modules (``Module.__call__`` pushes/pops)."""
+
+    def append(self, module: Any) -> None:
+        _mode.scopes.append(module)
+
+    def pop(self) -> Any:
+        return _mode.scopes.pop()
+
+    def __len__(self) -> int:
+        return len(_mode.scopes)
+
+    def __getitem__(self, i: int) -> Any:
+        return _mode.scopes[i]
+
+
+scope_stack = _ScopeStack()
+
+# Tensor.register_hook sets this once, so the backward loop looks for hooks only then.
+_hooks_used = False
+# autograd.compile's recorder while it records a call (else None: one global load and
+# compare in Function.apply and run_backward)
+_recorder: Any = None
 
 
 def is_grad_enabled() -> bool:
     return _mode.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    return _mode.inference
 
 
 class _SetGrad:
@@ -80,6 +113,55 @@ class enable_grad(_SetGrad):
     _value = True
 
 
+class set_grad_enabled(_SetGrad):
+    """``set_grad_enabled(False)`` turns graph recording off for this thread at once (as a
+    call) or for a block (``with set_grad_enabled(mode): ...``), as in PyTorch."""
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled: mode must be a bool, got {mode!r}")
+        self._value = bool(mode)
+        self._prev = _mode.enabled
+        _mode.enabled = self._value  # takes effect now; __exit__ restores the previous mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __call__(self, fn: Callable) -> Callable:
+        _mode.enabled = self._prev  # as a decorator it only applies inside fn
+        return super().__call__(fn)
+
+
+class inference_mode(_SetGrad):
+    """Like ``no_grad`` (no graph is recorded); ``inference_mode(False)`` changes nothing.
+
+    PyTorch's inference mode also forbids using its tensors in autograd later; here the
+    tensors made inside are ordinary tensors without a graph, as under ``no_grad``.
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self._on = bool(mode)
+
+    def __enter__(self) -> None:
+        self._prev = _mode.enabled
+        self._prev_inf = _mode.inference
+        if self._on:
+            _mode.enabled = False
+            _mode.inference = True
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._prev
+        _mode.inference = self._prev_inf
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(self._on):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
 class Function:
     """Base class of every differentiable Tensor op."""
 
@@ -99,6 +181,8 @@ class Function:
         super().__init_subclass__(**kwargs)
         if "check_backward" not in cls.__dict__:
             cls.check_backward = _CHECK_ALL or not cls.__module__.startswith("autograd.")
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            _make_ctx_style(cls)
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -113,20 +197,32 @@ class Function:
                     fn.inputs = inputs
                     fn.versions = (tuple(t._version for t in inputs) if cls.saves_inputs
                                    else None)
-                    fn.scope = scope_stack[-1] if scope_stack else None
+                    scopes = _mode.scopes
+                    fn.scope = scopes[-1] if scopes else None
                     fn.released = False
                     fn._out = weakref.ref(result)
                     break
             else:
                 result = _make(out)
-            if cls.view and np.may_share_memory(out, inputs[0].data):
-                inputs[0]._share_version(result)
-            return result
-        return _make(out)
+        else:
+            result = _make(out)
+        # a view shares its base's version counter whether or not a graph is recorded, so
+        # an in-place edit through a view taken under no_grad is still caught
+        if cls.view and np.may_share_memory(out, inputs[0].data):
+            inputs[0]._share_version(result)
+        if _recorder is not None:
+            _recorder.op(cls, inputs, params, result)
+        return result
 
     @property
     def name(self) -> str:
         return type(self).__name__.lower()
+
+    def describe(self) -> str:
+        """This node's label in a drawing: the op's name plus its key parameters. An op that
+        overrides it keeps those parameters in ``__slots__`` (they outlive the release of
+        ``__dict__`` after backward), so the drawing reads the same before and after."""
+        return self.name
 
     @property
     def output(self) -> Tensor:
@@ -138,6 +234,122 @@ class Function:
 
     def backward(self, g: Tensor) -> Sequence[Tensor | None]:
         raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------
+# PyTorch-style custom Functions: static forward(ctx, ...) / backward(ctx, grad)
+# ---------------------------------------------------------------------------------------
+class FunctionCtx:
+    """What a PyTorch-style ``forward(ctx, ...)`` may use on ``ctx`` (the Function node
+    itself): ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``,
+    ``mark_non_differentiable``, ``set_materialize_grads``, and any attribute you set."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        for t in tensors:
+            if t is not None and not isinstance(t, _Tensor):
+                raise TypeError(f"save_for_backward: expected Tensors (or None), got "
+                                f"{type(t).__name__}; store other values as ctx attributes")
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if getattr(self, "released", False):
+            raise RuntimeError("saved_tensors: the saved tensors were freed after the first "
+                               "backward; pass retain_graph=True to go through it again")
+        saved = self.__dict__.get("_saved", ())
+        for t, v in zip(saved, self.__dict__.get("_saved_versions", ())):
+            if t is not None and t._version != v:
+                raise RuntimeError(
+                    f"saved_tensors: a tensor of shape {t.shape} saved for backward was "
+                    f"modified in place after it was saved (version {v} -> {t._version})")
+        return saved
+
+    def mark_non_differentiable(self, *tensors: Any) -> None:
+        self._non_diff = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        raise NotImplementedError("mark_dirty: in-place custom Functions are not supported; "
+                                  "return a new tensor from forward")
+
+
+def _make_ctx_style(cls: type) -> None:
+    """Give a Function subclass written PyTorch's way (``@staticmethod forward(ctx, *args)``)
+    its own ``apply``; the library's own ops (instance ``forward`` on ndarrays) are untouched.
+    """
+    user_forward = cls.__dict__["forward"].__func__
+    user_backward = cls.__dict__.get("backward")
+    if not isinstance(user_backward, staticmethod):
+        raise TypeError(f"{cls.__name__}: with a @staticmethod forward(ctx, ...), backward "
+                        "must be a @staticmethod backward(ctx, *grad_outputs) too")
+    user_backward = user_backward.__func__
+    node_cls = type(cls.__name__, (FunctionCtx, cls), {
+        "forward": _ctx_forward_unused, "backward": _ctx_backward,
+        "_user_backward": staticmethod(user_backward), "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__})
+
+    def apply(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"{cls.__name__}.apply: pass arguments positionally (as in "
+                            "PyTorch), got keywords " + ", ".join(kwargs))
+        ctx = node_cls.__new__(node_cls)
+        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, _Tensor)]
+        ctx.needs_input_grad = tuple(isinstance(a, _Tensor) and a.requires_grad for a in args)
+        ctx._arg_count = len(args)
+        ctx._tensor_pos = tensor_pos
+        prev = _mode.enabled
+        _mode.enabled = False  # forward's own ops are not recorded: backward defines them
+        try:
+            out = user_forward(ctx, *args)
+        finally:
+            _mode.enabled = prev
+        if isinstance(out, (tuple, list)):
+            raise NotImplementedError(f"{cls.__name__}.forward returned {len(out)} outputs; "
+                                      "custom Functions here return one Tensor")
+        if not isinstance(out, _Tensor):
+            out = _Tensor(out)
+        inputs = tuple(args[i] for i in tensor_pos)
+        track = (prev and any(t.requires_grad for t in inputs)
+                 and id(out) not in getattr(ctx, "_non_diff", ()))
+        if not track:
+            return _make(out.data)
+        result = _make(out.data, True, ctx)
+        ctx.inputs = inputs
+        ctx.versions = None  # saved tensors are checked by saved_tensors instead
+        ctx.scope = _mode.scopes[-1] if _mode.scopes else None
+        ctx.released = False
+        ctx._out = weakref.ref(result)
+        return result
+
+    cls.apply = staticmethod(apply)
+
+
+def _ctx_forward_unused(self: Any, *args: Any) -> Any:
+    raise RuntimeError("call a custom Function through .apply(...), not forward")
+
+
+def _ctx_backward(self: Any, g: Any) -> tuple:
+    """The engine's backward(g) for a PyTorch-style Function: call the user's static
+    backward(ctx, g) and keep the gradients of the Tensor arguments."""
+    grads = self._user_backward(self, g)
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != self._arg_count:
+        raise RuntimeError(f"backward: {type(self).__name__}.backward returned {len(grads)} "
+                           f"gradient(s), forward took {self._arg_count} argument(s); return "
+                           "one per argument (None for non-Tensors)")
+    out = []
+    for i in self._tensor_pos:
+        gi = grads[i]
+        if gi is not None and not isinstance(gi, _Tensor):
+            gi = _Tensor(gi, dtype=self.inputs[len(out)].dtype)
+        out.append(gi)
+    return tuple(out)
 
 
 _Tensor: Any = None  # the Tensor class; tensor.py sets it once the class exists
@@ -195,6 +407,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
     With ``capture`` (autograd.grad) the gradients of those tensors are returned and no
     ``.grad`` is touched; otherwise gradients accumulate into leaves (and retain_grad tensors).
     """
+    if _recorder is not None:
+        return _recorder.backward(roots, root_grads, retain_graph, create_graph, capture)
     order = _topo(roots)
     grads: dict[int, Tensor] = {}
     for r, g in zip(roots, root_grads):
@@ -216,13 +430,20 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_g
             g = grads.pop(id(t), None)
             if g is None:
                 continue
+            if _hooks_used:
+                hooks = getattr(t, "_hooks", None)
+                if hooks:
+                    for hook in list(hooks.values()):
+                        r = hook(g)
+                        if r is not None:
+                            g = r if isinstance(r, _Tensor) else _Tensor(r, dtype=t.dtype)
             fn = t._ctx
             if wanted is not None:
                 for i in wanted.get(id(t), ()):
                     captured[i] = _own(g, t, handed, create_graph)
             elif fn is None or t._retain:
                 g_t = _own(g, t, handed, create_graph)
-                t.grad = g_t if t.grad is None else t.grad + g_t
+                t._grad = g_t if t._grad is None else t._grad + g_t
             if fn is None:
                 continue
             if fn.released:
@@ -334,6 +555,50 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise ValueError(f"grad: an input of shape {t.shape} was not used to compute the "
                              "outputs; pass allow_unused=True to get None for it")
     return tuple(result)
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the leaves' ``.grad`` (torch.autograd.backward).
+
+    ``grad_tensors`` holds one upstream gradient per tensor (None for a one-element tensor);
+    with ``inputs`` only those tensors' ``.grad`` is accumulated.
+    """
+    from .tensor import Tensor
+
+    outs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None:
+        gos: list[Any] = [None] * len(outs)
+    elif isinstance(grad_tensors, (Tensor, np.ndarray)):
+        gos = [grad_tensors]
+    else:
+        gos = list(grad_tensors)
+    if len(gos) != len(outs):
+        raise ValueError(f"backward: {len(outs)} tensors but {len(gos)} grad_tensors")
+    roots, root_grads = [], []
+    for o, go in zip(outs, gos):
+        if not isinstance(o, Tensor):
+            raise TypeError(f"backward: expected Tensors, got {type(o).__name__}")
+        if not o.requires_grad:
+            raise RuntimeError("backward: a tensor does not require grad (nothing it was "
+                               "computed from has requires_grad=True)")
+        roots.append(o)
+        root_grads.append(_root_grad(o, go, "backward"))
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward(roots, root_grads, retain or create_graph, create_graph)
+        return
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not ins:
+        raise ValueError("backward: inputs= must not be empty")
+    for t in ins:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise ValueError("backward: every tensor in inputs= must require grad")
+    got = run_backward(roots, root_grads, retain or create_graph, create_graph, capture=ins)
+    for t, g in zip(ins, got):
+        if g is not None:
+            t._grad = g if t._grad is None else t._grad + g
 
 
 def _root_grad(root: Tensor, g: Any, who: str) -> Tensor:

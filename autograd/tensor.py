@@ -7,6 +7,7 @@ by side) lives in ``autograd/ops/``. Follow ``loss.backward()`` -> ``function.ru
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,11 @@ _SUPPORTED_KINDS = "fiub"  # float, signed int, unsigned int, bool
 
 
 def _as_dtype(dtype: Any) -> np.dtype | None:
+    """A numpy dtype for a dtype argument (autograd.float32, np.int64, 'float64', float...).
+
+    float16 is refused rather than stored as something else: the kernels have no half
+    precision. (float16 *data*, an ndarray, is converted to float32 by ``_to_array``.)
+    """
     if dtype is None:
         return None
     try:
@@ -31,6 +37,9 @@ def _as_dtype(dtype: Any) -> np.dtype | None:
     if dt.kind not in _SUPPORTED_KINDS:
         raise TypeError(f"Tensor: dtype {dt} is not supported (expected a float, int or bool "
                         "dtype)")
+    if dt == np.float16:
+        raise TypeError("Tensor: dtype float16 is not supported (numbagrad computes in "
+                        "float32 or float64; use autograd.float32)")
     return dt
 
 
@@ -59,19 +68,125 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     return arr
 
 
+class ShapeError(ValueError, RuntimeError):
+    """Operands or values whose shapes do not fit. PyTorch raises RuntimeError for these;
+    it is a ValueError too, as numbagrad's shape errors have always been."""
+
+
+class Size(tuple):
+    """A tensor's shape as ``x.size()`` returns it: a tuple (like torch.Size)."""
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __repr__(self) -> str:
+        return f"Size({list(self)})"
+
+
+class device(str):
+    """Where a tensor lives: always the CPU (``device("cpu")``; it compares equal to "cpu")."""
+
+    def __new__(cls, type: Any = "cpu", index: int | None = None) -> device:
+        name = str(type)
+        kind = name.split(":")[0]
+        if kind != "cpu":
+            raise RuntimeError(f"device: numbagrad runs on the CPU only, got {name!r}")
+        return super().__new__(cls, "cpu")
+
+    @property
+    def type(self) -> str:
+        return "cpu"
+
+    @property
+    def index(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+
+_CPU = device("cpu")
+
+
+class _SizeAttr(int):
+    """What ``x.size`` gives: the element count as an int (numpy's meaning, used across the
+    library and by numpy-minded users), and callable as PyTorch's method: ``x.size()`` is the
+    shape (a Size), ``x.size(d)`` the length of dim d. A callable int keeps both spellings
+    working without breaking any ``x.size`` already written."""
+
+    def __new__(cls, shape: tuple[int, ...], n: int) -> _SizeAttr:
+        obj = super().__new__(cls, n)
+        obj.shape = shape
+        return obj
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self.shape)
+        nd = len(self.shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {type(dim).__name__}")
+        if not -max(nd, 1) <= dim < max(nd, 1) or nd == 0:
+            raise IndexError(f"size: dimension {dim} is out of range for a tensor of {nd} "
+                             f"dimension(s) (expected [{-nd}, {nd - 1}])")
+        return self.shape[dim]
+
+
+_DEVICE_NAMES = {"cpu", "cuda", "mps", "meta", "xpu", "hip"}
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+               "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _device_check(dev: Any) -> None:
+    if not isinstance(dev, device):
+        device(dev if not isinstance(dev, int) else f"cuda:{dev}")
+
+
+_SIZES: dict[tuple[int, ...], _SizeAttr] = {}  # one (immutable) x.size per shape seen
+
+
+def _fill_value(what: str, value: Any) -> Any:
+    """The scalar a fill-style in-place op writes: a number or a 0-d tensor, as in torch."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ShapeError(f"{what}: only a 0-dimensional value tensor can fill, got one of "
+                             f"shape {value.shape}")
+        return value.data
+    if isinstance(value, (int, float, bool, np.number, np.bool_)):
+        return value
+    raise TypeError(f"{what}: value must be a number or a 0-d tensor, got "
+                    f"{type(value).__name__}")
+
+
+def _family_op(name: str, fallback: Any) -> Any:
+    """An out-of-place op another family may provide (autograd.floor...), else numpy's."""
+    def run(x: Tensor) -> Any:
+        if x.data.dtype.kind in "iub":
+            return x  # rounding an integer tensor changes nothing, as in torch
+        import autograd
+
+        fn = getattr(autograd, name, None)
+        return fn(x) if fn is not None else fallback(x.data)
+    return run
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
     # _aliases (set only by detach) is a WeakSet of tensors sharing this one's memory and
     # version counter; left unset on the hot path
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_retain", "label",
-                 "_aliases", "__weakref__")
+    # _hooks (set only by register_hook) maps handle ids to gradient hooks
+    __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_version", "_retain", "label",
+                 "_aliases", "_hooks", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected op
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
         self.data = _to_array(data, _as_dtype(dtype))
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.requires_grad = False
         self._ctx: Function | None = None
         self._version = 0
@@ -86,7 +201,7 @@ class Tensor:
         """Wrap an ndarray an op produced (no checks: the hot path)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t.requires_grad = requires_grad
         t._ctx = ctx
         t._version = 0
@@ -108,8 +223,53 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> _SizeAttr:
+        """The element count (an int), callable as torch's ``x.size()`` / ``x.size(dim)``."""
+        shape = self.data.shape
+        s = _SIZES.get(shape)
+        if s is None:
+            if len(_SIZES) > 4096:
+                _SIZES.clear()
+            s = _SIZES[shape] = _SizeAttr(shape, self.data.size)
+        return s
+
+    @property
+    def device(self) -> device:
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def itemsize(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated here (leaves, and tensors that retain_grad)."""
+        g = self._grad
+        if g is None and self._ctx is not None and not self._retain:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed: "
+                "backward() does not fill it. Call .retain_grad() on this tensor before "
+                "backward() to keep its gradient, or read the gradient of a leaf instead.",
+                UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"grad: assigned a gradient of shape {value.shape} to a "
+                                   f"tensor of shape {self.shape}")
+        self._grad = value
 
     @property
     def is_leaf(self) -> bool:
@@ -121,14 +281,22 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """All dims reversed (PyTorch deprecates it beyond 2-d; ``mT`` swaps the last two)."""
+        return S._reversed_dims(self)
 
-    def numpy(self) -> np.ndarray:
+    @property
+    def mT(self) -> Tensor:
+        return S._matrix_transpose(self)
+
+    # ``.data`` is the ndarray itself (in PyTorch a detached Tensor): the whole library and
+    # its users read and write arrays through it, so that difference is kept on purpose.
+    # For the same reason numpy() also works on a tensor that requires grad (torch refuses).
+    def numpy(self, *, force: bool = False) -> np.ndarray:
         return self.data
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor can be converted to a Python "
+            raise ShapeError(f"item: only a one-element tensor can be converted to a Python "
                              f"number, this one has shape {self.shape}")
         return self.data.item()
 
@@ -155,11 +323,29 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        # 0-d only: with one-element 1-D tensors numpy would index ``arr[t]`` as a scalar
+        if self.data.ndim != 0 or self.data.dtype.kind not in "iu":
+            raise TypeError(f"only 0-d integer tensors can be converted to an index, this one "
+                            f"has dtype {self.dtype} and shape {self.shape}")
+        return int(self.data)
+
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous;"
+            raise ShapeError(f"the truth value of a tensor of shape {self.shape} is ambiguous;"
                              " use .any() or .all()")
         return bool(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"``: a one-element tensor formats as its number (a 0-d one also with
+        an empty spec, as in PyTorch); other tensors only with an empty spec (their repr)."""
+        if self.data.size == 1 and (spec or self.data.ndim == 0):
+            return format(self.data.item(), spec)
+        if not spec:
+            return str(self)
+        raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                        f"only a one-element tensor formats as a number, this one has shape "
+                        f"{self.shape} (format x.tolist() or an element instead)")
 
     def __hash__(self) -> int:
         return id(self)
@@ -217,17 +403,25 @@ class Tensor:
         self._retain = True
         return self
 
-    def backward(self, grad: Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None, *, grad: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (only into ``inputs``'
+        when given). ``gradient`` is the upstream gradient (``grad=`` is an alias)."""
         if not self.requires_grad:
             if self.data.dtype.kind != "f":
                 raise RuntimeError(f"backward: this tensor has dtype {self.dtype}; only "
                                    "floating-point tensors have gradients")
             raise RuntimeError("backward: this tensor does not require grad (nothing it was "
                                "computed from has requires_grad=True)")
-        g = engine._root_grad(self, grad, "backward")
-        engine.run_backward([self], [g], retain_graph or create_graph, create_graph)
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("backward: pass gradient= or its alias grad=, not both")
+            gradient = grad
+        if inputs is not None:
+            engine.backward(self, gradient, retain_graph, create_graph, inputs)
+            return
+        g = engine._root_grad(self, gradient, "backward")
+        engine.run_backward([self], [g], bool(retain_graph) or create_graph, create_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -240,6 +434,11 @@ class Tensor:
 
     # -- in-place (only outside the graph: under no_grad or on tensors without grad) ------
     def _inplace(self, what: str, other: Any = None) -> None:
+        """Refuse an in-place edit the graph could not follow, else bump the version."""
+        self._inplace_check(what, other)
+        self._bump_version()
+
+    def _inplace_check(self, what: str, other: Any = None) -> None:
         if engine.is_grad_enabled():
             if self.requires_grad:
                 raise RuntimeError(f"{what}: in-place modification of a tensor that requires "
@@ -249,7 +448,6 @@ class Tensor:
                 raise RuntimeError(f"{what}: the operand requires grad but an in-place op "
                                    "records no graph, so its gradient would be lost; write "
                                    "`x = x + y` (out of place) instead")
-        self._bump_version()
 
     def _bump_version(self) -> None:
         """Record an in-place edit of the data (on this tensor and its detached aliases)."""
@@ -260,10 +458,177 @@ class Tensor:
                 if t is not self:
                     t._version += 1
 
-    def _inplace_binary(self, other: Any, ufunc: Any, what: str) -> Tensor:
+    def _inplace_binary(self, other: Any, ufunc: Any, what: str, alpha: Any = 1) -> Tensor:
+        """self = ufunc(self, alpha * other) in self's memory; as in PyTorch the result must
+        keep self's shape and be castable to its dtype (no float into an int tensor)."""
         self._inplace(what, other)
         o = other.data if isinstance(other, Tensor) else other
-        ufunc(self.data, o, out=self.data, casting="same_kind")
+        if alpha != 1:
+            o = np.multiply(o, alpha)
+        try:
+            ufunc(self.data, o, out=self.data, casting="same_kind")
+        except TypeError:
+            res = ufunc(self.data.reshape(-1)[:1], np.asarray(o).reshape(-1)[:1]).dtype
+            raise RuntimeError(f"{what}: the result type {res} can't be cast to the desired "
+                               f"output type {self.dtype} (an in-place op keeps the tensor's "
+                               "dtype; use the out-of-place op)") from None
+        except ValueError:
+            raise ShapeError(f"{what}: an operand of shape {np.shape(o)} does not broadcast "
+                             f"to this tensor's shape {self.shape} (an in-place op keeps the "
+                             "tensor's shape)") from None
+        return self
+
+    def _inplace_result(self, what: str, fn: Any, *args: Any) -> Tensor:
+        """self = fn(self, *args) with an out-of-place op, the result copied in (its dtype
+        must cast to self's, as in PyTorch)."""
+        self._inplace_check(what)
+        with engine.no_grad():
+            r = fn(self, *args)
+        r = r.data if isinstance(r, Tensor) else np.asarray(r)
+        if r.dtype != self.data.dtype and not np.can_cast(r.dtype, self.data.dtype,
+                                                          "same_kind"):
+            raise RuntimeError(f"{what}: the result type {r.dtype} can't be cast to the "
+                               f"desired output type {self.dtype} (an in-place op keeps the "
+                               "tensor's dtype; use the out-of-place op)")
+        self._bump_version()
+        self.data[...] = r
+        return self
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._inplace_binary(other, np.add, "add_", alpha)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return self._inplace_binary(other, np.subtract, "sub_", alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace_binary(other, np.multiply, "mul_")
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return self._inplace_binary(other, np.divide, "div_")
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        rnd = np.trunc if rounding_mode == "trunc" else np.floor
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace_result("div_", lambda x: rnd(np.true_divide(x.data, o)).astype(
+            np.result_type(x.data, o)))
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._inplace_binary(exponent, np.power, "pow_")
+
+    def neg_(self) -> Tensor:
+        return self._inplace_result("neg_", E.neg)
+
+    def abs_(self) -> Tensor:
+        return self._inplace_result("abs_", E.abs)
+
+    def exp_(self) -> Tensor:
+        return self._inplace_result("exp_", E.exp)
+
+    def log_(self) -> Tensor:
+        return self._inplace_result("log_", E.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace_result("sqrt_", E.sqrt)
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace_result("sigmoid_", E.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace_result("tanh_", E.tanh)
+
+    def relu_(self) -> Tensor:
+        return self._inplace_result("relu_", E.relu)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        return self._inplace_result("clamp_", E.clip, min, max)
+
+    clip_ = clamp_
+
+    def floor_(self) -> Tensor:
+        return self._inplace_result("floor_", _family_op("floor", np.floor))
+
+    def ceil_(self) -> Tensor:
+        return self._inplace_result("ceil_", _family_op("ceil", np.ceil))
+
+    def trunc_(self) -> Tensor:
+        return self._inplace_result("trunc_", _family_op("trunc", np.trunc))
+
+    def round_(self, *, decimals: int = 0) -> Tensor:
+        if decimals:
+            return self._inplace_result("round_", lambda x: np.round(x.data, decimals))
+        return self._inplace_result("round_", _family_op("round", np.round))
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Set the elements where ``mask`` (bool, broadcasting to self) is True to value."""
+        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill_: the mask must be a bool tensor, got {m.dtype}")
+        v = _fill_value("masked_fill_", value)
+        try:
+            m = np.broadcast_to(m, self.shape)
+        except ValueError:
+            raise ShapeError(f"masked_fill_: a mask of shape {m.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}") from None
+        self._inplace("masked_fill_", value)
+        self.data[m] = v
+        return self
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        """Fill the slices ``index`` (int64 indices) along ``dim`` with value."""
+        idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu" or idx.ndim > 1:
+            raise TypeError(f"index_fill_: index must be a 0-d or 1-D integer tensor, got "
+                            f"dtype {idx.dtype} and shape {idx.shape}")
+        nd = max(self.ndim, 1)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not (
+                -nd <= dim < nd):
+            raise IndexError(f"index_fill_: dim {dim!r} is out of range for a tensor of "
+                             f"{self.ndim} dimension(s)")
+        size = self.shape[dim] if self.ndim else 1
+        if idx.size and (idx.min() < -size or idx.max() >= size):
+            raise IndexError(f"index_fill_: an index is out of range for dim {dim} of size "
+                             f"{size}")
+        v = _fill_value("index_fill_", value)
+        self._inplace("index_fill_", value)
+        if self.ndim == 0:
+            self.data[...] = v
+        else:
+            self.data[(slice(None),) * (dim % nd) + (idx.reshape(-1),)] = v
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, **kw: Any) -> Tensor:
+        """Fill with draws from U(a, b) (``from=``/``to=`` as torch spells them also work)."""
+        a, b = kw.pop("from", a), kw.pop("to", b)
+        if kw:
+            raise TypeError(f"uniform_: unexpected argument(s) {sorted(kw)}")
+        from .creation import rng
+
+        return self._random_fill("uniform_", lambda: rng().uniform(a, b, self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        if std < 0:
+            raise ValueError(f"normal_: std must be >= 0, got {std}")
+        from .creation import rng
+
+        return self._random_fill("normal_", lambda: rng().normal(mean, std, self.shape))
+
+    def bernoulli_(self, p: float = 0.5) -> Tensor:
+        if not 0 <= p <= 1:
+            raise ValueError(f"bernoulli_: p must be in [0, 1], got {p}")
+        from .creation import rng
+
+        self._inplace("bernoulli_")
+        self.data[...] = rng().random(self.shape) < p
+        return self
+
+    def _random_fill(self, what: str, draw: Any) -> Tensor:
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"{what}: needs a floating-point tensor, this one is "
+                               f"{self.dtype}")
+        self._inplace(what)
+        self.data[...] = draw()
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -278,26 +643,47 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self._inplace_binary(other, np.divide, "/=")
 
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._inplace_binary(other, np.power, "**=")
+
     def __setitem__(self, index: Any, value: Any) -> None:
+        """x[index] = value; value (a number or tensor) broadcasts to the selection and is
+        cast to x's dtype, as in PyTorch."""
         self._inplace("__setitem__", value)
-        self.data[_index(index)] = value.data if isinstance(value, Tensor) else value
+        v = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[_index(index)] = v
+        except ValueError as e:
+            if "broadcast" not in str(e):
+                raise
+            target = self.data[_index(index)].shape
+            raise ShapeError(f"__setitem__: a value of shape {np.shape(v)} cannot be assigned "
+                             f"to a selection of shape {target} (it must broadcast to it)"
+                             ) from None
 
     def zero_(self) -> Tensor:
         self._inplace("zero_")
         self.data[...] = 0
         return self
 
-    def fill_(self, value: float) -> Tensor:
-        self._inplace("fill_")
-        self.data[...] = value
+    def fill_(self, value: Any) -> Tensor:
+        v = _fill_value("fill_", value)
+        self._inplace("fill_", value)
+        self.data[...] = v
         return self
 
-    def copy_(self, src: Any) -> Tensor:
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        """Copy src into self: src broadcasts to self's shape and is cast to its dtype."""
+        s = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            ok = np.broadcast_shapes(s.shape, self.shape) == self.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ShapeError(f"copy_: source has shape {s.shape}, expected {self.shape} (or "
+                             "a shape that broadcasts to it)")
         self._inplace("copy_", src)
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
-        if src.shape != self.shape:
-            raise ValueError(f"copy_: source has shape {src.shape}, expected {self.shape}")
-        self.data[...] = src
+        np.copyto(self.data, s, casting="unsafe")
         return self
 
     # -- conversions ------------------------------------------------------------------------
@@ -371,21 +757,62 @@ class Tensor:
         return E.compare(self, o, np.greater_equal)
 
     def __eq__(self, o: Any) -> Tensor:  # type: ignore[override]
+        if o is None:
+            return False  # as torch: a tensor is never None
         return E.compare(self, o, np.equal)
 
     def __ne__(self, o: Any) -> Tensor:  # type: ignore[override]
+        if o is None:
+            return True
         return E.compare(self, o, np.not_equal)
 
     def __invert__(self) -> Tensor:
-        if self.dtype != np.bool_:
-            raise TypeError(f"~: only boolean tensors can be inverted, got {self.dtype}")
-        return Tensor._make(~self.data)
+        return E.bitwise_not(self)
 
     def __and__(self, o: Any) -> Tensor:
-        return E.compare(self, o, np.logical_and)
+        return E.bitwise_and(self, o)
+
+    def __rand__(self, o: Any) -> Tensor:
+        return E.bitwise_and(o, self)
 
     def __or__(self, o: Any) -> Tensor:
-        return E.compare(self, o, np.logical_or)
+        return E.bitwise_or(self, o)
+
+    def __ror__(self, o: Any) -> Tensor:
+        return E.bitwise_or(o, self)
+
+    def __xor__(self, o: Any) -> Tensor:
+        return E.bitwise_xor(self, o)
+
+    def __rxor__(self, o: Any) -> Tensor:
+        return E.bitwise_xor(o, self)
+
+    def __lshift__(self, o: Any) -> Tensor:
+        return E.bitwise_left_shift(self, o)
+
+    def __rlshift__(self, o: Any) -> Tensor:
+        return E.bitwise_left_shift(o, self)
+
+    def __rshift__(self, o: Any) -> Tensor:
+        return E.bitwise_right_shift(self, o)
+
+    def __rrshift__(self, o: Any) -> Tensor:
+        return E.bitwise_right_shift(o, self)
+
+    def __mod__(self, o: Any) -> Tensor:
+        return E.remainder(self, o)
+
+    def __rmod__(self, o: Any) -> Tensor:
+        return E.remainder(o, self)
+
+    def __floordiv__(self, o: Any) -> Tensor:
+        return E.floor_divide(self, o)
+
+    def __rfloordiv__(self, o: Any) -> Tensor:
+        return E.floor_divide(o, self)
+
+    def __pos__(self) -> Tensor:
+        return E.positive(self)
 
     def exp(self) -> Tensor:
         return E.exp(self)
@@ -411,16 +838,17 @@ class Tensor:
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return E.leaky_relu(self, negative_slope)
 
-    def gelu(self) -> Tensor:
-        return E.gelu(self)
+    def gelu(self, approximate: str = "none") -> Tensor:
+        return E.gelu(self, approximate)
 
     def step(self) -> Tensor:
         return E.step(self)
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return E.clip(self, min, max)
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        return E.clamp(self, min, max)
 
-    clamp = clip
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return E.clip(self, min, max)
 
     def maximum(self, o: Any) -> Tensor:
         return E.maximum(self, o)
@@ -428,104 +856,855 @@ class Tensor:
     def minimum(self, o: Any) -> Tensor:
         return E.minimum(self, o)
 
-    # -- reductions (ops/reduce.py) ---------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return R.sum(self, axis, keepdims)
+    # -- reductions (ops/reduce.py): torch's arguments (dim, keepdim, ...), numpy's aliases ---
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.sum(self, *args, **kwargs)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return R.mean(self, axis, keepdims)
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.mean(self, *args, **kwargs)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return R.max(self, axis, keepdims)
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return R.max(self, *args, **kwargs)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return R.min(self, axis, keepdims)
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return R.min(self, *args, **kwargs)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return R.var(self, axis, keepdims, ddof)
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.var(self, *args, **kwargs)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return R.std(self, axis, keepdims, ddof)
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.std(self, *args, **kwargs)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return R.logsumexp(self, axis, keepdims)
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.logsumexp(self, *args, **kwargs)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return R.argmax(self, axis, keepdims)
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.argmax(self, *args, **kwargs)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return R.argmin(self, axis, keepdims)
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.argmin(self, *args, **kwargs)
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return R.softmax(self, axis)
+    def softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.softmax(self, *args, **kwargs)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return R.log_softmax(self, axis)
+    def log_softmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.log_softmax(self, *args, **kwargs)
 
-    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(np.any(self.data, axis=axis, keepdims=keepdims))
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.any(self, *args, **kwargs)
 
-    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Tensor._make(np.all(self.data, axis=axis, keepdims=keepdims))
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        return R.all(self, *args, **kwargs)
 
     # -- shape (ops/shape.py) ---------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         return S.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int)
                          else shape)
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        return S.view(self, *shape)
 
-    def transpose(self, *axes: Any) -> Tensor:
-        return S.transpose(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int)
-                           else (axes or None))
+    def transpose(self, dim0: int | None = None, dim1: int | None = None, *more: int
+                  ) -> Tensor:
+        """Swap two dims, as torch.Tensor.transpose (reorder all dims with ``permute``)."""
+        if dim0 is None or dim1 is None or more:
+            dims = tuple(d for d in (dim0, dim1, *more) if d is not None)
+            raise TypeError(f"transpose: takes two dims (dim0, dim1), got {dims}; use "
+                            f"permute({', '.join(map(str, dims))}) to reorder all dims")
+        return S.transpose(self, dim0, dim1)
 
-    def permute(self, *axes: Any) -> Tensor:
-        return self.transpose(*axes)
+    def permute(self, *dims: Any) -> Tensor:
+        return S.permute(self, *dims)
 
-    def swapaxes(self, a: int, b: int) -> Tensor:
-        return S.swapaxes(self, a, b)
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return S.transpose(self, axis0, axis1)
 
-    def squeeze(self, axis: Any = None) -> Tensor:
-        return S.squeeze(self, axis)
+    def squeeze(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        return S.squeeze(self, dim, axis=axis)
 
-    def unsqueeze(self, axis: int) -> Tensor:
-        return S.expand_dims(self, axis)
+    def unsqueeze(self, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+        return S.unsqueeze(self, dim, axis=axis)
 
     expand_dims = unsqueeze
 
-    def flatten(self, start_axis: int = 0, end_axis: int = -1) -> Tensor:
-        return S.flatten(self, start_axis, end_axis)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return S.flatten(self, start_dim, end_dim)
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        return S.broadcast_to(self, tuple(shape))
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return S.broadcast_to(self, S._sizes(shape, "broadcast_to"))
 
     def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
         return S.pad(self, pad_width, value)
 
-    def split(self, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-        return S.split(self, indices_or_sections, axis)
+    def split(self, split_size_or_sections: Any, dim: int | None = None, *,
+              axis: int | None = None) -> tuple[Tensor, ...]:
+        return S.split(self, split_size_or_sections, dim, axis=axis)
 
     def __getitem__(self, index: Any) -> Tensor:
         return S.getitem(self, index)
 
     # Each block below is one family's new methods (one-line wrappers over autograd/ops/).
     # -- [elementwise] math functions, rounding, bitwise/logical, promotion -------------------
+    def sin(self) -> Tensor:
+        return E.sin(self)
+
+    def cos(self) -> Tensor:
+        return E.cos(self)
+
+    def tan(self) -> Tensor:
+        return E.tan(self)
+
+    def asin(self) -> Tensor:
+        return E.asin(self)
+
+    def acos(self) -> Tensor:
+        return E.acos(self)
+
+    def atan(self) -> Tensor:
+        return E.atan(self)
+
+    def sinh(self) -> Tensor:
+        return E.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return E.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return E.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return E.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return E.atanh(self)
+
+    def arcsin(self) -> Tensor:
+        return E.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        return E.arccos(self)
+
+    def arctan(self) -> Tensor:
+        return E.arctan(self)
+
+    def arcsinh(self) -> Tensor:
+        return E.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return E.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return E.arctanh(self)
+
+    def exp2(self) -> Tensor:
+        return E.exp2(self)
+
+    def expm1(self) -> Tensor:
+        return E.expm1(self)
+
+    def log2(self) -> Tensor:
+        return E.log2(self)
+
+    def log10(self) -> Tensor:
+        return E.log10(self)
+
+    def log1p(self) -> Tensor:
+        return E.log1p(self)
+
+    def rsqrt(self) -> Tensor:
+        return E.rsqrt(self)
+
+    def square(self) -> Tensor:
+        return E.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return E.reciprocal(self)
+
+    def sign(self) -> Tensor:
+        return E.sign(self)
+
+    def sgn(self) -> Tensor:
+        return E.sgn(self)
+
+    def erf(self) -> Tensor:
+        return E.erf(self)
+
+    def erfc(self) -> Tensor:
+        return E.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return E.erfinv(self)
+
+    def floor(self) -> Tensor:
+        return E.floor(self)
+
+    def ceil(self) -> Tensor:
+        return E.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return E.trunc(self)
+
+    def fix(self) -> Tensor:
+        return E.fix(self)
+
+    def frac(self) -> Tensor:
+        return E.frac(self)
+
+    def neg(self) -> Tensor:
+        return E.neg(self)
+
+    def absolute(self) -> Tensor:
+        return E.abs(self)
+
+    def negative(self) -> Tensor:
+        return E.negative(self)
+
+    def positive(self) -> Tensor:
+        return E.positive(self)
+
+    def isnan(self) -> Tensor:
+        return E.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return E.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return E.isfinite(self)
+
+    def isposinf(self) -> Tensor:
+        return E.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return E.isneginf(self)
+
+    def logical_not(self) -> Tensor:
+        return E.logical_not(self)
+
+    def bitwise_not(self) -> Tensor:
+        return E.bitwise_not(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        return E.atan2(self, other)
+
+    def arctan2(self, other: Any) -> Tensor:
+        return E.arctan2(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return E.fmod(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return E.remainder(self, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return E.copysign(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return E.hypot(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return E.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return E.logaddexp2(self, other)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return E.xlogy(self, other)
+
+    def fmax(self, other: Any) -> Tensor:
+        return E.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return E.fmin(self, other)
+
+    def float_power(self, other: Any) -> Tensor:
+        return E.float_power(self, other)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return E.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return E.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return E.bitwise_xor(self, other)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return E.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return E.bitwise_right_shift(self, other)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return E.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return E.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return E.logical_xor(self, other)
+
+    def true_divide(self, other: Any) -> Tensor:
+        return E.true_divide(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return E.floor_divide(self, other)
+
+    def equal(self, other: Any) -> bool:
+        return E.equal(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return E.pow(self, exponent)
+
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return E.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return E.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Tensor:
+        return E.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return E.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return E.round(self, decimals=decimals)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return E.logit(self, eps)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return E.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return E.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return E.addcdiv(self, tensor1, tensor2, value=value)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return E.nan_to_num(self, nan, posinf, neginf)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return E.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return E.allclose(self, other, rtol, atol, equal_nan)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return E.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return E.clamp_max(self, max)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return E.where(condition, self, other)
+
 
     # -- [reduce] reductions, scans, sorting ------------------------------------------------
+    def amax(self, *args: Any, **kwargs: Any) -> Any:
+        return R.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Any:
+        return R.amin(self, *args, **kwargs)
+
+    def aminmax(self, *args: Any, **kwargs: Any) -> Any:
+        return R.aminmax(self, *args, **kwargs)
+
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Any:
+        return R.count_nonzero(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Any:
+        return R.nanmean(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Any:
+        return R.nansum(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Any:
+        return R.norm(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        return R.prod(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.argsort(self, *args, **kwargs)
+
+    def bincount(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.bincount(self, *args, **kwargs)
+
+    def cummax(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.cummax(self, *args, **kwargs)
+
+    def cummin(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.cummin(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.cumprod(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.cumsum(self, *args, **kwargs)
+
+    def kthvalue(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.kthvalue(self, *args, **kwargs)
+
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.logcumsumexp(self, *args, **kwargs)
+
+    def median(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.median(self, *args, **kwargs)
+
+    def mode(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.mode(self, *args, **kwargs)
+
+    def nanmedian(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.nanmedian(self, *args, **kwargs)
+
+    def sort(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.sort(self, *args, **kwargs)
+
+    def topk(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.topk(self, *args, **kwargs)
+
+    def unique(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.unique(self, *args, **kwargs)
+
 
     # -- [shape] shape, views, indexing, gather/scatter -------------------------------------
+    def t(self) -> Tensor:
+        return S.t(self)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        return S.transpose(self, dim0, dim1)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return S.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return S.unflatten(self, dim, sizes)
+
+    def ravel(self) -> Tensor:
+        return S.ravel(self)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return S.expand(self, *sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return S.expand_as(self, other)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return S.view_as(self, other)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return S.reshape_as(self, other)
+
+    def contiguous(self) -> Tensor:
+        return S.contiguous(self)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return S.chunk(self, chunks, dim)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return S.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return S.hsplit(self, sections)
+
+    def vsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return S.vsplit(self, sections)
+
+    def dsplit(self, sections: Any) -> tuple[Tensor, ...]:
+        return S.dsplit(self, sections)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return S.unbind(self, dim)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return S.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        return S.select(self, dim, index)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        return S.unfold(self, dimension, size, step)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        return S.repeat(self, *repeats)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return S.tile(self, S._sizes(dims, "tile"))
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        return S.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def flip(self, *dims: Any, **kw: Any) -> Tensor:
+        return S.flip(self, *dims, **kw)
+
+    def fliplr(self) -> Tensor:
+        return S.fliplr(self)
+
+    def flipud(self) -> Tensor:
+        return S.flipud(self)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return S.roll(self, shifts, dims)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        return S.rot90(self, k, dims)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return S.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return S.triu(self, diagonal)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return S.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return S.diagonal(self, offset, dim1, dim2)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return S.diag_embed(self, offset, dim1, dim2)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
+             ) -> Tensor:
+        return S.diff(self, n, dim, prepend, append)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return IX.index_select(self, dim, index)
+
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
+        return IX.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        return IX.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        return IX.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        return IX.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return IX.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Tensor:
+        return IX.index_copy(self, dim, index, source)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Tensor:
+        return IX.index_fill(self, dim, index, value)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return IX.masked_fill(self, mask, value)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Tensor:
+        return IX.masked_scatter(self, mask, source)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return IX.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return IX.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        return IX.argwhere(self)
+
+    def take(self, index: Any) -> Tensor:
+        return IX.take(self, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        return IX.take_along_dim(self, indices, dim)
+
+    # in place: the out-of-place op's result copied into self (no graph, as every in-place
+    # op here), or for the shape ones a new view of the same memory
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        return self._inplace_result("scatter_", lambda x: IX.scatter(
+            x, dim, index, src, value=value, reduce=reduce))
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        return self._inplace_result("scatter_add_", IX.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *,
+                        include_self: bool = True) -> Tensor:
+        return self._inplace_result("scatter_reduce_", lambda x: IX.scatter_reduce(
+            x, dim, index, src, reduce, include_self=include_self))
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("index_add_", lambda x: IX.index_add(
+            x, dim, index, source, alpha=alpha))
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Tensor:
+        return self._inplace_result("index_copy_", IX.index_copy, dim, index, source)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
+        return self._inplace_result("masked_scatter_", IX.masked_scatter, mask, source)
+
+    def _inplace_view(self, what: str, view: Tensor) -> Tensor:
+        self._inplace(what)
+        self.data = view.data
+        return self
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._inplace_view("unsqueeze_", S.unsqueeze(Tensor._make(self.data), dim))
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return self._inplace_view("squeeze_", S.squeeze(Tensor._make(self.data), dim))
+
+    def t_(self) -> Tensor:
+        return self._inplace_view("t_", S.t(Tensor._make(self.data)))
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return self._inplace_view("transpose_", S.transpose(Tensor._make(self.data), dim0, dim1))
+
+    swapdims_ = swapaxes_ = transpose_
+
 
     # -- [linalg+misc] linear algebra, size()/dim()/numel(), in-place methods, new_* --------
+    def matmul(self, other: Any) -> Tensor:
+        return L.matmul(self, other)
+
+    def mm(self, mat2: Any) -> Tensor:
+        return L.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        return L.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        return L.mv(self, vec)
+
+    def dot(self, other: Any) -> Tensor:
+        return L.dot(self, other)
+
+    def vdot(self, other: Any) -> Tensor:
+        return L.vdot(self, other)
+
+    def inner(self, other: Any) -> Tensor:
+        return L.inner(self, other)
+
+    def outer(self, vec2: Any) -> Tensor:
+        return L.outer(self, vec2)
+
+    ger = outer
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return L.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return L.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return L.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return L.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return L.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def trace(self) -> Tensor:
+        return L.trace(self)
+
+    def kron(self, other: Any) -> Tensor:
+        return L.kron(self, other)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return False
+
+    def is_signed(self) -> bool:
+        return self.data.dtype.kind in "fi"
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Steps between elements along each dim, in elements (not bytes), as torch."""
+        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        if dim is None:
+            return st
+        self.size(dim)  # checks dim (an IndexError naming it)
+        return st[dim]
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def half(self) -> Tensor:
+        raise TypeError("half: float16 is not supported (numbagrad computes in float32 or "
+                        "float64; use .float())")
+
+    bfloat16 = half
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        raise RuntimeError("cuda: numbagrad runs on the CPU only")
+
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``, ``to(other)`` (other's dtype);
+        returns self when nothing changes (unless copy=True). Only the CPU exists here."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a.split(":")[0] in _DEVICE_NAMES:
+                device = a
+            elif a is not None:
+                dtype = a
+        if device is not None:
+            _device_check(device)
+        dt = _as_dtype(dtype)
+        if dt is None or dt == self.data.dtype:
+            return self.clone() if copy else self
+        return self.astype(dt)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """With no argument torch's type name ('torch.FloatTensor'); else ``to(dtype)``."""
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES.get(self.data.dtype.name, 'Tensor')}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            key = dtype.rsplit(".", 1)[-1]
+            if key not in names:
+                raise TypeError(f"type: unknown tensor type {dtype!r}")
+            dtype = names[key]
+        return self.to(dtype)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+                   **kw: Any) -> Tensor:
+        """A copy of data as a tensor, of self's dtype unless dtype is given."""
+        from .creation import tensor
+
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad, **kw)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  **kw: Any) -> Tensor:
+        from .creation import zeros
+
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype,
+                     requires_grad=requires_grad, **kw)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                 **kw: Any) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad, **kw)
+
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  **kw: Any) -> Tensor:
+        from .creation import empty
+
+        return empty(*size, dtype=self.dtype if dtype is None else dtype,
+                     requires_grad=requires_grad, **kw)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False, **kw: Any) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad, **kw)
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        """DLPack capsule of this tensor's memory (numpy's), for ``torch.from_dlpack(t)``;
+        like PyTorch, a tensor that requires grad must be detached first."""
+        if self.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use "
+                              "tensor.detach()")
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return self.data.__dlpack_device__()
 
     # -- [engine] hooks and autograd helpers ------------------------------------------------
+    def register_hook(self, hook: Any) -> _HookHandle:
+        """Call ``hook(grad)`` whenever backward computes this tensor's gradient; a returned
+        Tensor replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does "
+                               "not require grad")
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
+        hooks = getattr(self, "_hooks", None)
+        if hooks is None:
+            hooks = self._hooks = {}
+        handle = _HookHandle(hooks)
+        hooks[handle.id] = hook
+        engine._hooks_used = True
+        return handle
+
+
+class _HookHandle:
+    """Returned by ``register_hook``: ``remove()`` takes the hook off again."""
+
+    _next = 0
+
+    def __init__(self, hooks: dict) -> None:
+        _HookHandle._next += 1
+        self.id = _HookHandle._next
+        self._hooks = hooks
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
 
 
 def _index(index: Any) -> Any:
-    """Turn Tensors inside an index into ndarrays."""
+    """Turn Tensors inside an index into ndarrays; refuse negative slice steps (PyTorch does)."""
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        out = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        for i in out:
+            if isinstance(i, slice) and i.step is not None and i.step <= 0:
+                raise ValueError(f"index: slice step must be greater than zero, got {i.step}"
+                                 " (use flip() to reverse)")
+        return out
+    if isinstance(index, slice) and index.step is not None and index.step <= 0:
+        raise ValueError(f"index: slice step must be greater than zero, got {index.step} "
+                         "(use flip() to reverse)")
     return index
 
 
@@ -533,6 +1712,8 @@ engine._Tensor = Tensor  # the engine's isinstance checks, without an import per
 
 # the op modules import Tensor, so they are bound after the class exists
 from .ops import elementwise as E  # noqa: E402
+from .ops import index as IX  # noqa: E402
 from .ops import linalg as L  # noqa: E402
 from .ops import reduce as R  # noqa: E402
+from .ops import scan as SC  # noqa: E402
 from .ops import shape as S  # noqa: E402

@@ -14,19 +14,25 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-# In the order a learner meets them (the runner lists them in this order).
+# In the order a learner meets them (the runner lists them in this order); the first five
+# are the tour's stops, in the tour's order.
 DEMOS = (
     "wine",
-    "guests",
     "perceptron",
     "xor",
+    "guests",
+    "digits",
+    "activations",
+    "sgd",
+    "approximation",
+    "more_data",
     "animals",
     "optimizers",
     "scalar_moons",
     "moons",
-    "digits",
     "gradients",
     "cnn",
+    "rnn_memory",
     "ages",
     "gan",
     "tour",
@@ -56,6 +62,16 @@ def heading(text: str) -> None:
     print()
 
 
+def eta(start: float, done: int, total: int) -> str:
+    """A progress note for a training loop: how far along, and the time left at this pace."""
+    import time
+
+    spent = time.perf_counter() - start
+    left = spent / max(done, 1) * (total - done)
+    bar = "#" * round(20 * done / total)
+    return f"[{bar:<20}] {done / total:4.0%}, ~{left:.0f} s left"
+
+
 def pyplot() -> Any:
     """matplotlib.pyplot on the Agg backend: the demos write files, they never open windows."""
     import matplotlib
@@ -82,8 +98,8 @@ class Outputs:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.files: list[Path] = []
 
-    def figure(self, fig: Any, filename: str, dpi: int = 80) -> Path:
-        """Save a matplotlib figure (modest dpi keeps the README pictures small) and close it."""
+    def figure(self, fig: Any, filename: str, dpi: int = 150) -> Path:
+        """Save a matplotlib figure at 150 dpi (readable on a slide) and close it."""
         path = self.dir / filename
         fig.savefig(path, dpi=dpi, bbox_inches="tight")
         pyplot().close(fig)

@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no demo called {args.name!r}; the demos are: {', '.join(DEMOS)} "
               "(and 'images')", file=sys.stderr)
         return 2
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        print(f"--out {args.out}: that is an existing file, not a folder; give a folder for "
+              "the pictures (it is made if it does not exist)", file=sys.stderr)
+        return 2
     start = time.perf_counter()
     load(args.name).run(quick=args.quick, out=args.out, seed=args.seed)
     print(f"\n({args.name} took {time.perf_counter() - start:.1f} s)")

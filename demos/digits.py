@@ -77,7 +77,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         """)
 
     plt = pyplot()
-    fig = plt.figure(figsize=(11, 4.6))
+    fig = plt.figure(figsize=(13, 5.4))
     grid = fig.add_gridspec(1, 2, width_ratios=(1, 1.25), wspace=0.15)
     ax = fig.add_subplot(grid[0])
     ax.imshow(confusion, cmap="Blues")
@@ -103,9 +103,23 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     fig.suptitle(f"digits: 64-64-10 MLP, {len(wrong)} of {len(y_test)} test digits wrong")
     outputs.figure(fig, IMAGE)
 
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
     history.plot(ax)
     ax.set_title("digits: loss and accuracy per epoch")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for a in fig.axes:  # History.plot may add a twin axis: one legend, beside the plot
+        if a.get_legend() is not None:
+            a.get_legend().remove()
+    handles, labels = [], []
+    for a in fig.axes:
+        h, lab = a.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    if handles:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.12, 1.0))
     outputs.figure(fig, "training.png")
     outputs.report()
     return {

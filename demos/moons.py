@@ -118,7 +118,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         """)
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.4))
     h = 0.05
     gx, gy = np.meshgrid(np.arange(X_np[:, 0].min() - 0.5, X_np[:, 0].max() + 0.5, h),
                          np.arange(X_np[:, 1].min() - 0.5, X_np[:, 1].max() + 0.5, h))
@@ -134,6 +134,8 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         ax.scatter(X_np[:, 0], X_np[:, 1], c=labels, cmap="coolwarm", s=22, edgecolors="k",
                    lw=0.5)
         ax.set_title(f"{title}\nfinal accuracy {hist[-1][1]:.0%}", fontsize=10)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
     fig.suptitle("moons: the same 2-16-16-1 network, the same numbers, two engines", y=1.04)
     outputs.figure(fig, IMAGE)
     outputs.report()

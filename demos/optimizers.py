@@ -81,7 +81,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         """)
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.4))
     ax = axes[0]
     gx, gy = np.meshgrid(np.linspace(-2, 2, 200), np.linspace(-1, 3, 200))
     f = (1 - gx) ** 2 + 100 * (gy - gx**2) ** 2
@@ -93,7 +93,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     ax.set_xlim(-2, 2)
     ax.set_ylim(-1, 3)
     ax.set_title("paths on the Rosenbrock surface")
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     ax = axes[1]
     for name, losses in curves.items():
         ax.plot(losses, lw=1.4, label=name)
@@ -101,7 +101,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title("loss curves")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle("optimizers: the same valley, five ways down")
     outputs.figure(fig, IMAGE)
     outputs.report()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+import autograd
 from autograd import Value
 from demos import Outputs, heading, pyplot, say
 from nn import Perceptron
@@ -54,6 +55,22 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     output_bias = z.step()
     print(f"  0.5 x 0.5 + 0.6 x 0.7 + (-0.5) x 1 = {z.data:.2f} > 0 ?  "
           f"-> step = {output_bias.data:.0f}  (the same answer)\n")
+    output_bias.label = "output"
+    z.label = "z"
+    say("""
+        Could gradient descent train this neuron? autograd.explain prints the chain rule
+        for the output, node by node: every weight's gradient passes through the step.
+        """)
+    ledger = autograd.explain(output_bias)
+    zero = all(e.grad == 0.0 for e in ledger[1:])
+    print()
+    say(f"""
+        {'Every gradient below the step is 0' if zero else 'Some gradients are not 0'}:
+        the step is flat on both sides of its jump, so its local derivative is 0 and the
+        chain rule multiplies everything by it. The perceptron rule below is not gradient
+        descent; backpropagation needs a neuron with a slope (the sigmoid: see the
+        activations demo).
+        """)
 
     say("""
         The perceptron learning rule: show it each example; when it is wrong, add
@@ -84,7 +101,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         """)
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.4))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.6))
     grid = np.linspace(-0.5, 1.5, 2)
     gx, gy = np.meshgrid(np.linspace(-0.5, 1.5, 161), np.linspace(-0.5, 1.5, 161))
     plane = np.column_stack([gx.ravel(), gy.ravel()])
@@ -102,6 +119,10 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
                     label="perceptron's line")
         elif abs(wv[0]) > 1e-12:
             ax.axvline(-b / wv[0], color="k", label="perceptron's line")
+        on_line = CORNERS[np.abs(CORNERS @ wv + b) < 1e-9]
+        if len(on_line):  # exactly on the line: step(0) = 0, so they count as "not firing"
+            ax.scatter(on_line[:, 0], on_line[:, 1], marker="x", s=60, color="k", zorder=4,
+                       label="on the line (step(0) = 0)")
         wrong = CORNERS[model.predict(CORNERS) != y]
         if len(wrong):
             ax.scatter(wrong[:, 0], wrong[:, 1], s=420, facecolors="none", edgecolors="k",
@@ -114,7 +135,12 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         ax.set_aspect("equal")
         ax.set_xlabel("x1")
     axes[0].set_ylabel("x2")
-    handles, labels = axes[2].get_legend_handles_labels()
+    handles, labels = [], []
+    for ax in axes:  # every entry once, whichever panel drew it
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8,
                bbox_to_anchor=(0.5, -0.06))
     fig.suptitle("perceptron: one straight line per neuron (shaded: where it fires)")
@@ -124,6 +150,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
         "weighted_sum": total.data,
         "output": fired,
         "output_with_bias": int(output_bias.data),
+        "step_gradients_zero": zero,
         "converged": {gate: r.converged for gate, r in results.items()},
         "epochs": {gate: r.epochs for gate, r in results.items()},
         "files": outputs.files,

@@ -84,12 +84,14 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     ys = np.arange(X_np[:, 1].min() - 0.5, X_np[:, 1].max() + 0.5, h)
     gx, gy = np.meshgrid(xs, ys)
     scores = np.array([model([a, b]).data for a, b in zip(gx.ravel(), gy.ravel())])
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 7))
     ax.contourf(gx, gy, (scores > 0).reshape(gx.shape), levels=[-0.5, 0.5, 1.5],
                 colors=["#c6dbef", "#fcbba1"], alpha=0.9)
     ax.scatter(X_np[:, 0], X_np[:, 1], c=labels, cmap="coolwarm", s=25, edgecolors="k",
                lw=0.5)
     ax.set_title(f"scalar_moons: 2-16-16-1 of Values, {accuracy:.0%} training accuracy")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
     outputs.figure(fig, IMAGE)
     outputs.report()
     return {

@@ -1,8 +1,9 @@
 """tour: the main demo (``make demo``). From one neuron to reading handwriting, in a minute.
 
-Four of the demos in the order the ideas build on each other: a perceptron and the wall it
-hits (XOR), a hidden layer that gets past it, a small network whose every number and
-gradient we can draw, and a real dataset.
+Five of the demos in the order the ideas build on each other: one knob found by gradient
+descent and its learning rate, a perceptron and the wall it hits (XOR), a hidden layer that
+gets past it, a small network whose every number and gradient we can draw, and a real
+dataset.
 """
 
 from __future__ import annotations
@@ -10,28 +11,33 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from demos import ROOT, guests, heading, perceptron, say, show_path, xor
+from demos import ROOT, guests, heading, perceptron, say, show_path, wine, xor
 from demos import digits as digits_demo
 
-DESCRIPTION = "the main demo, under a minute: perceptron -> XOR -> guests -> digits"
+DESCRIPTION = "the main demo, under a minute: wine -> perceptron -> XOR -> guests -> digits"
 IMAGE = None  # the tour's pictures are the other demos' pictures
 
 STOPS = (
+    ("wine", wine, """
+        Stop 1 of 5. Learning is turning a knob: one number A in bottles = A x guests,
+        moved against the gradient of the error by a step the learning rate sets. Too small
+        a learning rate crawls, too large overshoots.
+        """),
     ("perceptron", perceptron, """
-        Stop 1 of 4. A neuron is a weighted sum and a threshold. We work one example by
+        Stop 2 of 5. A neuron is a weighted sum and a threshold. We work one example by
         hand, then let the perceptron learning rule find the weights for AND, OR and XOR.
         """),
     ("xor", xor, """
-        Stop 2 of 4. The perceptron could not learn XOR: one neuron draws one straight line.
+        Stop 3 of 5. The perceptron could not learn XOR: one neuron draws one straight line.
         A hidden layer, trained by backpropagation, can.
         """),
     ("guests", guests, """
-        Stop 3 of 4. Backpropagation on the scalar engine, where every number is visible: a
-        3-3-1 network learns who drinks how much at a dinner party, and we draw its
-        computation graph with the value and gradient of every node.
+        Stop 4 of 5. Backpropagation on the scalar engine, where every number is visible: a
+        hand-set 3-3-1 network traced for one evening, one backward pass printed layer by
+        layer, and a fresh network that learns the dinner party's rules back.
         """),
     ("digits", digits_demo, """
-        Stop 4 of 4. Real data on the tensor engine: 1797 handwritten digits, an MLP, Adam,
+        Stop 5 of 5. Real data on the tensor engine: 1797 handwritten digits, an MLP, Adam,
         a few seconds of training.
         """),
 )
@@ -44,7 +50,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     say("""
         numbagrad is a reverse-mode autograd engine written from scratch: a scalar engine
         (Value) for seeing every number and a tensor engine (Tensor, with numba kernels) for
-        real work, with nn and optim on top. This tour runs four of its demos; each writes
+        real work, with nn and optim on top. This tour runs five of its demos; each writes
         its pictures into its own folder. Run any of them alone with python -m demos NAME
         (python -m demos lists them all).
         """)
@@ -57,20 +63,29 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     seconds = time.perf_counter() - start
 
     heading("what the tour showed")
-    p, x, g, d = (results[n] for n in ("perceptron", "xor", "guests", "digits"))
+    w, p, x, g, d = (results[n] for n in ("wine", "perceptron", "xor", "guests", "digits"))
+    worst = max(abs(a - b) for a, b in zip(g["predictions"], g["targets"]))
+    overshoot = (f" (a learning rate of {w['runs']['too large'][0]:g} overshot it, back and "
+                 "forth)" if w["oscillates"] else "")
     say(f"""
-        A perceptron computed 0.5 x 0.5 + 0.6 x 0.7 = {p['weighted_sum']:.2f} > 0.5 and fired
-        {p['output']}; it learned AND and OR but not XOR. A 2-2-1 network learned XOR
-        ({x['accuracy_221']:.0%}). A 3-3-1 ReLU network relearned the dinner-party rules
-        (largest error {max(abs(a - b) for a, b in zip(g['predictions'], g['targets'])):.3f}
-        bottles). A 64-64-10 MLP read unseen handwritten digits with {d['accuracy']:.1%}
+        Gradient descent with learning rate {w['lr']:g} found A = {w['A']:.3f} bottles per
+        guest{overshoot}. A perceptron
+        computed 0.5 x 0.5 + 0.6 x 0.7 = {p['weighted_sum']:.2f} > 0.5 and fired
+        {p['output']}; the perceptron rule learned
+        {', '.join(k for k, v in p['converged'].items() if v) or 'no gate'} and not
+        {', '.join(k for k, v in p['converged'].items() if not v) or 'every gate'}. A
+        2-2-1 network classified XOR's corners {x['accuracy_221']:.0%} right. A 3-3-1
+        ReLU network relearned the dinner-party rules (largest error {worst:.3f} bottles).
+        A 64-64-10 MLP read unseen handwritten digits with {d['accuracy']:.1%}
         accuracy.
         """)
     print(f"The tour took {seconds:.1f} s and wrote {len(files)} files:")
     for f in files:
         print(f"  {show_path(f)}")
-    graph = [f for f in files if f.suffix == ".svg"]
-    if graph:
-        print(f"\nOpen {show_path(graph[0])} in a browser to see a trained network's\n"
-              "computation graph, with every value and gradient.")
+    graphs = {f.name: f for f in files if f.suffix == ".svg"}
+    if "untrained_graph.svg" in graphs and "network_graph.svg" in graphs:
+        print(f"\nOpen {show_path(graphs['untrained_graph.svg'])} and "
+              f"{show_path(graphs['network_graph.svg'])}\nin a browser to see the guest "
+              "network's computation graph before and after training, with every value and "
+              "gradient.")
     return {"results": results, "files": files, "seconds": seconds}

@@ -84,7 +84,9 @@ def draw_surface(ax, model: nn.MLP, title: str) -> None:
     ax.set_ylim(-0.5, 1.5)
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
 
 
 def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
@@ -128,7 +130,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     print()
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.2))
     draw_surface(axes[0], small, "2-2-1: output surface, hidden lines dashed")
     ax = axes[1]
     ax.scatter(hidden[:, 0], hidden[:, 1], c=Y.ravel(), cmap="RdBu_r", s=140, edgecolors="k",
@@ -156,7 +158,7 @@ def run(quick: bool = False, out: Path | None = None, seed: int = 0) -> dict:
     ax.set_xlabel("h1")
     ax.set_ylabel("h2")
     ax.set_title("2-2-1: the four points in hidden space", fontsize=10)
-    ax.legend(fontsize=7, loc="center")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     draw_surface(axes[2], big, "2-4-1: output surface, hidden lines dashed")
     fig.suptitle("xor: the hidden layer builds features one line can separate")
     outputs.figure(fig, IMAGE)

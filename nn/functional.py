@@ -5,58 +5,263 @@ The modules in ``nn`` are thin wrappers over these; use whichever reads better.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.ops.fused import REDUCTIONS, check_labels, cross_entropy, linear, mse
+from autograd.ops import activation as A
+from autograd.ops.fused import REDUCTIONS, check_labels, linear, mse
+from autograd.ops.fused import cross_entropy as cross_entropy_fused
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
+    "cosine_embedding_loss",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "elu",
     "flatten",
     "gelu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "hinge_loss",
+    "huber_loss",
     "identity",
+    "kl_div",
     "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
+    "margin_ranking_loss",
+    "mish",
     "mse_loss",
     "nll_loss",
+    "normalize",
     "one_hot",
+    "pairwise_distance",
+    "prelu",
     "relu",
+    "relu6",
+    "rrelu",
+    "selu",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
     "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
     "step",
     "tanh",
+    "tanhshrink",
+    "threshold",
 ]
 
 
 # ----------------------------------------------------------------------------- activations
-def relu(x: Tensor) -> Tensor:
-    return autograd.relu(x)
+# `inplace=` is accepted wherever torch takes it; the result is computed out of place (the
+# same values; autograd records no in-place ops).
+def _dim_arg(dim: Any, axis: Any, who: str) -> Any:
+    """``dim`` with numpy's ``axis`` accepted as an alias (not both)."""
+    if axis is not None:
+        if dim is not None and dim != axis:
+            raise TypeError(f"{who}: got both dim={dim!r} and axis={axis!r}; pass one")
+        return axis
+    return dim
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return autograd.leaky_relu(x, negative_slope)
+def _softmax_dim(x: Tensor, dim: Any, axis: Any, who: str) -> int:
+    x = _tensor(x, who)
+    dim = _dim_arg(dim, axis, who)
+    if dim is None:  # torch's legacy implicit choice (with its deprecation warning)
+        warnings.warn(f"Implicit dimension choice for {who} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=3)
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    return dim
 
 
-def sigmoid(x: Tensor) -> Tensor:
-    return autograd.sigmoid(x)
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return autograd.relu(input)
 
 
-def tanh(x: Tensor) -> Tensor:
-    return autograd.tanh(x)
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6); gradient 1 strictly inside (0, 6)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
-def gelu(x: Tensor) -> Tensor:
-    """Exact GELU, x * Phi(x) (PyTorch's default)."""
-    return autograd.gelu(x)
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    return autograd.leaky_relu(input, negative_slope)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return autograd.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return autograd.tanh(input)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU: exact x * Phi(x) (approximate='none', PyTorch's default) or its tanh form."""
+    return autograd.gelu(A.float_input(input, "gelu"), approximate)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (exp(x) - 1) otherwise."""
+    return A.Elu.apply(A.float_input(input, "elu"), alpha=float(alpha), scale=1.0,
+                       input_scale=1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (ZeroDivisionError in exp(x / alpha))")
+    return A.Elu.apply(A.float_input(input, "celu"), alpha=float(alpha), scale=1.0,
+                       input_scale=1.0 / float(alpha))
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al."""
+    return A.Elu.apply(A.float_input(input, "selu"), alpha=A.SELU_ALPHA, scale=A.SELU_SCALE,
+                       input_scale=1.0)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (swish)."""
+    return A.Silu.apply(A.float_input(input, "silu"))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return A.Mish.apply(A.float_input(input, "mish"))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta; x itself where beta x > threshold (as torch)."""
+    return A.Softplus.apply(A.float_input(input, "softplus"), beta=float(beta),
+                            threshold=float(threshold))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return A.Softsign.apply(_as_float(input))
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val); gradient 1 strictly inside (min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return A.Hardtanh.apply(_tensor(input, "hardtanh"), lo=min_val, hi=max_val)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return A.Hardsigmoid.apply(A.float_input(input, "hardsigmoid"))
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return A.Hardswish.apply(A.float_input(input, "hardswish"))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)), stable for any x."""
+    return A.LogSigmoid.apply(A.float_input(input, "logsigmoid"))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return A.Tanhshrink.apply(_as_float(input))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return A.Shrink.apply(A.float_input(input, "hardshrink"), lambd=float(lambd), soft=False)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return A.Shrink.apply(A.float_input(input, "softshrink"), lambd=float(lambd), soft=True)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    return A.Threshold.apply(_tensor(input, "threshold"), threshold=threshold, value=value)
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU: while training each negative element gets its own slope drawn
+    uniformly from [lower, upper] (from ``autograd.rng()``); in eval the slope is their mean."""
+    x = A.float_input(input, "rrelu")
+    if not 0 <= lower <= upper:
+        raise ValueError(f"rrelu: expected 0 <= lower <= upper, got lower={lower}, "
+                         f"upper={upper}")
+    if not training:
+        return autograd.leaky_relu(x, (lower + upper) / 2.0)
+    slopes = autograd.rng().uniform(lower, upper, size=x.shape)
+    noise = np.where(x.data > 0, 1.0, slopes).astype(x.dtype)  # x <= 0 draws, as torch
+    return x * Tensor._make(noise)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, weight * x elsewhere; weight has 1 entry or one per channel (dim 1)."""
+    x = A.float_input(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
+    n = weight.size
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if n != 1 and (weight.ndim != 1 or n != channels):
+        raise RuntimeError(f"prelu: mismatch of parameter numbers and input channel size: "
+                           f"found {n} parameters and channel size {channels}")
+    w = weight.reshape(()) if n == 1 else weight.reshape((n,) + (1,) * (x.ndim - 2))
+    return autograd.where(x.data > 0, x, x * w)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b) where a, b are the two halves of input along dim."""
+    x = A.float_input(input, "glu")
+    if x.ndim == 0:
+        raise RuntimeError("glu: does not support scalars because the halving size must be even")
+    d = dim + x.ndim if dim < 0 else dim
+    if not 0 <= d < x.ndim:
+        raise IndexError(f"glu: dim {dim} is out of range for a tensor with {x.ndim} dims")
+    n = x.shape[d]
+    if n % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim} is size "
+                           f"{n}")
+    lead = (slice(None),) * d
+    return x[lead + (slice(0, n // 2),)] * x[lead + (slice(n // 2, n),)].sigmoid()
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None,
+            *, axis: int | None = None) -> Tensor:
+    return autograd.softmax(input, _softmax_dim(input, dim, axis, "softmax"), dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    return autograd.log_softmax(input, _softmax_dim(input, dim, axis, "log_softmax"), dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None,
+            *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along dim."""
+    return autograd.softmin(input, _softmax_dim(input, dim, axis, "softmin"), dtype)
 
 
 def step(x: Tensor) -> Tensor:
@@ -65,20 +270,25 @@ def step(x: Tensor) -> Tensor:
     return autograd.step(x)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return autograd.softmax(x, axis)
-
-
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    return autograd.log_softmax(x, axis)
-
-
 def identity(x: Tensor) -> Tensor:
     return x
 
 
+def _tensor(x: Any, who: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(x).__name__}")
+    return x
+
+
+def _as_float(x: Any) -> Tensor:
+    """Integer tensors promote to the default float (as torch does for softsign etc.)."""
+    x = _tensor(x, "activation")
+    return x if x.dtype.kind == "f" else Tensor._make(x.data.astype(np.float32))
+
+
 # ----------------------------------------------------------------------------- layers
-def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+            ) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
     dropout), so nothing changes at eval time. The mask comes from ``autograd.rng()``."""
     if not 0.0 <= p <= 1.0:
@@ -92,21 +302,42 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return x * Tensor._make(mask)
 
 
-def flatten(x: Tensor, start_axis: int = 1, end_axis: int = -1) -> Tensor:
-    """Flatten axes start..end into one (by default all but the batch axis)."""
-    return x.flatten(start_axis, end_axis)
+def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
+    """Flatten dims start_dim..end_dim into one (by default all but the batch dim; what
+    nn.Flatten does)."""
+    return x.flatten(start_dim, end_dim)
 
 
-def one_hot(labels: Any, num_classes: int, dtype: Any = np.float32) -> Tensor:
-    """(N,) integer labels -> (N, num_classes) one-hot rows."""
-    arr = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    y = check_labels(arr, arr.shape[0] if arr.ndim else 1, num_classes, "one_hot")
-    out = np.zeros((y.shape[0], num_classes), dtype=dtype)
-    out[np.arange(y.shape[0]), y] = 1
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class indices of any shape (*) -> int64 one-hot rows (*, num_classes), as
+    torch; ``num_classes=-1`` takes max(index) + 1. Use ``.float()`` for float rows."""
+    arr = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: is only applicable to index tensors (integer dtype), got "
+                        f"{arr.dtype}")
+    if num_classes == -1:
+        if arr.size == 0:
+            raise RuntimeError("one_hot: can not infer the total number of classes from an "
+                               "empty tensor; pass num_classes")
+        num_classes = int(arr.max()) + 1
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or \
+            num_classes < 1:
+        raise ValueError(f"one_hot: num_classes must be a positive int or -1, got "
+                         f"{num_classes!r}")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+        bad = int(arr.min()) if arr.min() < 0 else int(arr.max())
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}) (got {bad})")
+    out = np.zeros(arr.shape + (int(num_classes),), dtype=np.int64)
+    np.put_along_axis(out, arr.astype(np.int64)[..., None], 1, axis=-1)
     return Tensor._make(out)
 
 
 # ----------------------------------------------------------------------------- losses
+def _check_reduction(reduction: str, who: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
 def _reduce(rows: Tensor, reduction: str, who: str) -> Tensor:
     if reduction == "mean":
         return rows.mean()
@@ -117,8 +348,23 @@ def _reduce(rows: Tensor, reduction: str, who: str) -> Tensor:
     raise ValueError(f"{who}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
-def _pair(input: Tensor, target: Any, who: str) -> tuple[Tensor, Tensor]:
-    """Check prediction/target shapes agree; targets become constants of input's dtype."""
+def _const_like(target: Any, input: Tensor) -> Tensor:
+    """target as a Tensor of input's dtype (a differentiable cast if it requires grad)."""
+    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    if t.dtype != input.dtype:
+        t = t.astype(input.dtype) if t.requires_grad else Tensor._make(
+            t.data.astype(input.dtype))
+    return t
+
+
+def _pair(input: Tensor, target: Any, who: str, strict: bool = False
+          ) -> tuple[Tensor, Tensor]:
+    """Input and target of a pointwise loss; targets become input's dtype.
+
+    Shapes as torch: the regression losses broadcast a differently shaped target with a
+    UserWarning (``(N, 1)`` against ``(N,)`` gives an (N, N) loss!); ``strict`` losses (the
+    BCE family) refuse it.
+    """
     if (type(target) is Tensor and type(input) is Tensor and target.data.shape == input.data.shape
             and target.data.dtype == input.data.dtype and input.data.dtype.kind == "f"):
         return input, target  # the common case, checked in one line
@@ -126,29 +372,81 @@ def _pair(input: Tensor, target: Any, who: str) -> tuple[Tensor, Tensor]:
         raise TypeError(f"{who}: input must be a Tensor, got {type(input).__name__}")
     if input.dtype.kind != "f":
         raise TypeError(f"{who}: input must be floating point, got {input.dtype}")
-    t = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    t = _const_like(target, input)
     if t.shape != input.shape:
-        if t.size == input.size and t.ndim and input.ndim and t.shape[0] == input.shape[0]:
-            t = t.reshape(input.shape)  # (N,) vs (N, 1): the usual regression mix-up
-        else:
-            raise ValueError(f"{who}: batch size mismatch: input has shape {input.shape} but "
-                             f"target has shape {t.shape}")
-    if t.dtype != input.dtype:
-        t = t.astype(input.dtype) if t.requires_grad else Tensor._make(
-            t.data.astype(input.dtype))
+        if strict:
+            raise ValueError(f"{who}: using a target size ({t.shape}) that is different to "
+                             f"the input size ({input.shape}) is not supported; please ensure "
+                             "they have the same size")
+        try:
+            np.broadcast_shapes(t.shape, input.shape)
+        except ValueError:
+            raise ValueError(f"{who}: the size of the target {t.shape} does not match and "
+                             f"cannot broadcast with the input size {input.shape}") from None
+        warnings.warn(f"{who}: using a target size ({t.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.",
+                      UserWarning, stacklevel=3)
     return input, t
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
     """Mean squared error, (input - target)^2 averaged."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "mse_loss")
+    if x.shape != t.shape:
+        shape = np.broadcast_shapes(x.shape, t.shape)
+        x, t = x.broadcast_to(shape), t.broadcast_to(shape)
     return mse(x, t, reduction)
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
     """Mean absolute error, |input - target| averaged."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     x, t = _pair(input, target, "l1_loss")
     return _reduce((x - t).abs(), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target);
+    beta = 0 is the L1 loss."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+    x, t = _pair(input, target, "smooth_l1_loss")
+    d = x - t
+    a = d.abs()
+    if beta == 0:
+        return _reduce(a, reduction, "smooth_l1_loss")
+    rows = autograd.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(rows, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0
+               ) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (= delta * smooth_l1
+    with beta = delta)."""
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be > 0, got {delta}")
+    x, t = _pair(input, target, "huber_loss")
+    d = x - t
+    a = d.abs()
+    rows = autograd.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(rows, reduction, "huber_loss")
+
+
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """torch's deprecated size_average/reduce flags, mapped to a reduction."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='...' instead.", UserWarning, stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else ("mean" if size_average else "sum")
 
 
 def _clamped_log(p: Tensor) -> Tensor:
@@ -157,56 +455,1132 @@ def _clamped_log(p: Tensor) -> Tensor:
     return autograd.where(pos, autograd.where(pos, p, 1.0).log(), -100.0).clip(min=-100.0)
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-[t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1]. The logs are clamped
+def _weight(weight: Any, like: Tensor, who: str) -> Tensor | None:
+    if weight is None:
+        return None
+    w = _const_like(weight, like)
+    try:
+        np.broadcast_shapes(w.shape, like.shape)
+    except ValueError:
+        raise ValueError(f"{who}: weight of shape {w.shape} does not broadcast to the input "
+                         f"shape {like.shape}") from None
+    return w
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """-w [t log p + (1 - t) log(1 - p)] for probabilities p in [0, 1]. The logs are clamped
     at -100 as PyTorch does, so p = 0 or 1 gives a large finite loss, not inf."""
-    p, t = _pair(input, target, "binary_cross_entropy")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy")
+    p, t = _pair(input, target, "binary_cross_entropy", strict=True)
     if p.size and (p.data.min() < 0 or p.data.max() > 1):
-        raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1]; for "
-                         "raw scores use binary_cross_entropy_with_logits")
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
+                           "and 1; for raw scores use binary_cross_entropy_with_logits")
     log_p, log_q = _clamped_log(p), _clamped_log(1.0 - p)
-    return _reduce(-(t * log_p + (1.0 - t) * log_q), reduction, "binary_cross_entropy")
+    rows = -(t * log_p + (1.0 - t) * log_q)
+    w = _weight(weight, p, "binary_cross_entropy")
+    return _reduce(rows if w is None else rows * w, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean"
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None
                                      ) -> Tensor:
-    """BCE on logits z: max(z, 0) - z t + log(1 + exp(-|z|)), stable for any z."""
-    z, t = _pair(input, target, "binary_cross_entropy_with_logits")
-    rows = z.relu() - z * t + ((-z.abs()).exp() + 1.0).log()
-    return _reduce(rows, reduction, "binary_cross_entropy_with_logits")
+    """BCE on logits z, stable for any z: w [pw t softplus(-z) + (1 - t) softplus(z)], with
+    ``pos_weight`` pw (broadcast along the last, class, dim) weighting the positives."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    who = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, who)
+    z, t = _pair(input, target, who, strict=True)
+    if pos_weight is None:
+        rows = z.relu() - z * t + ((-z.abs()).exp() + 1.0).log()
+    else:
+        pw = _weight(pos_weight, z, who)
+        log_sig = A.LogSigmoid.apply(z)  # log sigmoid(z); log(1 - sigmoid(z)) = it - z
+        rows = -(pw * t * log_sig + (1.0 - t) * (log_sig - z))
+    w = _weight(weight, z, who)
+    return _reduce(rows if w is None else rows * w, reduction, who)
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood: -input[i, target_i], for log-probabilities (N, C)."""
-    if not isinstance(input, Tensor) or input.ndim != 2:
-        raise ValueError(f"nll_loss: input must be a 2-D Tensor of log-probabilities (batch, "
-                         f"classes), got {getattr(input, 'shape', type(input).__name__)}")
-    n, c = input.shape
-    y = check_labels(target, n, c, "nll_loss")
-    rows = -input[np.arange(n), y]
-    return _reduce(rows, reduction, "nll_loss")
+def _class_last(input: Tensor, who: str) -> tuple[Tensor, tuple[int, ...]]:
+    """(N, C, d1, ...) -> (N*d1*..., C) rows, and the shape (N, d1, ...) of per-row results;
+    (C,) -> (1, C) with shape ()."""
+    if input.ndim == 1:
+        return input.reshape(1, -1), ()
+    if input.ndim == 2:
+        return input, (input.shape[0],)
+    c = input.shape[1]
+    perm = (0,) + tuple(range(2, input.ndim)) + (1,)
+    rest = (input.shape[0],) + input.shape[2:]
+    return input.permute(*perm).reshape(-1, c), rest
+
+
+def _class_targets(target: Any, rest: tuple[int, ...], c: int, who: str,
+                   ignore_index: int) -> np.ndarray:
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if y.dtype.kind in "iu" and y.shape != rest:
+        raise ValueError(f"{who}: expected target of shape {rest} (one class index per "
+                         f"input row), got {y.shape}")
+    return check_labels(y.reshape(-1) if y.dtype.kind in "iu" else y, int(np.prod(rest)), c,
+                        who, ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits, as torch.nn.functional.cross_entropy.
+
+    ``input`` is (N, C), (C,) or (N, C, d1, ...); ``target`` class indices of shape (N,),
+    () or (N, d1, ...), or class probabilities of the input's shape (float). ``weight`` (C,)
+    weights each class, ``ignore_index`` rows count for nothing, ``label_smoothing`` s mixes
+    the target with the uniform one; "mean" divides by the total weight of the counted rows
+    (index targets) or by the number of rows (probability targets), as torch. The common case
+    (2-D, index targets) is one fused graph node.
+    """
+    who = "cross_entropy"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, who)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{who}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{who}: input (logits) must be floating point, got {input.dtype}")
+    if input.ndim == 0:
+        raise ValueError(f"{who}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...),"
+                         " got a 0-d tensor")
+    t_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t_arr.dtype.kind == "f" and t_arr.shape == input.shape:
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
+    if t_arr.dtype.kind == "f":
+        raise TypeError(f"{who}: target must be integer class indices of shape "
+                        f"{_class_last(input, who)[1]} or float class probabilities of the "
+                        f"input's shape {input.shape}; got {t_arr.dtype} of shape "
+                        f"{t_arr.shape}")
+    if input.ndim == 2 and (weight is None or not label_smoothing):  # the fused path
+        return cross_entropy_fused(input, target, label_smoothing, reduction, weight,
+                                   ignore_index)
+    x2, rest = _class_last(input, who)
+    if x2.shape[0] == 0:
+        raise ValueError(f"{who}: empty batch")
+    y = _class_targets(t_arr, rest, x2.shape[1], who, ignore_index)
+    if weight is None or not label_smoothing:
+        out = cross_entropy_fused(x2, y, label_smoothing, reduction, weight, ignore_index)
+        return out.reshape(rest) if reduction == "none" else out
+    # class weights with label smoothing: torch's formula, composed
+    c = x2.shape[1]
+    w = _const_like(weight, x2)
+    logp = x2.log_softmax(1)
+    nll = nll_loss(logp, y, w, ignore_index=ignore_index, reduction=reduction)
+    kept = (y != ignore_index)
+    smooth = -(logp * w).sum(1) * Tensor._make(kept.astype(x2.dtype))
+    if reduction == "mean":
+        y_safe = np.where(kept, y, 0)
+        smooth = smooth.sum() / float(w.data[y_safe][kept].sum())
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        smooth = smooth.reshape(rest)
+        nll = nll.reshape(rest)
+    return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
+
+
+def _cross_entropy_probs(input: Tensor, target: Any, weight: Any, reduction: str,
+                         label_smoothing: float) -> Tensor:
+    """Cross-entropy with class-probability targets: -sum_c w_c t_c log softmax(x)_c."""
+    c = input.shape[0] if input.ndim == 1 else input.shape[1]
+    t = _const_like(target, input)
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    cdim = 0 if input.ndim == 1 else 1
+    logp = input.log_softmax(cdim)
+    prod = logp * t
+    if weight is not None:
+        w = _const_like(weight, input)
+        if w.shape != (c,):
+            raise ValueError(f"cross_entropy: weight must have one entry per class, shape "
+                             f"({c},), got {w.shape}")
+        prod = prod * (w if cdim == input.ndim - 1 else w.reshape((c,) + (1,) * (
+            input.ndim - 2)))
+    rows = -prod.sum(cdim)
+    return _reduce(rows, reduction, "cross_entropy")
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood -w[y] input[i, y_i] for log-probabilities: input (N, C), (C,)
+    or (N, C, d1, ...), target class indices (N,), () or (N, d1, ...). "mean" divides by the
+    total weight of the rows not labelled ``ignore_index`` (nan if there are none), as
+    torch."""
+    who = "nll_loss"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, who)
+    if not isinstance(input, Tensor) or input.ndim == 0:
+        raise ValueError(f"{who}: input must be a Tensor of log-probabilities (N, C), (C,) or "
+                         f"(N, C, d1, ...), got {getattr(input, 'shape', type(input).__name__)}")
+    x2, rest = _class_last(input, who)
+    n, c = x2.shape
+    y = _class_targets(target, rest, c, who, ignore_index)
+    kept = y != ignore_index
+    y_safe = np.where(kept, y, 0)
+    row_w = kept.astype(x2.dtype)
+    if weight is not None:
+        w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=x2.dtype)
+        if w.shape != (c,):
+            raise ValueError(f"{who}: weight must have one entry per class, shape ({c},), got "
+                             f"{w.shape}")
+        row_w = row_w * w[y_safe]
+    rows = -x2[np.arange(n), y_safe] * Tensor._make(row_w)
+    if reduction == "none":
+        return rows.reshape(rest)
+    total = rows.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / x2.dtype.type(row_w.sum())
+
+
+def kl_div(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence, input log-probabilities q, target probabilities p (or
+    log p with ``log_target``): p (log p - q) pointwise (0 where p = 0). ``batchmean``
+    divides the sum by the batch size (the true KL divergence); "mean" by the element count
+    (with torch's warning)."""
+    who = "kl_div"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{who}: reduction must be one of {REDUCTIONS + ('batchmean',)}, got "
+                         f"{reduction!r}")
+    x, t = _pair(input, target, who)
+    if log_target:
+        rows = t.exp() * (t - x)
+    else:
+        pos = t.data > 0
+        safe = autograd.where(pos, t, 1.0)
+        rows = autograd.where(pos, t * safe.log(), 0.0) - t * x
+    if reduction == "batchmean":
+        return rows.sum() / float(x.shape[0] if x.ndim else 1)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size. 'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.", UserWarning, stacklevel=2)
+    return _reduce(rows, reduction, who)
 
 
 def hinge_loss(input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean"
                ) -> Tensor:
     """Max-margin loss max(0, margin - t * score) for labels t in {-1, +1}."""
-    x, t = _pair(input, target, "hinge_loss")
+    x, t = _pair(input, target, "hinge_loss", strict=True)
     if t.size and not np.all(np.abs(t.data) == 1):
         raise ValueError("hinge_loss: labels must be -1 or +1 (got other values); map 0/1 "
                          "labels with 2 * y - 1")
     return _reduce((margin - x * t).relu(), reduction, "hinge_loss")
 
 
-# --- conv / norm / recurrent (nn/conv.py, nn/norm.py, nn/rnn.py) ---
-from autograd.ops.conv import (  # noqa: E402
-    adaptive_avg_pool2d,
-    avg_pool2d,
-    conv1d,
-    conv2d,
-    max_pool2d,
-)
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
+    """max(0, -y (x1 - x2) + margin) for y in {1, -1}."""
+    y = _const_like(target, input1)
+    return _reduce((-y * (input1 - input2) + margin).relu(), reduction, "margin_ranking_loss")
 
-from .norm import batch_norm, embedding, layer_norm  # noqa: E402
 
-__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d",
-            "embedding", "layer_norm", "max_pool2d"]
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
+    cos = cosine_similarity(input1, input2, dim=-1)
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    rows = autograd.where(y == 1, 1.0 - cos, (cos - margin).relu())
+    rows = autograd.where((y == 1) | (y == -1), rows, 0.0)
+    return _reduce(rows, reduction, "cosine_embedding_loss")
+
+
+# ----------------------------------------------------------------------------- distances
+def _safe_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
+    """The p-norm along dim with gradient 0 (not nan) at an all-zero slice, as torch."""
+    if p == 2:
+        ss = (x * x).sum(dim, keepdim)
+    else:
+        ss = (x.abs() ** p).sum(dim, keepdim)
+    pos = ss.data > 0
+    safe = autograd.where(pos, ss, 1.0)
+    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return autograd.where(pos, root, 0.0)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Any = None) -> Tensor:
+    """input / max(||input||_p, eps) along dim."""
+    if out is not None:
+        raise TypeError("normalize: out= is not supported; use the returned tensor")
+    x = A.float_input(input, "normalize")
+    if x.ndim == 0:
+        raise IndexError("normalize: a 0-d tensor has no dim to normalize along")
+    return x / _safe_norm(x, p, dim, True).clip(min=eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / max(||x1|| ||x2||, eps) along dim (the inputs broadcast)."""
+    a, b = A.float_input(x1, "cosine_similarity"), A.float_input(x2, "cosine_similarity")
+    if a.shape != b.shape:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        a, b = a.broadcast_to(shape), b.broadcast_to(shape)
+    na, nb = _safe_norm(a, 2, dim, False), _safe_norm(b, 2, dim, False)
+    return (a * b).sum(dim) / (na * nb).clip(min=eps)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last dim."""
+    a, b = A.float_input(x1, "pairwise_distance"), A.float_input(x2, "pairwise_distance")
+    return _safe_norm(a - b + eps, p, -1, keepdim)
+
+
+# ==================================================================================== [spatial]
+# Convolution, pooling, padding, resampling, normalisation, embedding and attention: the
+# checked public forms, as torch.nn.functional's (the Functions are in autograd/ops/conv.py
+# and autograd/ops/attention.py; the layers in nn/conv.py, nn/norm.py, nn/attention.py).
+import math as _math  # noqa: E402
+
+from autograd.ops import attention as _attention  # noqa: E402
+from autograd.ops import conv as _conv  # noqa: E402
+from autograd.ops.shape import Pad as _Pad  # noqa: E402
+
+__all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+            "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d",
+            "conv_transpose1d", "conv_transpose2d", "embedding", "group_norm", "instance_norm",
+            "interpolate", "layer_norm", "max_pool1d", "max_pool2d", "max_unpool1d",
+            "max_unpool2d", "pad", "scaled_dot_product_attention"]
+__all__ += ["fold", "pixel_shuffle", "pixel_unshuffle", "unfold"]
+
+
+def _batched(x: Any, ndim: int, who: str, layout: str) -> tuple[Tensor, bool]:
+    """x as a batched ndim-D float Tensor; an unbatched input (one dim fewer) gains N = 1."""
+    if isinstance(x, Tensor) and x.ndim == ndim - 1:
+        return _conv.check_input(x.reshape(1, *x.shape), ndim, who, layout), True
+    return _conv.check_input(x, ndim, who, layout), False
+
+
+def _unbatch(y: Any, unbatched: bool) -> Any:
+    if not unbatched:
+        return y
+    if isinstance(y, tuple):
+        return tuple(t.reshape(t.shape[1:]) for t in y)
+    return y.reshape(y.shape[1:])
+
+
+def _as_1d(v: Any, what: str, who: str, lo: int) -> int:
+    (n,) = _conv.pair(v, what, who, lo, 1)
+    return n
+
+
+def _same_padding(k: tuple[int, ...], dilation: tuple[int, ...]) -> list[int]:
+    """F.pad widths (last dim first) for padding='same': total d*(k-1), the extra one right."""
+    widths: list[int] = []
+    for kk, d in zip(reversed(k), reversed(dilation)):
+        total = d * (kk - 1)
+        widths += [total // 2, total - total // 2]
+    return widths
+
+
+def _conv_weight(x: Tensor, weight: Any, bias: Any, groups: Any, ndim: int, cin_of_w: int,
+                 who: str, transposed: bool) -> tuple[Tensor | None, int]:
+    if not isinstance(weight, Tensor) or weight.ndim != ndim:
+        lay = "(in_channels, out_channels/groups, k...)" if transposed else \
+            "(out_channels, in_channels/groups, k...)"
+        raise ValueError(f"{who}: weight must be a {ndim}-D Tensor {lay}, got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
+    groups = int(groups)
+    c = x.shape[1]
+    if transposed:
+        if c != weight.shape[0] or c % groups:
+            raise ValueError(f"{who}: input has {c} channels but the weight {weight.shape} "
+                             f"expects {weight.shape[0]} (divisible by groups={groups})")
+        n_out = weight.shape[1] * groups
+    else:
+        if c != cin_of_w * groups or weight.shape[0] % groups:
+            raise ValueError(f"{who}: input has {c} channels but the weight {weight.shape} "
+                             f"with groups={groups} expects {cin_of_w * groups} (and "
+                             f"out_channels {weight.shape[0]} divisible by groups)")
+        n_out = weight.shape[0]
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{who}: input is {x.dtype} but weight is {weight.dtype}; convert one "
+                        "(e.g. x.astype(weight.dtype))")
+    if bias is not None:
+        if not isinstance(bias, Tensor) or bias.shape != (n_out,):
+            raise ValueError(f"{who}: bias must be a Tensor of shape ({n_out},), got "
+                             f"{getattr(bias, 'shape', type(bias).__name__)}")
+        if bias.dtype != x.dtype:
+            bias = bias.astype(x.dtype)
+    return bias, groups
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation) of input (N, C, H, W) with weight
+    (O, C/groups, kh, kw) plus bias (O,) -> (N, O, OH, OW), as torch. ``padding`` may be
+    'valid' (none) or 'same' (output size = input size; stride must be 1)."""
+    who = "conv2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    bias, groups = _conv_weight(x, weight, bias, groups, 4, weight.shape[1]
+                                if isinstance(weight, Tensor) and weight.ndim == 4 else 0,
+                                who, False)
+    k = weight.shape[2:]
+    if isinstance(padding, str):
+        dil = _conv.pair(dilation, "dilation", who, 1)
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            if _conv.pair(stride, "stride", who, 1) != (1, 1):
+                raise ValueError(f"{who}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride!r})")
+            widths = _same_padding(k, dil)
+            if widths[0] == widths[1] and widths[2] == widths[3]:
+                padding = (widths[2], widths[0])
+            else:
+                x, padding = pad(x, widths), 0
+        else:
+            raise ValueError(f"{who}: padding must be 'valid', 'same', an int or a pair, got "
+                             f"{padding!r}")
+    geom = _conv.geometry(x.shape[2:], k, stride, padding, dilation, who)
+    return _unbatch(_conv.conv2d(x, weight, bias, geom, groups), unb)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D convolution of input (N, C, L) with weight (O, C/groups, k): conv2d over a
+    1-pixel-high image."""
+    who = "conv1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"{who}: weight must be a 3-D Tensor (out_channels, in_channels/"
+                         f"groups, k), got {getattr(weight, 'shape', type(weight).__name__)}")
+    s = _as_1d(stride, "stride", who, 1)
+    d = _as_1d(dilation, "dilation", who, 1)
+    p = padding if isinstance(padding, str) else (0, _as_1d(padding, "padding", who, 0))
+    n, c, length = x.shape
+    try:
+        y = conv2d(x.reshape(n, c, 1, length), weight.reshape(*weight.shape[:2], 1,
+                                                               weight.shape[2]),
+                   bias, (1, s), p, (1, d), groups)
+    except (ValueError, TypeError) as e:
+        raise type(e)(str(e).replace("conv2d", who)) from None
+    return _unbatch(y.reshape(n, y.shape[1], y.shape[3]), unb)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed convolution (the gradient of conv2d with respect to its input) of input
+    (N, Cin, H, W) with weight (Cin, Cout/groups, kh, kw) -> (N, Cout, OH, OW),
+    OH = (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1."""
+    who = "conv_transpose2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    bias, groups = _conv_weight(x, weight, bias, groups, 4, 0, who, True)
+    k = weight.shape[2:]
+    s = _conv.pair(stride, "stride", who, 1)
+    p = _conv.pair(padding, "padding", who, 0)
+    d = _conv.pair(dilation, "dilation", who, 1)
+    op = _conv.pair(output_padding, "output_padding", who, 0)
+    if any(o >= max(si, di) for o, si, di in zip(op, s, d)):
+        raise ValueError(f"{who}: output_padding {output_padding!r} must be smaller than "
+                         f"either stride {stride!r} or dilation {dilation!r}")
+    out_hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
+                   for i in range(2))
+    if min(out_hw) < 1:
+        raise ValueError(f"{who}: the output size {out_hw} would be empty (input "
+                         f"{x.shape[2:]}, padding {padding!r})")
+    geom = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1])
+    return _unbatch(_conv.conv_transpose2d(x, weight, bias, geom, groups, out_hw), unb)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
+                     groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution of input (N, Cin, L) with weight (Cin, Cout/groups, k)."""
+    who = "conv_transpose1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"{who}: weight must be a 3-D Tensor (in_channels, out_channels/"
+                         f"groups, k), got {getattr(weight, 'shape', type(weight).__name__)}")
+    args = [(lo, _as_1d(v, what, who, lo)) for v, what, lo in
+            ((stride, "stride", 1), (padding, "padding", 0), (output_padding,
+                                                               "output_padding", 0),
+             (dilation, "dilation", 1))]  # the dummy height dim: stride/dilation 1, pads 0
+    n, c, length = x.shape
+    try:
+        y = conv_transpose2d(x.reshape(n, c, 1, length),
+                             weight.reshape(*weight.shape[:2], 1, weight.shape[2]), bias,
+                             args[0], args[1], args[2], groups, args[3])
+    except (ValueError, TypeError) as e:
+        raise type(e)(str(e).replace("conv_transpose2d", who)) from None
+    return _unbatch(y.reshape(n, y.shape[1], y.shape[3]), unb)
+
+
+# ----------------------------------------------------------------------------- padding
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """Source index of every position of a dimension of size n padded by (lo, hi)."""
+    i = np.arange(-lo, n + hi)
+    if mode == "reflect":
+        period = 2 * (n - 1)
+        i = np.abs(i) % period if period else np.zeros_like(i)
+        return np.where(i >= n, period - i, i)
+    if mode == "replicate":
+        return np.clip(i, 0, n - 1)
+    return i % n  # circular
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last len(pad) // 2 dims of input, as torch.nn.functional.pad: ``pad`` lists
+    (left, right) of the LAST dim first, then the one before... ``mode`` 'constant' (with
+    ``value``, default 0; negative widths crop), 'reflect' (mirror, edge not repeated),
+    'replicate' (repeat the edge) or 'circular' (wrap around)."""
+    who = "pad"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(input).__name__}")
+    widths = tuple(pad) if isinstance(pad, (tuple, list)) else None
+    if widths is None or len(widths) % 2 or not all(
+            isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths):
+        raise ValueError(f"{who}: pad must be a tuple of ints of even length (left, right of "
+                         f"the last dim, then the dim before...), got {pad!r}")
+    ndp = len(widths) // 2
+    if ndp > input.ndim:
+        raise ValueError(f"{who}: pad {pad!r} covers {ndp} dims but the input has only "
+                         f"{input.ndim} (shape {input.shape})")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"{who}: mode must be one of {_PAD_MODES}, got {mode!r}")
+    per_dim = {input.ndim - 1 - i: (int(widths[2 * i]), int(widths[2 * i + 1]))
+               for i in range(ndp)}
+    if mode == "constant":
+        x = input
+        lohi = [per_dim.get(d, (0, 0)) for d in range(x.ndim)]
+        if any(lo < 0 or hi < 0 for lo, hi in lohi):  # negative widths crop
+            x = x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in
+                        zip(lohi, x.shape))]
+        width = [(max(lo, 0), max(hi, 0)) for lo, hi in lohi]
+        if not any(a or b for a, b in width):
+            return x
+        return _Pad.apply(x, width=tuple(width), value=0.0 if value is None else value)
+    if value not in (None, 0, 0.0):
+        raise ValueError(f"{who}: padding mode {mode!r} does not take a value (got {value!r})")
+    if input.ndim - ndp not in (1, 2) or ndp > 3:
+        raise ValueError(f"{who}: mode {mode!r} pads the last 1-3 dims of a batched or "
+                         f"unbatched input; got pad {pad!r} for shape {input.shape}")
+    x = input
+    for d, (lo, hi) in per_dim.items():
+        n = x.shape[d]
+        if min(lo, hi) < 0:
+            raise ValueError(f"{who}: mode {mode!r} needs non-negative padding, got {pad!r}")
+        if mode == "reflect" and max(lo, hi) >= n:
+            raise ValueError(f"{who}: reflect padding ({lo}, {hi}) must be smaller than the "
+                             f"dimension it pads (size {n}, dim {d})")
+        if mode == "circular" and max(lo, hi) > n:
+            raise ValueError(f"{who}: circular padding ({lo}, {hi}) must not exceed the size "
+                             f"of the dimension it pads (size {n}, dim {d})")
+        if lo or hi:
+            x = x[(slice(None),) * d + (_pad_index(n, lo, hi, mode),)]
+    return x
+
+
+# ----------------------------------------------------------------------------- pooling
+def _pool2d_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                     ceil_mode: bool, who: str) -> tuple[_conv.Geom, tuple[int, int]]:
+    k = _conv.pair(kernel_size, "kernel_size", who, 1)
+    stride = k if stride is None or stride == () or stride == [] else stride
+    p = _conv.pair(padding, "padding", who, 0)
+    d = _conv.pair(dilation, "dilation", who, 1)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{who}: padding {padding!r} should be at most half of the kernel "
+                         f"size {kernel_size!r}")
+    geom = _conv.geometry(x.shape[2:], k, stride, p, d, who)
+    out = tuple(_conv.pool_out(x.shape[2 + i], k[i], geom[2 + i], p[i], d[i], bool(ceil_mode))
+                for i in range(2))
+    return geom, out
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
+               ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over kernel_size windows of input (N, C, H, W); stride defaults to kernel_size.
+    ``return_indices`` also gives each maximum's flat index h * W + w in its plane (int64),
+    for max_unpool2d."""
+    who = "max_pool2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    geom, out_hw = _pool2d_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, who)
+    if return_indices and not (x.requires_grad and autograd.is_grad_enabled()):
+        out, arg = autograd.kernels.active.max_pool2d(x.data, geom, out_hw)
+        return _unbatch((Tensor._make(out), Tensor._make(arg)), unb)
+    y = _conv.MaxPool2d.apply(x, geom=geom, out_hw=out_hw)
+    if not return_indices:
+        return _unbatch(y, unb)
+    return _unbatch((y, Tensor._make(y._ctx.arg)), unb)  # the winners the Function kept
+
+
+def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
+               ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over windows of input (N, C, L); indices are positions along L."""
+    who = "max_pool1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    k = _as_1d(kernel_size, "kernel_size", who, 1)
+    s = k if stride is None or stride == () else _as_1d(stride, "stride", who, 1)
+    n, c, length = x.shape
+    try:
+        y = max_pool2d(x.reshape(n, c, 1, length), (1, k), (1, s),
+                       (0, _as_1d(padding, "padding", who, 0)),
+                       (1, _as_1d(dilation, "dilation", who, 1)), ceil_mode, return_indices)
+    except ValueError as e:
+        raise ValueError(str(e).replace("max_pool2d", who)) from None
+    if return_indices:
+        return _unbatch(tuple(t.reshape(n, c, t.shape[3]) for t in y), unb)
+    return _unbatch(y.reshape(n, c, y.shape[3]), unb)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over kernel_size windows of input (N, C, H, W); stride defaults to kernel_size.
+    With count_include_pad=False the zero padding is left out of each divisor;
+    divisor_override replaces every divisor."""
+    who = "avg_pool2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or not isinstance(
+            divisor_override, (int, np.integer)) or divisor_override == 0):
+        raise ValueError(f"{who}: divisor_override must be a non-zero int, got "
+                         f"{divisor_override!r}")
+    geom, out_hw = _pool2d_geometry(x, kernel_size, stride, padding, 1, ceil_mode, who)
+    y = _conv.AvgPool2d.apply(x, geom=geom, out_hw=out_hw)
+    div = _conv.avg_divisor(x.shape[2:], geom, out_hw, count_include_pad, divisor_override)
+    if div is not None:
+        y = y * Tensor._make(((geom[0] * geom[1]) / div).astype(x.dtype))
+    return _unbatch(y, unb)
+
+
+def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of input (N, C, L)."""
+    who = "avg_pool1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    k = _as_1d(kernel_size, "kernel_size", who, 1)
+    s = k if stride is None or stride == () else _as_1d(stride, "stride", who, 1)
+    n, c, length = x.shape
+    try:
+        y = avg_pool2d(x.reshape(n, c, 1, length), (1, k), (1, s),
+                       (0, _as_1d(padding, "padding", who, 0)), ceil_mode, count_include_pad)
+    except ValueError as e:
+        raise ValueError(str(e).replace("avg_pool2d", who)) from None
+    return _unbatch(y.reshape(n, c, y.shape[3]), unb)
+
+
+def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of max_pool2d: each value goes back to the position its index
+    (from return_indices=True) names, zeros elsewhere."""
+    who = "max_unpool2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if unb:
+        idx = idx.reshape(1, *idx.shape)
+    if idx.shape != x.shape or idx.dtype.kind not in "iu":
+        raise ValueError(f"{who}: indices must be integers of the input's shape {x.shape}, "
+                         f"got {idx.dtype} {idx.shape}")
+    k = _conv.pair(kernel_size, "kernel_size", who, 1)
+    s = k if stride is None else _conv.pair(stride, "stride", who, 1)
+    p = _conv.pair(padding, "padding", who, 0)
+    hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(2))
+    if output_size is not None:
+        hw = tuple(int(v) for v in tuple(output_size)[-2:])
+    if idx.size and (idx.min() < 0 or idx.max() >= hw[0] * hw[1]):
+        raise ValueError(f"{who}: an index ({int(idx.max())}) is out of range for the output "
+                         f"size {hw}")
+    out = _conv.MaxPool2dBackward.apply(x, arg=np.ascontiguousarray(idx, dtype=np.int64),
+                                        x_shape=(*x.shape[:2], *hw))
+    return _unbatch(out, unb)
+
+
+def max_unpool1d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """The partial inverse of max_pool1d."""
+    who = "max_unpool1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    k = _as_1d(kernel_size, "kernel_size", who, 1)
+    s = k if stride is None else _as_1d(stride, "stride", who, 1)
+    p = _as_1d(padding, "padding", who, 0)
+    length = (x.shape[2] - 1) * s - 2 * p + k if output_size is None else \
+        int(tuple(output_size)[-1])
+    n, c = x.shape[:2]
+    y = max_unpool2d(x.reshape(n, c, 1, x.shape[2]), idx.reshape(n, c, 1, x.shape[2]), (1, k),
+                     (1, s), (0, p), (1, length))
+    return _unbatch(y.reshape(n, c, length), unb)
+
+
+def _bins(n: int, o: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins: cell i covers floor(i*n/o) .. ceil((i+1)*n/o)."""
+    return [((i * n) // o, -((-(i + 1) * n) // o)) for i in range(o)]
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Average input (N, C, H, W) down to (N, C, *output_size) with PyTorch's bins (None in
+    output_size keeps that dim)."""
+    who = "adaptive_avg_pool2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    h, w = x.shape[2], x.shape[3]
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    oh, ow = _conv.pair(tuple(d if v is None else v for v, d in zip(size, (h, w))),
+                        "output_size", who, 1)
+    if (oh, ow) == (1, 1):
+        return _unbatch(x.mean(axis=(2, 3), keepdims=True), unb)
+    if h % oh == 0 and w % ow == 0:  # equal bins: a plain average pool
+        return _unbatch(avg_pool2d(x, (h // oh, w // ow)), unb)
+    rows = [autograd.stack([x[:, :, h0:h1, w0:w1].mean(axis=(2, 3)) for w0, w1 in _bins(w, ow)],
+                           2) for h0, h1 in _bins(h, oh)]
+    return _unbatch(autograd.stack(rows, 2), unb)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Average input (N, C, L) down to (N, C, output_size)."""
+    who = "adaptive_avg_pool1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    o = _as_1d(output_size, "output_size", who, 1)
+    n, c, length = x.shape
+    y = adaptive_avg_pool2d(x.reshape(n, c, 1, length), (1, o))
+    return _unbatch(y.reshape(n, c, o), unb)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max of each of PyTorch's adaptive bins of input (N, C, H, W); ``return_indices`` also
+    gives the flat index h * W + w of each maximum (the first one on ties)."""
+    who = "adaptive_max_pool2d"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    n, c, h, w = x.shape
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
+    oh, ow = _conv.pair(tuple(d if v is None else v for v, d in zip(size, (h, w))),
+                        "output_size", who, 1)
+    plane = x.data.reshape(n, c, h, w)
+    arg = np.empty((n, c, oh, ow), dtype=np.int64)
+    for i, (h0, h1) in enumerate(_bins(h, oh)):
+        for j, (w0, w1) in enumerate(_bins(w, ow)):
+            win = plane[:, :, h0:h1, w0:w1].reshape(n, c, -1)
+            a = win.argmax(axis=2)
+            arg[:, :, i, j] = (h0 + a // (w1 - w0)) * w + w0 + a % (w1 - w0)
+    rows = np.arange(n * c).reshape(n * c, 1)
+    y = x.reshape(n * c, h * w)[rows, arg.reshape(n * c, oh * ow)].reshape(n, c, oh, ow)
+    return _unbatch((y, Tensor._make(arg)) if return_indices else y, unb)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max of each adaptive bin of input (N, C, L)."""
+    who = "adaptive_max_pool1d"
+    x, unb = _batched(input, 3, who, "(N, C, L)")
+    o = _as_1d(output_size, "output_size", who, 1)
+    n, c, length = x.shape
+    y = adaptive_max_pool2d(x.reshape(n, c, 1, length), (1, o), return_indices)
+    if return_indices:
+        return _unbatch(tuple(t.reshape(n, c, o) for t in y), unb)
+    return _unbatch(y.reshape(n, c, o), unb)
+
+
+# ----------------------------------------------------------------------------- resampling
+_INTERP_DIMS = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "linear": (1,),
+                "bilinear": (2,), "trilinear": (3,)}
+
+
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
+                mode: str = "nearest", align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None) -> Tensor:
+    """Resize the spatial dims of input (N, C, *spatial), as torch.nn.functional.interpolate:
+    ``size`` or ``scale_factor`` (output = floor(in * scale_factor)); mode 'nearest',
+    'nearest-exact', 'linear' (3-D), 'bilinear' (4-D) or 'trilinear' (5-D); align_corners
+    (linear modes only, default False) maps the corner pixels' centres onto each other."""
+    who = "interpolate"
+    if not isinstance(input, Tensor) or input.ndim < 3:
+        raise ValueError(f"{who}: input must be a Tensor (N, C, *spatial), got "
+                         f"{getattr(input, 'shape', type(input).__name__)}")
+    if mode not in _INTERP_DIMS:
+        raise ValueError(f"{who}: mode must be one of {tuple(_INTERP_DIMS)}, got {mode!r}")
+    nsp = input.ndim - 2
+    if nsp not in _INTERP_DIMS[mode]:
+        raise ValueError(f"{who}: mode {mode!r} expects {_INTERP_DIMS[mode][0] + 2}-D input, "
+                         f"got shape {input.shape}")
+    linear_mode = mode in ("linear", "bilinear", "trilinear")
+    if align_corners is not None and not linear_mode:
+        raise ValueError(f"{who}: align_corners can only be set with the interpolating modes "
+                         f"linear | bilinear | trilinear (mode is {mode!r})")
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{who}: give exactly one of size and scale_factor")
+    in_sz = input.shape[2:]
+    if size is not None:
+        out_sz = tuple(size) if isinstance(size, (tuple, list)) else (size,) * nsp
+        if len(out_sz) != nsp or any(int(v) < 1 for v in out_sz):
+            raise ValueError(f"{who}: size must be {nsp} positive ints, got {size!r}")
+        out_sz = tuple(int(v) for v in out_sz)
+        scales = [i / o for i, o in zip(in_sz, out_sz)]
+    else:
+        sf = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) \
+            else (scale_factor,) * nsp
+        if len(sf) != nsp or any(float(v) <= 0 for v in sf):
+            raise ValueError(f"{who}: scale_factor must be {nsp} positive numbers, got "
+                             f"{scale_factor!r}")
+        out_sz = tuple(int(_math.floor(i * float(f))) for i, f in zip(in_sz, sf))
+        scales = [i / o for i, o in zip(in_sz, out_sz)] if recompute_scale_factor \
+            else [1.0 / float(f) for f in sf]
+    x = input
+    for ax, (n, o, sc) in enumerate(zip(in_sz, out_sz, scales), start=2):
+        if n == o and not linear_mode and size is not None:
+            continue
+        pre = (slice(None),) * ax
+        dst = np.arange(o, dtype=np.float64)
+        if not linear_mode:
+            off = 0.5 if mode == "nearest-exact" else 0.0
+            src = np.minimum(np.floor((dst + off) * np.float32(sc)), n - 1).astype(np.int64)
+            x = x[pre + (src,)]
+            continue
+        if align_corners:
+            src = dst * ((n - 1) / (o - 1) if o > 1 else 0.0)
+        else:
+            src = np.maximum((dst + 0.5) * sc - 0.5, 0.0)
+        lo = np.minimum(np.floor(src).astype(np.int64), n - 1)
+        hi = np.minimum(lo + 1, n - 1)
+        lam = (src - lo).astype(x.dtype).reshape((o,) + (1,) * (x.ndim - ax - 1))
+        x = x[pre + (lo,)] * Tensor._make(1 - lam) + x[pre + (hi,)] * Tensor._make(lam)
+    return x
+
+
+# ----------------------------------------------------------------------------- blocks
+def _block_geometry(kernel_size: Any, dilation: Any, padding: Any, stride: Any,
+                    who: str) -> tuple[tuple[int, int], Any]:
+    k = _conv.pair(kernel_size, "kernel_size", who, 1)
+    return k, (_conv.pair(stride, "stride", who, 1), _conv.pair(padding, "padding", who, 0),
+               _conv.pair(dilation, "dilation", who, 1))
+
+
+def _blocks(hw: tuple[int, ...], k: tuple[int, int], spd: Any, who: str, what: str) -> int:
+    (sh, sw), (ph, pw), (dh, dw) = spd
+    n = [(hw[i] + 2 * (ph, pw)[i] - (dh, dw)[i] * (k[i] - 1) - 1) // (sh, sw)[i] + 1
+         for i in range(2)]
+    if min(n) < 1:
+        raise RuntimeError(f"{who}: {what} {tuple(hw)} with kernel_size={k}, padding="
+                           f"{(ph, pw)}, dilation={(dh, dw)} gives {tuple(n)} sliding blocks; "
+                           "each must be at least one")
+    return n[0] * n[1]
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """Every sliding kernel_size block of input (N, C, H, W) as a column: (N, C*kh*kw, L),
+    L the number of blocks, rows channel-major as torch (im2col)."""
+    who = "unfold"
+    x, unb = _batched(input, 4, who, "(N, C, H, W)")
+    k, spd = _block_geometry(kernel_size, dilation, padding, stride, who)
+    n_blocks = _blocks(x.shape[2:], k, spd, who, "input of spatial size")
+    geom = (k[0], k[1], *spd[0], *spd[1], *spd[2])
+    cols = _conv.Im2Col.apply(x, geom=geom)  # (C*kh*kw, N*L)
+    y = cols.reshape(cols.shape[0], x.shape[0], n_blocks).permute(1, 0, 2)
+    return _unbatch(y, unb)
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
+         padding: Any = 0, stride: Any = 1) -> Tensor:
+    """The adjoint of unfold: sum columns (N, C*kh*kw, L) back into (N, C, *output_size),
+    overlapping blocks adding up (col2im)."""
+    who = "fold"
+    x, unb = _batched(input, 3, who, "(N, C*kh*kw, L)")
+    k, spd = _block_geometry(kernel_size, dilation, padding, stride, who)
+    out_hw = _conv.pair(output_size, "output_size", who, 1)
+    n, ck, length = x.shape
+    if ck % (k[0] * k[1]):
+        raise RuntimeError(f"{who}: input's dim 1 ({ck}) must be divisible by the product of "
+                           f"kernel_size {k}")
+    n_blocks = _blocks(out_hw, k, spd, who, "output_size")
+    if length != n_blocks:
+        raise RuntimeError(f"{who}: input's dim 2 is {length} but output_size={out_hw} with "
+                           f"kernel_size={k} has {n_blocks} sliding blocks")
+    geom = (k[0], k[1], *spd[0], *spd[1], *spd[2])
+    cols = x.permute(1, 0, 2).reshape(ck, n * length)
+    y = _conv.Col2Im.apply(cols, x_shape=(n, ck // (k[0] * k[1]), *out_hw), geom=geom)
+    return _unbatch(y, unb)
+
+
+def _shuffle_factor(input: Any, r: Any, who: str, what: str) -> int:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{who}: expects input to have at least 3 dimensions (*, C, H, W), "
+                           f"got shape {input.shape}")
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 1:
+        raise ValueError(f"{who}: {what} must be a positive int, got {r!r}")
+    return int(r)
+
+
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r): channel blocks become r x r pixel blocks."""
+    who = "pixel_shuffle"
+    r = _shuffle_factor(input, upscale_factor, who, "upscale_factor")
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"{who}: the channel dim ({c}) must be divisible by "
+                           f"upscale_factor**2 ({r * r})")
+    nl = len(lead)
+    y = input.reshape(*lead, c // (r * r), r, r, h, w)
+    y = y.permute(*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2)
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W), the inverse of pixel_shuffle."""
+    who = "pixel_unshuffle"
+    r = _shuffle_factor(input, downscale_factor, who, "downscale_factor")
+    *lead, c, h, w = input.shape
+    if h % r or w % r:
+        raise RuntimeError(f"{who}: height {h} and width {w} must be divisible by "
+                           f"downscale_factor {r}")
+    nl = len(lead)
+    y = input.reshape(*lead, c, h // r, r, w // r, r)
+    y = y.permute(*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3)
+    return y.reshape(*lead, c * r * r, h // r, w // r)
+
+
+# ----------------------------------------------------------------------------- normalisation
+def _norm_param(t: Any, shape: tuple[int, ...], what: str, who: str) -> Tensor | None:
+    if t is None:
+        return None
+    if not isinstance(t, Tensor) or t.shape != shape:
+        raise ValueError(f"{who}: {what} must be a Tensor of shape {shape}, got "
+                         f"{getattr(t, 'shape', type(t).__name__)}")
+    return t
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float | None = 0.1, eps: float = 1e-5,
+               num_batches: int = 1) -> Tensor:
+    """Normalise input per channel (dim 1) over every other dim, as torch's batch_norm.
+
+    In training (or without running stats) the batch statistics are used and, when given,
+    running_mean/var are updated in place: r = (1 - m) r + m stat with the unbiased batch
+    variance (m = 1/num_batches when momentum is None: a cumulative average).
+    """
+    x = input
+    if not isinstance(x, Tensor) or x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be a Tensor (N, C, ...), got "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    c = x.shape[1]
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    weight = _norm_param(weight, (c,), "weight", "batch_norm")
+    bias = _norm_param(bias, (c,), "bias", "batch_norm")
+    if training or running_mean is None or running_var is None:
+        count = x.size // c
+        if count < 2 and training:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {x.shape}")
+        mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        var = (xc * xc).mean(axis=axes, keepdims=True)
+        if training and running_mean is not None:
+            m = 1.0 / num_batches if momentum is None else momentum
+            with autograd.no_grad():
+                running_mean.data[...] = ((1 - m) * running_mean.data
+                                          + m * mean.data.reshape(c))
+                running_var.data[...] = ((1 - m) * running_var.data
+                                         + m * var.data.reshape(c) * (count / (count - 1)))
+                running_mean._bump_version()
+                running_var._bump_version()
+        y = xc / (var + eps).sqrt()
+    else:
+        inv = 1.0 / np.sqrt(running_var.data + eps)
+        y = (x - Tensor._make(running_mean.data.reshape(shape).astype(x.dtype))) * \
+            Tensor._make(inv.reshape(shape).astype(x.dtype))
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each (sample, channel) plane over its spatial dims, as torch's."""
+    x = input
+    if not isinstance(x, Tensor) or x.ndim < 3:
+        raise ValueError(f"instance_norm: input must be a Tensor (N, C, *spatial), got "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    n, c = x.shape[:2]
+    rm = None if running_mean is None else Tensor._make(np.tile(running_mean.data, n))
+    rv = None if running_var is None else Tensor._make(np.tile(running_var.data, n))
+    y = batch_norm(x.reshape(1, n * c, *x.shape[2:]), rm, rv, None, None,
+                   use_input_stats, momentum, eps).reshape(x.shape)
+    if use_input_stats and running_mean is not None:
+        with autograd.no_grad():
+            running_mean.data[...] = rm.data.reshape(n, c).mean(axis=0)
+            running_var.data[...] = rv.data.reshape(n, c).mean(axis=0)
+            running_mean._bump_version()
+            running_var._bump_version()
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * _norm_param(weight, (c,), "weight", "instance_norm").reshape(shape)
+    if bias is not None:
+        y = y + _norm_param(bias, (c,), "bias", "instance_norm").reshape(shape)
+    return y
+
+
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dims of each sample (biased variance),
+    then scale by weight and shift by bias (both of normalized_shape)."""
+    x = input
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if not isinstance(x, Tensor) or x.ndim < len(shape) or \
+            x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: input's trailing shape must be {shape}, got "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    weight = _norm_param(weight, shape, "weight", "layer_norm")
+    bias = _norm_param(bias, shape, "bias", "layer_norm")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    mean = x.mean(axis=axes, keepdims=True)
+    xc = x - mean
+    var = (xc * xc).mean(axis=axes, keepdims=True)
+    y = xc / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Split the C channels of input (N, C, *) into num_groups groups and normalise each
+    (sample, group) over its channels and positions; weight and bias are per channel."""
+    x = input
+    if not isinstance(x, Tensor) or x.ndim < 2:
+        raise ValueError(f"group_norm: input must be a Tensor (N, C, *), got "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    n, c = x.shape[:2]
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or \
+            num_groups < 1 or c % num_groups:
+        raise ValueError(f"group_norm: num_groups must be a positive int dividing the "
+                         f"{c} channels, got {num_groups!r}")
+    weight = _norm_param(weight, (c,), "weight", "group_norm")
+    bias = _norm_param(bias, (c,), "bias", "group_norm")
+    g = x.reshape(n, int(num_groups), -1)
+    mean = g.mean(axis=2, keepdims=True)
+    gc = g - mean
+    var = (gc * gc).mean(axis=2, keepdims=True)
+    y = (gc / (var + eps).sqrt()).reshape(x.shape)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of weight (num_embeddings, dim) picked by integer indices of any shape.
+
+    ``padding_idx``: that row gets no gradient. ``max_norm``: rows looked up whose
+    norm_type-norm exceeds it are rescaled to max_norm IN PLACE in weight first (as torch).
+    """
+    who = "embedding"
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{who}: indices must be integers, got {idx.dtype}")
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise ValueError(f"{who}: weight must be a 2-D Tensor (num_embeddings, dim), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{who}: scale_grad_by_freq and sparse are not supported")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"{who}: index {int(bad)} is out of range for {n} embeddings "
+                         f"(expected 0..{n - 1})")
+    idx = idx.astype(np.int64, copy=False)
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise ValueError(f"{who}: padding_idx {padding_idx} must be within "
+                             f"[-{n}, {n - 1}]")
+        padding_idx = int(padding_idx) % n
+    if max_norm is not None:
+        with autograd.no_grad():
+            rows = np.unique(idx)
+            norms = np.linalg.norm(weight.data[rows], ord=norm_type, axis=1)
+            big = norms > max_norm
+            if big.any():
+                scale = max_norm / (norms[big] + 1e-7)
+                weight.data[rows[big]] *= scale[:, None].astype(weight.dtype)
+                weight._bump_version()
+    out = weight[idx]
+    if padding_idx is not None and weight.requires_grad and autograd.is_grad_enabled():
+        pad_rows = (idx == padding_idx)[..., None]
+        if pad_rows.any():  # keep the values, drop the gradient of the padding row
+            out = autograd.where(pad_rows, Tensor._make(weight.data[idx]), out)
+    return out
+
+
+# ----------------------------------------------------------------------------- attention
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Any = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query @ key^T * scale + mask) @ value, as torch's: query (..., L, E), key
+    (..., S, E), value (..., S, Ev) -> (..., L, Ev). ``attn_mask`` is boolean (True = the key
+    takes part) or float (added to the scores), broadcastable to (..., L, S); ``is_causal``
+    lets query i see keys 0..i only; scale defaults to 1/sqrt(E); dropout_p drops attention
+    weights (pass 0 at eval). Rows whose keys are all masked give zeros."""
+    who = "scaled_dot_product_attention"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor) or t.ndim < 2 or t.dtype.kind != "f":
+            raise TypeError(f"{who}: {name} must be a float Tensor with at least 2 dims, got "
+                            f"{getattr(t, 'shape', type(t).__name__)}")
+    if not query.dtype == key.dtype == value.dtype:
+        raise TypeError(f"{who}: query, key and value must share a dtype, got {query.dtype}, "
+                        f"{key.dtype}, {value.dtype}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ValueError(f"{who}: shapes do not fit: query {query.shape} and key {key.shape} "
+                         f"need the same last dim, key and value the same number of keys "
+                         f"(value {value.shape})")
+    if enable_gqa:
+        h, hk = query.shape[-3], key.shape[-3]
+        if h != hk:
+            if h % hk:
+                raise ValueError(f"{who}: {h} query heads is not a multiple of {hk} key heads")
+            rep = np.repeat(np.arange(hk), h // hk)
+            key = key[(Ellipsis, rep, slice(None), slice(None))]
+            value = value[(Ellipsis, rep, slice(None), slice(None))]
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"{who}: dropout_p must be in [0, 1), got {dropout_p}")
+    lead = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    L, S = query.shape[-2], key.shape[-2]
+    mask, allowed = None, None
+    if attn_mask is not None:
+        m = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
+        try:
+            np.broadcast_shapes(m.shape, lead + (L, S))
+        except ValueError:
+            raise ValueError(f"{who}: attn_mask of shape {m.shape} does not broadcast to the "
+                             f"scores' shape {lead + (L, S)}") from None
+        if m.dtype == np.bool_:
+            allowed = m.data
+        elif m.dtype.kind == "f":
+            mask = m if m.dtype == query.dtype or m.requires_grad else m.astype(query.dtype)
+        else:
+            raise TypeError(f"{who}: attn_mask must be bool or float, got {m.dtype}")
+    sc = 1.0 / _math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    return _attention.attention(query, key, value, mask, allowed, bool(is_causal), sc,
+                                float(dropout_p))

@@ -1,9 +1,11 @@
-"""Layers: Linear, Sequential, Flatten, Dropout, Identity, and the MLP built from them."""
+"""Layers and containers: Linear, Sequential, ModuleList, ModuleDict, Flatten, Unflatten,
+Dropout, Identity, and the MLP built from them."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,15 +16,11 @@ from autograd.ops.fused import FUSED_ACTIVATIONS
 from . import functional as F
 from . import init
 from .activation import LeakyReLU, get_activation
-from .module import Module, Parameter
+from .module import Container, Module, Parameter
+from .utils import positive_int
 
-__all__ = ["MLP", "Dropout", "Flatten", "Identity", "Linear", "Sequential"]
-
-
-def _positive_int(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
+__all__ = ["MLP", "Dropout", "Flatten", "Identity", "Linear", "ModuleDict", "ModuleList",
+           "Sequential", "Unflatten"]
 
 
 class Linear(Module):
@@ -33,17 +31,17 @@ class Linear(Module):
     into the same graph node, one kernel instead of two; MLP uses it.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
-                 activation: str = "none", negative_slope: float = 0.01,
-                 dtype: Any = np.float32) -> None:
-        self.in_features = _positive_int(in_features, "Linear: in_features")
-        self.out_features = _positive_int(out_features, "Linear: out_features")
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, activation: str = "none",
+                 negative_slope: float = 0.01) -> None:
+        self.in_features = positive_int(in_features, "Linear: in_features")
+        self.out_features = positive_int(out_features, "Linear: out_features")
         if activation not in FUSED_ACTIVATIONS:
             raise ValueError(f"Linear: activation must be one of {FUSED_ACTIVATIONS}, got "
                              f"{activation!r}")
         self.activation = activation
         self.negative_slope = float(negative_slope)
-        dt = np.dtype(dtype)
+        dt = np.dtype(np.float32 if dtype is None else dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         self.bias = Parameter(np.empty(self.out_features, dtype=dt)) if bias else None
         self.reset_parameters()
@@ -63,79 +61,284 @@ class Linear(Module):
         return s + (f", activation={self.activation}" if self.activation != "none" else "")
 
 
-class Sequential(Module):
-    """Modules applied one after another; parameters are named "0.weight", "1.bias", ..."""
+class Sequential(Container):
+    """Modules applied one after another, named "0", "1", ... or by the keys of an
+    OrderedDict (``Sequential(OrderedDict(fc=..., act=...))``, then ``seq.fc``), as torch."""
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Any) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            for name, m in modules[0].items():
+                self._add(name, m, "Sequential")
+            return
         if len(modules) == 1 and isinstance(modules[0], (list, tuple)):
             modules = tuple(modules[0])
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, not a Module")
-        self._modules = list(modules)
+            self._modules[str(i)] = m
 
-    def _items(self) -> Iterator[tuple[str, Any]]:
-        for i, m in enumerate(self._modules):
-            yield str(i), m
+    def _renumber(self) -> None:
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
 
     def append(self, module: Module) -> Sequential:
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.append: expected a Module, got "
-                            f"{type(module).__name__}")
-        self._modules.append(module)
+        self._add(len(self), module, "Sequential.append")
         return self
 
-    def __getitem__(self, i: int | slice) -> Module | Sequential:
-        if isinstance(i, slice):
-            return Sequential(*self._modules[i])
-        return self._modules[i]
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        for m in modules:
+            self.append(m)
+        return self
 
-    def __len__(self) -> int:
-        return len(self._modules)
+    def insert(self, index: int, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential.insert: expected a Module, got "
+                            f"{type(module).__name__}")
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential.insert: index {index} is out of range for {n} "
+                             "modules")
+        items = list(self._modules.values())
+        items.insert(index % (n + 1) if index < 0 else index, module)
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(items))
+        return self
+
+    def pop(self, index: int = -1) -> Module:
+        m = self[index]
+        del self[index]
+        return m
+
+    def __getitem__(self, idx: int | slice) -> Module | Sequential:
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return list(self._modules.values())[self._index(idx, "Sequential")]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[self._index(idx, "Sequential")]
+        self._add(key, module, "Sequential")
+
+    def __delitem__(self, idx: int | slice) -> None:
+        keys = list(self._modules)
+        for k in (keys[idx] if isinstance(idx, slice) else [keys[self._index(idx,
+                                                                              "Sequential")]]):
+            del self._modules[k]
+        self._renumber()
 
     def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __add__(self, other: Sequential) -> Sequential:
+        if not isinstance(other, Sequential):
+            raise TypeError(f"Sequential + {type(other).__name__}: add two Sequentials")
+        return Sequential(*self, *other)
+
+    def forward(self, input: Any) -> Any:
+        for m in self._modules.values():
+            input = m(input)
+        return input
+
+
+class ModuleList(Container):
+    """A list of Modules whose parameters the parent finds (named "0", "1", ...); it has no
+    forward: iterate over it in yours."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self._add(len(self), module, "ModuleList.append")
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        if isinstance(modules, Module) or not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleList.extend: expected an iterable of Modules, got "
+                            f"{type(modules).__name__}")
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        items = list(self._modules.values())
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.insert: expected a Module, got "
+                            f"{type(module).__name__}")
+        items.insert(index, module)
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(items))
+
+    def pop(self, index: int = -1) -> Module:
+        m = self[index]
+        del self[index]
+        return m
+
+    def __getitem__(self, idx: int | slice) -> Module | ModuleList:
+        if isinstance(idx, slice):
+            return ModuleList(list(self._modules.values())[idx])
+        return self._modules[str(self._index(idx, "ModuleList"))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self._add(self._index(idx, "ModuleList"), module, "ModuleList")
+
+    def __delitem__(self, idx: int | slice) -> None:
+        items = list(self._modules.values())
+        del items[idx if isinstance(idx, slice) else self._index(idx, "ModuleList")]
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(items))
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleList has no forward(); iterate over its modules")
+
+    def __repr__(self) -> str:
+        """torch's: runs of identical modules collapse into ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return "ModuleList()"
+        runs: list[list[Any]] = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}").replace(
+            "\n", "\n  ") for a, b, r in runs]
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Container):
+    """A dict of Modules (insertion ordered) whose parameters the parent finds, named by
+    key; it has no forward."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
+                 = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for pair in pairs:
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError("ModuleDict.update: expected a mapping or (key, module) "
+                                f"pairs, got an element {pair!r}")
+            self[pair[0]] = pair[1]
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
+        self._add(key, module, "ModuleDict")
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 
-    def forward(self, x: Any) -> Any:
-        for m in self._modules:
-            x = m(x)
-        return x
+    def keys(self) -> Any:
+        return self._modules.keys()
+
+    def values(self) -> Any:
+        return self._modules.values()
+
+    def items(self) -> Any:
+        return self._modules.items()
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def clear(self) -> None:
+        self._modules.clear()
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ModuleDict has no forward(); call its modules by key")
 
 
 class Flatten(Module):
-    """Flatten axes start_axis..end_axis into one (default: all but the batch axis)."""
+    """Flatten dims start_dim..end_dim into one (default: all but the batch dim)."""
 
-    def __init__(self, start_axis: int = 1, end_axis: int = -1) -> None:
-        self.start_axis, self.end_axis = start_axis, end_axis
+    def __init__(self, start_dim: int = 1, end_dim: int = -1, *, start_axis: int | None = None,
+                 end_axis: int | None = None) -> None:
+        self.start_dim = start_dim if start_axis is None else start_axis
+        self.end_dim = end_dim if end_axis is None else end_axis
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.flatten(x, self.start_axis, self.end_axis)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (one entry may be -1), as torch."""
+
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"Unflatten: dim must be an int, got {type(dim).__name__}")
+        if isinstance(unflattened_size, (int, np.integer)) or not all(
+                isinstance(n, (int, np.integer)) for n in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got "
+                            f"{unflattened_size!r}")
+        self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        d = self.dim + input.ndim if self.dim < 0 else self.dim
+        if not 0 <= d < input.ndim:
+            raise IndexError(f"Unflatten: dim {self.dim} is out of range for a tensor with "
+                             f"{input.ndim} dims")
+        sizes = self.unflattened_size
+        known = math.prod(n for n in sizes if n != -1)
+        n = input.shape[d]
+        if (sizes.count(-1) == 0 and known != n) or sizes.count(-1) > 1 or (
+                sizes.count(-1) == 1 and (known == 0 or n % known)):
+            raise RuntimeError(f"Unflatten: sizes {sizes} do not multiply to the size {n} of "
+                               f"dim {self.dim}")
+        return input.reshape(input.shape[:d] + sizes + input.shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
 class Dropout(Module):
     """Zero each element with probability p while training (scaling the rest by 1/(1-p));
     the identity in eval mode."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+            raise ValueError(f"Dropout: p (the dropout probability) must be in [0, 1], "
+                             f"got {p}")
         self.p = float(p)
+        self.inplace = bool(inplace)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.dropout(x, self.p, self.training)
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. to switch a layer off)."""
+    """Returns its input unchanged (a placeholder, e.g. to switch a layer off); any
+    constructor arguments are ignored, as torch."""
 
-    def forward(self, x: Any) -> Any:
-        return x
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def forward(self, input: Any) -> Any:
+        return input
 
 
 class MLP(Sequential):
@@ -150,11 +353,11 @@ class MLP(Sequential):
     def __init__(self, n_inputs: int, layer_sizes: Sequence[int], activation: Any = "relu",
                  output_activation: Any = None, dropout: float = 0.0,
                  dtype: Any = np.float32) -> None:
-        n_in = _positive_int(n_inputs, "MLP: n_inputs")
+        n_in = positive_int(n_inputs, "MLP: n_inputs")
         if isinstance(layer_sizes, (int, np.integer)) or not len(layer_sizes):
             raise ValueError(f"MLP: layer_sizes must be a non-empty list like [hidden..., "
                              f"n_outputs], got {layer_sizes!r}")
-        sizes = [_positive_int(n, "MLP: every layer size") for n in layer_sizes]
+        sizes = [positive_int(n, "MLP: every layer size") for n in layer_sizes]
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"MLP: dropout must be in [0, 1), got {dropout}")
         get_activation(activation, "MLP")  # validate even when there is no hidden layer
@@ -175,7 +378,11 @@ class MLP(Sequential):
                 modules.append(Dropout(dropout))
             n_in = n_out
         super().__init__(*modules)
-        self.sizes = [_positive_int(n_inputs, "MLP: n_inputs"), *sizes]
+        self.sizes = [positive_int(n_inputs, "MLP: n_inputs"), *sizes]
 
     def extra_repr(self) -> str:
         return " -> ".join(str(n) for n in self.sizes)
+
+    def __repr__(self) -> str:  # the sizes on the first line: MLP(64 -> 64 -> 10 ...
+        body = super().__repr__()
+        return body.replace(f"(\n  {self.extra_repr()}\n", f"({self.extra_repr()}\n", 1)

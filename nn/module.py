@@ -6,13 +6,16 @@ Parameters (or Values, for the scalar nets), sub-Modules, and lists/tuples/dicts
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd import Tensor, Value
 from autograd import function as _function
+from autograd._grads import zero_grads
 
 
 class Parameter(Tensor):
@@ -52,58 +55,164 @@ def _keys_list(keys: list[str], limit: int = 8) -> str:
     return shown + (f" ... ({len(keys)} in all)" if len(keys) > limit else "")
 
 
+class ParameterSeq(list):
+    """What ``Module.parameters()`` returns: a list that ``next()`` also walks, as torch's
+    generator (the list's own iteration is unaffected)."""
+
+    _next = 0
+
+    def __next__(self) -> Any:
+        i = self._next
+        if i >= len(self):
+            raise StopIteration
+        self._next = i + 1
+        return self[i]
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook
+    (also usable as a context manager)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
 class Module:
     """Base class: subclass it, set layers/parameters as attributes, write ``forward``."""
 
     training: bool = True
+    # hooks {handle id: (hook, with_kwargs)}; class-level None until one is registered, so
+    # a call without hooks costs one attribute read each
+    _forward_pre_hooks: dict[int, Any] | None = None
+    _forward_hooks: dict[int, Any] | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _function.scope_stack
         stack.append(self)  # so graph drawings can group this module's ops in a box
         try:
-            return self.forward(*args, **kwargs)
+            if self._forward_pre_hooks:
+                for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+                    if with_kwargs:
+                        res = hook(self, args, kwargs)
+                        if res is not None:
+                            if not (isinstance(res, tuple) and len(res) == 2):
+                                raise RuntimeError("forward pre-hook with with_kwargs=True "
+                                                   "must return None or a tuple (args, "
+                                                   f"kwargs), got {type(res).__name__}")
+                            args, kwargs = res
+                    else:
+                        res = hook(self, args)
+                        if res is not None:
+                            args = res if isinstance(res, tuple) else (res,)
+            out = self.forward(*args, **kwargs)
+            if self._forward_hooks:
+                for hook, with_kwargs in list(self._forward_hooks.values()):
+                    res = (hook(self, args, kwargs, out) if with_kwargs
+                           else hook(self, args, out))
+                    if res is not None:
+                        out = res
+            return out
         finally:
             stack.pop()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
+    # -- hooks ----------------------------------------------------------------------------
+    def _add_hook(self, attr: str, hook: Callable, prepend: bool, with_kwargs: bool
+                  ) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"register{attr[:-1]}: the hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self.__dict__.get(attr)
+        if hooks is None:
+            hooks = {}
+            object.__setattr__(self, attr, hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (hook, with_kwargs)
+        if prepend:
+            for k in [k for k in hooks if k != handle.id]:
+                hooks[k] = hooks.pop(k)
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args)`` runs before forward; a non-None result replaces the
+        positional arguments (a non-tuple is wrapped into a 1-tuple), as torch."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """``hook(module, args, output)`` runs after forward; a non-None result replaces
+        the output, as torch."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
     # -- discovery ------------------------------------------------------------------------
     def _items(self) -> Iterator[tuple[str, Any]]:
         for name, value in vars(self).items():
-            if name.startswith("_") and name != "_modules":
+            if name.startswith("_"):
                 continue
             yield from _walk(name, value)
+        held = self.__dict__.get("_modules")  # containers (Sequential, ModuleList, ...)
+        if held:
+            for name, m in held.items():
+                yield from _walk(name, m)
+
+    def _child_items(self) -> list[tuple[str, Module]]:
+        """Every (name, direct sub-module) pair, a module held twice listed twice."""
+        return [(name, item) for name, item in self._items() if isinstance(item, Module)]
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        for name, item in self._items():
-            if isinstance(item, Module):
+        seen: set[int] = set()
+        for name, item in self._child_items():
+            if id(item) not in seen:
+                seen.add(id(item))
                 yield name, item
 
     def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        seen: set[int] = set()
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module and every descendant, depth first, each
+        module once (torch's order and signature)."""
+        if isinstance(memo, str):  # named_modules("prefix"), the old positional spelling
+            memo, prefix = None, memo
+        seen: set[int] = set() if memo is None else memo
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
             yield name, m
-            kids = [(f"{name}.{n}" if name else n, c) for n, c in m.named_children()]
+            kids = [(f"{name}.{n}" if name else n, c) for n, c in m._child_items()]
             stack.extend(reversed(kids))
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True
+                         ) -> Iterator[tuple[str, Any]]:
         """(dotted name, parameter) pairs in definition order, each parameter once."""
         seen: set[int] = set()
-        for mname, m in self.named_modules(prefix):
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mname, m in mods:
             for name, item in m._items():
                 if isinstance(item, Module):
                     continue
@@ -114,8 +223,51 @@ class Module:
                 seen.add(id(item))
                 yield (f"{mname}.{name}" if mname else name), item
 
-    def parameters(self) -> list[Any]:
-        return [p for _, p in self.named_parameters()]
+    def parameters(self, recurse: bool = True) -> ParameterSeq:
+        """Every parameter once, in definition order: a list (``len()`` and indexing work)
+        that is also an iterator like torch's (``next(model.parameters())``)."""
+        return ParameterSeq(p for _, p in self.named_parameters(recurse=recurse))
+
+    # -- registering by name (torch's spellings of ``self.name = ...``) ---------------------
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Set ``self.<name> = module`` (a container keeps it among its modules)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: module name must be a non-empty string without "
+                           f"dots, got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        held = self.__dict__.get("_modules")
+        if isinstance(held, dict):
+            held[name] = module
+        else:
+            setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise KeyError(f"register_parameter: {name!r} is not a valid attribute name")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
+                            f"parameter {name!r} (nn.Parameter or None expected)")
+        setattr(self, name, param)
+
+    def get_submodule(self, target: str) -> Module:
+        """The sub-module at dotted path ``target`` ("" is self), as torch."""
+        if target == "":
+            return self
+        mods = dict(self.named_modules())
+        if target not in mods:
+            raise AttributeError(f"get_submodule: {type(self).__name__} has no submodule "
+                                 f"{target!r}")
+        return mods[target]
+
+    def get_parameter(self, target: str) -> Any:
+        params = dict(self.named_parameters())
+        if target not in params:
+            raise AttributeError(f"get_parameter: {type(self).__name__} has no parameter "
+                                 f"{target!r}")
+        return params[target]
 
     # -- buffers: state that is saved but not trained (e.g. BatchNorm's running mean) -------
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
@@ -132,7 +284,7 @@ class Module:
         setattr(self, name, tensor)
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        for mname, m in self.named_modules(prefix):
+        for mname, m in self.named_modules(prefix=prefix):
             for name in m.__dict__.get("_buffer_names", ()):
                 t = getattr(m, name)
                 if t is not None:
@@ -208,15 +360,20 @@ class Module:
         return sum(p.size if isinstance(p, Tensor) else 1 for p in self.parameters())
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients of every parameter as torch (None, or zeroed in place with
+        ``set_to_none=False``); the same rule as ``Optimizer.zero_grad``."""
+        zero_grads(self.parameters(), set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch gradient recording of every parameter on or off (e.g. to freeze layers)."""
         for p in self.parameters():
-            if isinstance(p, Value):
-                p.grad = 0.0
-            elif set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad = Tensor._make(p.grad.data * 0)
+            if isinstance(p, Tensor):
+                p.requires_grad_(requires_grad)
+        return self
 
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {mode!r}")
         for m in self.modules():
             m.training = mode
         return self
@@ -224,17 +381,125 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first) and then on self; returns self
+        (e.g. ``model.apply(init_weights)``)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- dtype ------------------------------------------------------------------------------
+    def _cast_floats(self, dtype: np.dtype) -> Module:
+        """Convert every floating parameter and buffer (and its grad) to dtype, in place:
+        the Parameter objects stay the same, so optimizers holding them keep working."""
+        done: set[int] = set()
+        for m in self.modules():
+            tensors = [t for _, t in m._items() if isinstance(t, Tensor)]
+            tensors += [getattr(m, n) for n in m.__dict__.get("_buffer_names", ())]
+            for t in tensors:
+                if t is None or id(t) in done or t.data.dtype.kind != "f":
+                    continue
+                done.add(id(t))
+                if t.data.dtype != dtype:
+                    t.data = t.data.astype(dtype)
+                    t._bump_version()
+                if t.grad is not None and t.grad.data.dtype != dtype:
+                    t.grad = Tensor._make(t.grad.data.astype(dtype))
+        return self
+
+    def double(self) -> Module:
+        return self._cast_floats(np.dtype(np.float64))
+
+    def float(self) -> Module:
+        return self._cast_floats(np.dtype(np.float32))
+
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or keywords
+        ``dtype=``/``device=``: floating parameters and buffers take the dtype; the only
+        device is the CPU."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword argument(s) {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and not _is_dtype_name(a):
+                device = a
+            else:
+                dtype = a
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"to: device {device!r} is not available; numbagrad runs on "
+                               "the CPU only ('cpu')")
+        if dtype is None:
+            return self
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to: {dtype!r} is not a dtype (expected e.g. np.float64, "
+                            "'float32')") from None
+        if dt.kind != "f":
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dt}")
+        return self._cast_floats(dt)
+
+    def cpu(self) -> Module:
+        return self
+
     # -- printing -------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
 
     def __repr__(self) -> str:
-        kids = list(self.named_children())
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not kids:
+        """torch's layout: extra_repr on the first line (alone when there are no children),
+        then one ``(name): child`` line per child, indented."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                       for name, child in self._child_items()]
+        lines = extra_lines + child_lines
+        head = f"{type(self).__name__}("
+        if not lines:
             return head + ")"
-        lines = [head]
-        for name, child in kids:
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        return "\n".join(lines) + "\n)"
+        if len(extra_lines) == 1 and not child_lines:
+            return head + extra_lines[0] + ")"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _is_dtype_name(s: str) -> bool:
+    try:
+        return np.dtype(s).kind in "fiub"
+    except TypeError:
+        return False
+
+
+class Container(Module):
+    """Base of the containers (Sequential, ModuleList, ModuleDict): sub-modules held in an
+    ordered dict ``_modules`` by name; ``container.name`` reads one."""
+
+    def __init__(self) -> None:
+        self._modules: OrderedDict[str, Module] = OrderedDict()
+
+    def __getattr__(self, name: str) -> Any:  # only called when normal lookup fails
+        held = self.__dict__.get("_modules")
+        if held is not None and name in held:
+            return held[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _add(self, name: Any, module: Any, who: str) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"{who}: {name!r} is a {type(module).__name__}, not a Module")
+        self._modules[str(name)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def _index(self, idx: Any, who: str) -> int:
+        if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"{who}: indices must be integers or slices, got "
+                            f"{type(idx).__name__}")
+        n = len(self._modules)
+        if not -n <= idx < n:
+            raise IndexError(f"{who}: index {idx} is out of range for {n} modules")
+        return int(idx) % n

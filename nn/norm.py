@@ -1,4 +1,6 @@
-"""Normalisation layers (BatchNorm1d, BatchNorm2d, LayerNorm) and the Embedding lookup table.
+"""Normalisation layers (BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, GroupNorm) and the
+Embedding lookup table, as PyTorch's (names, defaults, state_dict). Their arithmetic is the
+functional forms in ``nn/functional.py``.
 
 BatchNorm follows PyTorch exactly: in training it normalises with the batch's mean and
 biased variance and updates the running estimates with momentum 0.1 (the running variance
@@ -13,13 +15,15 @@ from typing import Any
 
 import numpy as np
 
-import autograd
 from autograd import Tensor
 
+from . import functional as F
 from . import init
+from .conv import factory_dtype
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Embedding", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "Embedding", "GroupNorm", "InstanceNorm1d",
+           "InstanceNorm2d", "LayerNorm"]
 
 
 def _positive(n: Any, what: str) -> int:
@@ -28,65 +32,20 @@ def _positive(n: Any, what: str) -> int:
     return int(n)
 
 
-def batch_norm(x: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float | None = 0.1, eps: float = 1e-5, num_batches: int = 1) -> Tensor:
-    """Normalise x per channel (axis 1) over every other axis, as torch.nn.functional.batch_norm.
-
-    In training (or without running stats) the batch statistics are used and, when given,
-    running_mean/var are updated in place: r = (1 - m) r + m stat (m = 1/num_batches when
-    momentum is None: a cumulative average).
-    """
-    if not isinstance(x, Tensor) or x.ndim < 2:
-        raise ValueError(f"batch_norm: input must be a Tensor (N, C, ...), got "
-                         f"{getattr(x, 'shape', type(x).__name__)}")
-    c = x.shape[1]
-    axes = (0,) + tuple(range(2, x.ndim))
-    shape = (1, c) + (1,) * (x.ndim - 2)
-    use_batch = training or running_mean is None
-    if use_batch:
-        count = x.size // c
-        if count < 2:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
-                             f"training, got input of shape {x.shape}")
-        mean = x.mean(axis=axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axis=axes, keepdims=True)
-        if training and running_mean is not None:
-            m = 1.0 / num_batches if momentum is None else momentum
-            with autograd.no_grad():
-                running_mean.data[...] = ((1 - m) * running_mean.data
-                                          + m * mean.data.reshape(c))
-                running_var.data[...] = ((1 - m) * running_var.data
-                                         + m * var.data.reshape(c) * (count / (count - 1)))
-                running_mean._bump_version()
-                running_var._bump_version()
-        y = xc / (var + eps).sqrt()
-    else:
-        inv = 1.0 / np.sqrt(running_var.data + eps)
-        y = (x - Tensor._make(running_mean.data.reshape(shape).astype(x.dtype))) * \
-            Tensor._make(inv.reshape(shape).astype(x.dtype))
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
-
-
 class _BatchNorm(Module):
     ndims: tuple[int, ...] = ()
     layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = np.float32) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
         who = type(self).__name__
         self.num_features = _positive(num_features, f"{who}: num_features")
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        dt = np.dtype(dtype)
+        dt = factory_dtype(device, dtype)
         self.weight = Parameter(np.ones(num_features, dtype=dt)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype=dt)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dt)) if affine and bias else None
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dt)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dt)))
@@ -108,13 +67,14 @@ class _BatchNorm(Module):
                              f" got {getattr(x, 'shape', type(x).__name__)}")
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
-        return batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                           self.training, self.momentum, self.eps,
                           int(self.num_batches_tracked.data) if self.track_running_stats else 1)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -131,76 +91,152 @@ class BatchNorm2d(_BatchNorm):
     layout = "(N, C, H, W)"
 
 
-def layer_norm(x: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Normalise over the last len(normalized_shape) axes of each sample (biased variance)."""
-    shape = tuple(normalized_shape)
-    if not isinstance(x, Tensor) or x.shape[x.ndim - len(shape):] != shape or \
-            x.ndim < len(shape):
-        raise ValueError(f"layer_norm: input's trailing shape must be {shape}, got "
-                         f"{getattr(x, 'shape', type(x).__name__)}")
-    axes = tuple(range(x.ndim - len(shape), x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)
-    xc = x - mean
-    var = (xc * xc).mean(axis=axes, keepdims=True)
-    y = xc / (var + eps).sqrt()
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+class _InstanceNorm(_BatchNorm):
+    """Per (sample, channel) normalisation over the spatial dims (PyTorch's defaults:
+    affine=False, track_running_stats=False)."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        who = type(self).__name__
+        unbatched = isinstance(x, Tensor) and x.ndim == self.ndims[0] - 1
+        if unbatched:
+            x = x.reshape(1, *x.shape)
+        if not isinstance(x, Tensor) or x.ndim not in self.ndims or \
+                x.shape[1] != self.num_features:
+            raise ValueError(f"{who}: input must be {self.layout} with C = {self.num_features},"
+                             f" got {getattr(x, 'shape', type(x).__name__)}")
+        use_input = self.training or not self.track_running_stats
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_input, 0.1 if self.momentum is None else self.momentum,
+                            self.eps)
+        return y.reshape(y.shape[1:]) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) sequences."""
+
+    ndims = (3,)
+    layout = "(N, C, L) or (C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) images."""
+
+    ndims = (4,)
+    layout = "(N, C, H, W) or (C, H, W)"
 
 
 class LayerNorm(Module):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape."""
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape
+    (``bias=False`` keeps the weight only, as torch >= 2.1)."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, dtype: Any = np.float32) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
             else tuple(normalized_shape)
         self.normalized_shape = tuple(_positive(n, "LayerNorm: normalized_shape")
                                       for n in shape)
         self.eps = float(eps)
-        dt = np.dtype(dtype)
+        self.elementwise_affine = bool(elementwise_affine)
+        dt = factory_dtype(device, dtype)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt)) \
             if elementwise_affine else None
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt)) \
-            if elementwise_affine else None
+            if elementwise_affine and bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, " \
-               f"elementwise_affine={self.weight is not None}"
+               f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
 
 
-def embedding(indices: Any, weight: Tensor) -> Tensor:
-    """Rows of weight (num_embeddings, dim) picked by integer indices of any shape."""
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
-    if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
-    n = weight.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        bad = idx.min() if idx.min() < 0 else idx.max()
-        raise IndexError(f"embedding: index {int(bad)} is out of range for {n} embeddings "
-                         f"(expected 0..{n - 1})")
-    return weight[idx.astype(np.int64, copy=False)]
+class GroupNorm(Module):
+    """Normalise each of num_groups channel groups per sample; weight/bias per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        self.num_groups = _positive(num_groups, "GroupNorm: num_groups")
+        self.num_channels = _positive(num_channels, "GroupNorm: num_channels")
+        if self.num_channels % self.num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
+        self.eps, self.affine = float(eps), bool(affine)
+        dt = factory_dtype(device, dtype)
+        self.weight = Parameter(np.ones(self.num_channels, dtype=dt)) if affine else None
+        self.bias = Parameter(np.zeros(self.num_channels, dtype=dt)) if affine and bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+                f", bias={self.bias is not None}")
 
 
 class Embedding(Module):
     """A lookup table: integer ids (any shape) -> rows of ``weight`` (num_embeddings, dim),
-    initialised N(0, 1) as PyTorch."""
+    initialised N(0, 1) as PyTorch; the ``padding_idx`` row starts at zero and gets no
+    gradient; ``max_norm`` renormalises looked-up rows in place."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = np.float32) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
+                 _freeze: bool = False, device: Any = None, dtype: Any = None) -> None:
         self.num_embeddings = _positive(num_embeddings, "Embedding: num_embeddings")
         self.embedding_dim = _positive(embedding_dim, "Embedding: embedding_dim")
-        self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
-                                         dtype=np.dtype(dtype)))
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx must be within num_embeddings "
+                                 f"({num_embeddings}), got {padding_idx}")
+            padding_idx = int(padding_idx) % self.num_embeddings
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        shape = (self.num_embeddings, self.embedding_dim)
+        if _weight is None:
+            self.weight = Parameter(np.empty(shape, dtype=factory_dtype(device, dtype)),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            w = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if w.shape != shape:
+                raise ValueError(f"Embedding: _weight has shape {w.shape}, expected {shape}")
+            self.weight = Parameter(w.copy(), requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
         init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding holding a copy of ``embeddings`` (2-D); frozen unless freeze=False."""
+        w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if w.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{w.shape}")
+        return cls(w.shape[0], w.shape[1], padding_idx, max_norm, norm_type,
+                   scale_grad_by_freq, sparse, _weight=w, _freeze=freeze, dtype=w.dtype)
 
     def forward(self, indices: Any) -> Tensor:
-        return embedding(indices, self.weight)
+        return F.embedding(indices, self.weight, self.padding_idx, self.max_norm,
+                           self.norm_type, self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s

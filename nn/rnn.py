@@ -23,15 +23,11 @@ from autograd.ops.recurrent import LSTMSequence
 
 from . import functional as F
 from . import init
+from .conv import factory_dtype
 from .module import Module, Parameter
+from .utils import positive_int as _positive
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell"]
-
-
-def _positive(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return int(n)
 
 
 def _check_x(x: Any, size: int, who: str, ndims: tuple[int, ...], layout: str) -> Tensor:
@@ -54,7 +50,7 @@ def _check_state(h: Any, shape: tuple[int, ...], who: str, what: str) -> Tensor:
 # cells: one time step, written with Tensor ops
 # ---------------------------------------------------------------------------------------
 def _split(z: Tensor, n: int) -> list[Tensor]:
-    return z.split(n, axis=-1)
+    return list(z.chunk(n, -1))
 
 
 def rnn_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None,
@@ -89,11 +85,11 @@ def gru_step(x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | No
 
 
 class _CellBase(Module):
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int, dtype: Any,
-                 who: str) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int, device: Any,
+                 dtype: Any, who: str) -> None:
         self.input_size = _positive(input_size, f"{who}: input_size")
         self.hidden_size = _positive(hidden_size, f"{who}: hidden_size")
-        dt = np.dtype(dtype)
+        dt = factory_dtype(device, dtype)
         gh = gates * self.hidden_size
         self.weight_ih = Parameter(np.empty((gh, self.input_size), dtype=dt))
         self.weight_hh = Parameter(np.empty((gh, self.hidden_size), dtype=dt))
@@ -114,20 +110,24 @@ class _CellBase(Module):
         return Tensor._make(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype))
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}" + (
-            "" if self.bias_ih is not None else ", bias=False")
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias_ih is None:
+            s += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
 
 
 class RNNCell(_CellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", dtype: Any = np.float32) -> None:
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
                              f"{nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, bias, 1, dtype, "RNNCell")
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype, "RNNCell")
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         x, single = self._input(x, "RNNCell")
@@ -143,8 +143,8 @@ class LSTMCell(_CellBase):
     """One LSTM step: (x, (h, c)) -> (h', c'), gates i, f, g, o."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype: Any = np.float32) -> None:
-        super().__init__(input_size, hidden_size, bias, 4, dtype, "LSTMCell")
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype, "LSTMCell")
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, Tensor]:
@@ -164,8 +164,8 @@ class GRUCell(_CellBase):
     """One GRU step: (x, h) -> h', gates r, z, n."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 dtype: Any = np.float32) -> None:
-        super().__init__(input_size, hidden_size, bias, 3, dtype, "GRUCell")
+                 device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype, "GRUCell")
 
     def forward(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         x, single = self._input(x, "GRUCell")
@@ -184,7 +184,8 @@ class _RNNBase(Module):
     who = "RNN"
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
-                 batch_first: bool, dropout: float, dtype: Any) -> None:
+                 batch_first: bool, dropout: float, bidirectional: bool, device: Any,
+                 dtype: Any) -> None:
         who = self.who
         self.input_size = _positive(input_size, f"{who}: input_size")
         self.hidden_size = _positive(hidden_size, f"{who}: hidden_size")
@@ -192,26 +193,34 @@ class _RNNBase(Module):
         if not 0.0 <= float(dropout) <= 1.0:
             raise ValueError(f"{who}: dropout must be in [0, 1], got {dropout!r}")
         self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), float(dropout)
-        dt = np.dtype(dtype)
+        self.bidirectional = bool(bidirectional)
+        dirs = self._suffixes()
+        dt = factory_dtype(device, dtype)
         gh = self.gates * self.hidden_size
-        for k in range(self.num_layers):
-            n_in = self.input_size if k == 0 else self.hidden_size
-            setattr(self, f"weight_ih_l{k}", Parameter(np.empty((gh, n_in), dtype=dt)))
-            setattr(self, f"weight_hh_l{k}", Parameter(np.empty((gh, self.hidden_size),
-                                                                dtype=dt)))
-            if bias:
-                setattr(self, f"bias_ih_l{k}", Parameter(np.empty(gh, dtype=dt)))
-                setattr(self, f"bias_hh_l{k}", Parameter(np.empty(gh, dtype=dt)))
+        for k in range(self.num_layers):  # torch's order: per layer, per direction
+            n_in = self.input_size if k == 0 else self.hidden_size * len(dirs)
+            for sfx in dirs:
+                setattr(self, f"weight_ih_l{k}{sfx}", Parameter(np.empty((gh, n_in), dtype=dt)))
+                setattr(self, f"weight_hh_l{k}{sfx}",
+                        Parameter(np.empty((gh, self.hidden_size), dtype=dt)))
+                if bias:
+                    setattr(self, f"bias_ih_l{k}{sfx}", Parameter(np.empty(gh, dtype=dt)))
+                    setattr(self, f"bias_hh_l{k}{sfx}", Parameter(np.empty(gh, dtype=dt)))
         self.reset_parameters()
+
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -bound, bound)
 
-    def _layer(self, k: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        return (getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}"),
-                getattr(self, f"bias_ih_l{k}", None), getattr(self, f"bias_hh_l{k}", None))
+    def _layer(self, k: int, sfx: str = "") -> tuple[Tensor, Tensor, Tensor | None,
+                                                      Tensor | None]:
+        return (getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}"),
+                getattr(self, f"bias_ih_l{k}{sfx}", None),
+                getattr(self, f"bias_hh_l{k}{sfx}", None))
 
     def _prepare(self, x: Any) -> tuple[Tensor, bool]:
         """x as (T, B, input_size); True when the input had no batch axis."""
@@ -222,7 +231,7 @@ class _RNNBase(Module):
         return (x.swapaxes(0, 1) if self.batch_first else x), False
 
     def _state(self, h: Any, x: Tensor, single: bool, what: str) -> Tensor:
-        shape = (self.num_layers, x.shape[1], self.hidden_size)
+        shape = (self.num_layers * len(self._suffixes()), x.shape[1], self.hidden_size)
         if h is None:
             return Tensor._make(np.zeros(shape, dtype=x.dtype))
         if single and isinstance(h, Tensor) and h.ndim == 2:
@@ -235,21 +244,28 @@ class _RNNBase(Module):
         return y.swapaxes(0, 1) if self.batch_first else y
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Step each layer's cell through time (RNN and GRU; LSTM has a fused op)."""
+        """Step each layer's cell through time (RNN and GRU; LSTM has a fused op); the
+        reverse direction of a bidirectional layer steps through the flipped sequence."""
         x, single = self._prepare(x)
         h0 = self._state(h0, x, single, "h0")
+        dirs = self._suffixes()
         finals = []
         y = x
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
-            xw = _project(y, w_ih, b_ih)  # the input projection of every step at once
-            h = h0[k]
-            hs = []
-            for t in range(x.shape[0]):
-                h = self._cell(y[t], xw[t], h, w_ih, w_hh, b_ih, b_hh)
-                hs.append(h)
-            finals.append(h)
-            y = self._between_layers(autograd.stack(hs), k)
+            outs = []
+            for d, sfx in enumerate(dirs):
+                w_ih, w_hh, b_ih, b_hh = self._layer(k, sfx)
+                seq = y.flip(0) if d else y
+                xw = _project(seq, w_ih, b_ih)  # the input projection of every step at once
+                h = h0[k * len(dirs) + d]
+                hs = []
+                for t in range(x.shape[0]):
+                    h = self._cell(seq[t], xw[t], h, w_ih, w_hh, b_ih, b_hh)
+                    hs.append(h)
+                finals.append(h)
+                out = autograd.stack(hs)
+                outs.append(out.flip(0) if d else out)
+            y = self._between_layers(outs[0] if len(outs) == 1 else autograd.cat(outs, -1), k)
         h_n = autograd.stack(finals)
         return self._finish(y, single), (h_n.reshape(h_n.shape[0], -1) if single else h_n)
 
@@ -272,6 +288,8 @@ class _RNNBase(Module):
             s += ", batch_first=True"
         if self.dropout:
             s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         return s
 
 
@@ -292,11 +310,13 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, dtype: Any = np.float32) -> None:
+                 dropout: float = 0.0, bidirectional: bool = False,
+                 device: Any = None, dtype: Any = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype)
 
     def _cell(self, x_t: Tensor, xw_t: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
               b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:
@@ -316,8 +336,9 @@ class LSTM(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 dtype: Any = np.float32) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype)
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
@@ -326,15 +347,21 @@ class LSTM(_RNNBase):
             raise ValueError("LSTM: the initial state must be a pair (h0, c0)")
         h0 = self._state(None if hx is None else hx[0], x, single, "h0")
         c0 = self._state(None if hx is None else hx[1], x, single, "c0")
+        dirs = self._suffixes()
         hs, cs = [], []
         y = x
         for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
-            b = None if b_ih is None else b_ih + b_hh
-            hc = LSTMSequence.apply(_project(y, w_ih, b), h0[k], c0[k], w_hh)
-            hs.append(hc[-1, 0])
-            cs.append(hc[-1, 1])
-            y = self._between_layers(hc[:, 0], k)
+            outs = []
+            for d, sfx in enumerate(dirs):
+                w_ih, w_hh, b_ih, b_hh = self._layer(k, sfx)
+                b = None if b_ih is None else b_ih + b_hh
+                xw = _project(y, w_ih, b)
+                j = k * len(dirs) + d
+                hc = LSTMSequence.apply(xw.flip(0) if d else xw, h0[j], c0[j], w_hh)
+                hs.append(hc[-1, 0])
+                cs.append(hc[-1, 1])
+                outs.append(hc[:, 0].flip(0) if d else hc[:, 0])
+            y = self._between_layers(outs[0] if len(outs) == 1 else autograd.cat(outs, -1), k)
         h_n, c_n = autograd.stack(hs), autograd.stack(cs)
         if single:
             h_n, c_n = h_n.reshape(h_n.shape[0], -1), c_n.reshape(c_n.shape[0], -1)
@@ -352,8 +379,9 @@ class GRU(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 dtype: Any = np.float32) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, dtype)
+                 bidirectional: bool = False, device: Any = None, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device, dtype)
 
     def _cell(self, x_t: Tensor, xw_t: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor,
               b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor:

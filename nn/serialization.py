@@ -2,22 +2,23 @@
 
 The file holds one array per tensor plus a JSON entry ``__numbagrad__`` describing the
 saved structure (dicts, lists, numbers, strings) and each array's name, shape and dtype.
-No pickle: loading a file never runs code. Writes go to a temporary file in the same folder
-that is renamed over the target only when complete, so a failed save leaves any existing
-file untouched.
+No pickle: loading a file never runs code. Writes go through ``autograd._files.write_atomic``
+(the library's one file writer): a failed save leaves any existing file untouched, and the
+new file gets the permissions ``open(path, "w")`` would give it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import tempfile
 import zipfile
 from typing import Any
 
 import numpy as np
 
 from autograd import Tensor, Value
+from autograd._files import os_error, write_atomic
 
 from .module import Module
 
@@ -105,19 +106,11 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "numbagrad": __version__,
             "kind": what, "tree": tree}
     blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{_META: blob}, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    def write(f: Any) -> None:
+        np.savez(f, **{_META: blob}, **arrays)
+
+    write_atomic(path, write, who="nn.save")
 
 
 def load(path: str | os.PathLike) -> Any:
@@ -126,27 +119,41 @@ def load(path: str | os.PathLike) -> Any:
     A missing file, a truncated file, or a file not written by ``nn.save`` is a clear error.
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"load: no file {path!r}")
+    if os.path.isdir(path):
+        raise os_error(IsADirectoryError, errno.EISDIR, f"nn.load: {path!r} is a directory, "
+                       "not a file written by nn.save", path)
+    if not os.path.exists(path):
+        raise os_error(FileNotFoundError, errno.ENOENT, f"nn.load: no file {path!r}", path)
+    bad = f"nn.load: {path!r} is not a numbagrad file"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise os_error(type(e), e.errno, f"nn.load: cannot read {path!r}: {e.strerror}", path
+                       ) from None
+    if head != b"PK\x03\x04":  # every .npz is a zip archive
+        raise ValueError(f"{bad} (it is not an .npz archive"
+                         + (": it is empty)" if not head else ")"))
     try:
         with np.load(path, allow_pickle=False) as z:
             if _META not in z.files:
-                raise ValueError(f"load: {path!r} is an .npz file but was not written by "
+                raise ValueError(f"nn.load: {path!r} is an .npz archive but was not written by "
                                  "nn.save (no numbagrad metadata)")
             meta = json.loads(bytes(z[_META]).decode("utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise ValueError(f"load: {path!r} has metadata that is not numbagrad's")
+                raise ValueError(f"{bad}: its metadata is not numbagrad's")
             if meta.get("format_version", 0) > FORMAT_VERSION:
-                raise ValueError(f"load: {path!r} was written by a newer numbagrad "
+                raise ValueError(f"nn.load: {path!r} was written by a newer numbagrad "
                                  f"({meta.get('numbagrad')}); upgrade to read it")
             arrays = {k: z[k] for k in z.files if k != _META}
             return _decode(meta["tree"], arrays, path)
     except (zipfile.BadZipFile, EOFError, OSError, UnicodeDecodeError,
             json.JSONDecodeError, KeyError) as e:
-        raise ValueError(f"load: {path!r} is truncated, corrupt or not a numbagrad file "
-                         f"({type(e).__name__}: {e})") from None
+        raise ValueError(f"nn.load: {path!r} is truncated, corrupt or not a numbagrad file "
+                         f"({type(e).__name__})") from None
     except ValueError as e:
-        if str(e).startswith("load:"):
+        if str(e).startswith(("nn.load:", "load:")):
             raise
-        raise ValueError(f"load: {path!r} is truncated, corrupt or not a numbagrad file ({e})"
-                         ) from None
+        # numpy's own wording may advise allow_pickle/pickle.load: unsafe, and not ours
+        raise ValueError(f"nn.load: {path!r} is truncated, corrupt or not a numbagrad file "
+                         "(an entry could not be read as a plain array)") from None

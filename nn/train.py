@@ -170,6 +170,17 @@ def evaluate(model: Module, loss_fn: Any, loader: Iterable[Any],
     return acc.result()
 
 
+def _progress_bar() -> Any:
+    """tqdm.auto's bar: a widget in Jupyter (with the ``notebook`` extra's ipywidgets), text
+    elsewhere. Without ipywidgets a notebook gets the text bar, without tqdm's warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*IProgress not found.*")
+        from tqdm.auto import tqdm
+    return tqdm
+
+
 def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any],
         epochs: int = 1, val_loader: Iterable[Any] | None = None,
         metrics: Sequence[Any] = ("accuracy",), progress: bool = True,
@@ -186,7 +197,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
     fns = _metric_fns(metrics, loss_fn)
     history = History()
     if progress:
-        from tqdm.auto import tqdm
+        tqdm = _progress_bar()
     for epoch in range(1, epochs + 1):
         model.train()
         running = _Mean()

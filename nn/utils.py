@@ -1,4 +1,4 @@
-"""Gradient clipping, for Tensor and Value parameters alike."""
+"""Gradient clipping, for Tensor and Value parameters alike; the argument validators nn shares."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ import numpy as np
 from autograd import Tensor, Value
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def positive_int(n: Any, what: str) -> int:
+    """n as an int, or a ValueError naming ``what`` unless n is an int >= 1 (not a bool).
+
+    The one validator of layer sizes (features, channels, hidden sizes ...) in nn.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return int(n)
 
 
 def _with_grads(parameters: Iterable[Any] | Tensor | Value) -> list[Any]:

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, Value
+from autograd import function as _function
+from autograd._grads import zero_grads
 
 __all__ = ["Optimizer"]
 
@@ -42,6 +44,13 @@ class Optimizer:
         if isinstance(params, (Tensor, Value)):
             raise TypeError(f"{who}: params must be an iterable of parameters (e.g. "
                             "model.parameters()), got a single " + type(params).__name__)
+        if callable(getattr(params, "parameters", None)):  # a Module (optim never imports nn)
+            name = type(params).__name__
+            raise TypeError(f"{who}: got the model itself ({name}); pass its parameters: "
+                            f"{who}(model.parameters(), ...)")
+        if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+            raise TypeError(f"{who}: params must be an iterable of parameters (e.g. "
+                            f"model.parameters()), got {type(params).__name__}")
         params = list(params)
         if not params:
             raise ValueError(f"{who}: got an empty parameter list (did the model define any "
@@ -87,18 +96,14 @@ class Optimizer:
 
     # -- the loop every optimizer shares ---------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear gradients: Tensor grads become None (or zeros), Value grads 0.0."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if isinstance(p, Value):
-                    p.grad = 0.0
-                elif set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
-                    p.grad.data[...] = 0
+        """Clear gradients as torch: Tensor grads become None (``set_to_none=False``: zeroed
+        in place), Value grads 0.0. The same rule as ``Module.zero_grad``."""
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self) -> None:
         """Update every parameter that has a gradient, one fused pass per Tensor parameter."""
+        if _function._recorder is not None:  # autograd.compile replays this call
+            _function._recorder.optimizer_step(self)
         state = self.state
         for group in self.param_groups:
             for p in group["params"]:

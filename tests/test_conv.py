@@ -262,7 +262,7 @@ def test_layers_match_torch():
      "larger than the padded input 2x5"),
     (lambda: F.conv2d(Tensor(randn(1, 1, 2, 2)), Tensor(randn(2, 1, 2, 2)), dilation=2),
      "dilated to 3x3"),
-    (lambda: F.conv2d(Tensor(randn(3, 5, 5)), Tensor(randn(2, 3, 3, 3))),
+    (lambda: F.conv2d(Tensor(randn(5, 5)), Tensor(randn(2, 3, 3, 3))),
      "input must be 4-D"),
     (lambda: F.conv2d(Tensor(randn(1, 3, 5, 5)), Tensor(randn(2, 3, 3))),
      "weight must be a 4-D Tensor"),

@@ -45,7 +45,47 @@ def test_wine(tmp_path: Path) -> None:
     assert r["least_squares_A"] == pytest.approx(3826 / 5734)
     assert abs(r["A"] - 0.667) < 0.01
     assert r["losses"][-1] < r["losses"][0]
+    # the learning rate: too small crawls, right converges, too large swings, then diverges
+    runs = r["runs"]
+    assert runs["too small"][1][-1] > 0.8
+    assert abs(runs["right"][1][-1] - 3826 / 5734) < 0.01
+    assert r["oscillates"]
+    assert r["swing"] == pytest.approx((0.364, 0.944), abs=1e-3)
+    far = runs["far too large"][1]
+    assert far[8] == pytest.approx(3.277, abs=1e-3)  # A = 3.28 after eight steps at lr 6e-4
+    assert r["diverged"]
     files_exist(r, tmp_path, "loss_vs_A.png")
+    assert png_width(tmp_path / "loss_vs_A.png") >= 1200
+
+
+def png_width(path: Path) -> int:
+    return int.from_bytes(path.read_bytes()[16:20], "big")
+
+
+def test_runner_refuses_a_file_as_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("mine")
+    assert main(["wine", "--out", str(f)]) == 2
+    assert "is an existing file, not a folder" in capsys.readouterr().err
+    assert f.read_text() == "mine"
+
+
+def test_activations(tmp_path: Path) -> None:
+    r = demos.load("activations").run(quick=True, out=tmp_path)
+    slopes = r["slopes"]  # at x = -2, 0, 2
+    assert slopes["step"] == [0.0, 0.0, 0.0]
+    assert slopes["sigmoid"][1] == pytest.approx(0.25, abs=1e-6)
+    assert slopes["tanh"][1] == pytest.approx(1.0, abs=1e-6)
+    assert slopes["ReLU"] == [0.0, 0.0, 1.0]  # relu'(0) = 0, as PyTorch
+    assert slopes["leaky ReLU"] == pytest.approx([0.1, 0.1, 1.0])
+    assert slopes["GELU"][1] == pytest.approx(0.5, abs=1e-6)
+    assert r["step_weights_moved"] == 0.0  # zero gradient: the step neuron never learns
+    assert r["step_losses"][-1] == r["step_losses"][0] == 0.25
+    assert r["sigmoid_losses"][-1] < r["sigmoid_losses"][0] / 5
+    assert r["sigmoid_corners_right"] == 4
+    files_exist(r, tmp_path, "activations.png")
+    assert png_width(tmp_path / "activations.png") >= 1200
 
 
 def test_guests(tmp_path: Path) -> None:
@@ -54,9 +94,19 @@ def test_guests(tmp_path: Path) -> None:
     assert r["targets"] == pytest.approx([1.0, 1.5, 3.0, 4.3, 0.0, 0.0, 0.0, 0.0])
     assert r["predictions"] == pytest.approx(r["targets"], abs=0.1)
     assert r["loss"] < 1e-3
-    files_exist(r, tmp_path, "network_graph.svg")
+    # the article's hand-set network traced for Dahlia + Stiffy: n2 = 1.4, 0.5 + 2.8 + 1
+    assert r["traced_hidden"] == pytest.approx((1.0, 1.4, 0.0))
+    assert r["traced_output"] == pytest.approx(4.3)
+    first = r["first_pass"]  # one backward pass from random weights, checked by hand
+    assert first["any_nonzero_grad"]
+    assert first["max_check_error"] < 1e-12
+    assert first["loss_after"] < first["loss_before"]
+    ledger = r["ledger"]
+    assert ledger[0].name == "loss" and ledger.grad_of("bottles") == pytest.approx(
+        ledger.grad_of("s"))
+    files_exist(r, tmp_path, "network_graph.svg", "untrained_graph.svg")
     svg = (tmp_path / "network_graph.svg").read_text()
-    assert "h1.Agatha" in svg and "bottles" in svg
+    assert "h1.Agatha" in svg and "bottles" in svg and "h1 = relu(z1)" in svg
 
 
 def test_perceptron(tmp_path: Path) -> None:
@@ -66,6 +116,7 @@ def test_perceptron(tmp_path: Path) -> None:
     assert r["weighted_sum"] == pytest.approx(0.67)
     assert r["output"] == 1
     assert r["output_with_bias"] == 1
+    assert r["step_gradients_zero"]  # explain shows the step's zero derivative
     assert r["converged"] == {"AND": True, "OR": True, "XOR": False}
     files_exist(r, tmp_path, "perceptron.png")
 
@@ -95,6 +146,8 @@ def test_digits(tmp_path: Path) -> None:
 def test_animals(tmp_path: Path) -> None:
     r = demos.load("animals").run(quick=True, out=tmp_path)
     assert r["accuracy"] == 1.0
+    # AND is linearly separable: a softmax with no hidden layer gets there too
+    assert r["linear_accuracy"] == 1.0
     # no single feature identifies a dog; the combination does
     assert r["dogs_among"]["four legs"] < 0.8
     assert r["dogs_among"]["warm blood"] < 0.8
@@ -138,8 +191,45 @@ def test_gradients_vanish_with_sigmoid(tmp_path: Path) -> None:
 def test_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     r = demos.load("tour").run(quick=True, out=tmp_path)
     assert r["results"]["perceptron"]["weighted_sum"] == pytest.approx(0.67)
+    assert abs(r["results"]["wine"]["A"] - 0.667) < 0.01
+    assert list(demos.DEMOS[:5]) == [name for name, _, _ in demos.load("tour").STOPS]
     assert r["results"]["xor"]["accuracy_221"] == 1.0
     assert any(f.suffix == ".svg" for f in r["files"])  # a real network's graph
     assert all(f.exists() for f in r["files"])
     printed = capsys.readouterr().out
     assert f"wrote {len(r['files'])} files" in printed
+
+
+def test_sgd_is_noisy_and_full_batch_smooth(tmp_path: Path) -> None:
+    r = demos.load("sgd").run(quick=True, out=tmp_path)
+    assert r["ups_full"] == 0  # full batch: downhill at every step
+    assert r["ups_minibatch"] >= 5  # minibatches: some steps go up
+    assert r["full_losses"][-1] < 1.2 * r["noise_floor"]
+    assert r["minibatch_losses"][-1] < r["minibatch_losses"][0] / 10
+    files_exist(r, tmp_path, "sgd.png")
+
+
+def test_approximation_improves_with_width(tmp_path: Path) -> None:
+    r = demos.load("approximation").run(quick=True, out=tmp_path)
+    e = r["errors"]
+    assert e[50] < e[10] < e[1]
+    assert e[50] < 0.05 and e[1] > 0.3  # one ReLU is a bent line; 50 follow the curve
+    files_exist(r, tmp_path, "approximation.png")
+
+
+def test_more_data_and_overfitting(tmp_path: Path) -> None:
+    r = demos.load("more_data").run(quick=True, out=tmp_path)
+    acc = r["accuracy"]
+    assert acc[1437] > acc[100] > acc[25]
+    assert acc[1437] > 0.9
+    train_end, test_end = r["curve"][-1][1:]
+    assert train_end < 0.05 and test_end > 10 * train_end  # learnt by heart, not in general
+    files_exist(r, tmp_path, "more_data.png")
+
+
+def test_rnn_memory_gradient_vanishes(tmp_path: Path) -> None:
+    r = demos.load("rnn_memory").run(quick=True, out=tmp_path)
+    assert sum(r["losses"][-10:]) / 10 < r["losses"][0] / 20
+    assert r["ratio_20_back"] < 1e-2
+    assert r["per_step_factor"] < 1.0
+    files_exist(r, tmp_path, "rnn_memory.png")

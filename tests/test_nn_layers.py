@@ -195,7 +195,7 @@ def test_dropout_train_eval_and_seeded():
     assert abs((a == 0).mean() - 0.25) < 0.02
     d.eval()
     assert d(x) is x
-    with pytest.raises(ValueError, match="p must be in"):
+    with pytest.raises(ValueError, match=r"p \(the dropout probability\) must be in"):
         nn.Dropout(1.5)
 
 
@@ -255,7 +255,7 @@ def test_buffers_in_state_dict_not_parameters():
 def test_repr_tree_and_train_eval():
     m = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.1))
     assert repr(m) == ("Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n"
-                       "  (1): Dropout(p=0.1)\n)")
+                       "  (1): Dropout(p=0.1, inplace=False)\n)")
     m.eval()
     assert not m[1].training
     m.train()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,10 +16,24 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd import Tensor, Value, viz
+from autograd import Tensor, Value, _files, viz
 from nn.module import Module, Parameter
 
 SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+
+def expected_colour(mag: float, lo: float = 1e-6, hi: float = 1e2) -> str:
+    """The documented grad_flow scale, computed here from the gradient magnitude: log10(mag)
+    placed between log10(lo) and log10(hi), then linear RGB between the palette's anchors."""
+    t = min(1.0, max(0.0, (math.log10(mag) - math.log10(lo)) / (math.log10(hi) -
+                                                                 math.log10(lo))))
+    anchors = [tuple(int(c[j:j + 2], 16) for j in (1, 3, 5)) for c in viz.PALETTE]
+    x = t * (len(anchors) - 1)
+    k = min(int(x), len(anchors) - 2)
+    f = x - k
+    rgb = [round(a * (1 - f) + b * f) for a, b in zip(anchors[k], anchors[k + 1])]
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 ROOT = Path(__file__).resolve().parents[1]
 needs_dot = pytest.mark.skipif(viz.find_dot() is None, reason="no Graphviz program to render")
 
@@ -27,7 +43,7 @@ class Svg:
     """The parts of a Graphviz SVG the tests look at: nodes, edges, clusters by title."""
 
     def __init__(self, data: bytes) -> None:
-        root = ET.fromstring(data)
+        root = self.root = ET.fromstring(data)
         self.nodes: dict[str, ET.Element] = {}
         self.edges: dict[str, ET.Element] = {}
         self.clusters: dict[str, ET.Element] = {}
@@ -36,6 +52,8 @@ class Svg:
             title = g.find(SVG + "title")
             if title is None:
                 continue
+            if kind == "cluster" and not self.text(g).strip():
+                continue  # an unframed, untitled box (a row of a wrapped graph): invisible
             {"node": self.nodes, "edge": self.edges, "cluster": self.clusters}.get(
                 kind, {})[title.text] = g
 
@@ -48,7 +66,7 @@ class Svg:
 
     @staticmethod
     def _points(g: ET.Element) -> np.ndarray:
-        shape = next(e for e in g if e.tag in (SVG + "polygon", SVG + "path"))
+        shape = next(e for e in g.iter() if e.tag in (SVG + "polygon", SVG + "path"))
         raw = shape.get("points") or shape.get("d").replace("M", " ").replace("C", " ")
         return np.array([[float(v) for v in p.split(",")] for p in raw.split()])
 
@@ -57,13 +75,20 @@ class Svg:
         box, node = self._points(cluster), self._points(self.nodes[name])
         return bool(np.all(node.min(0) >= box.min(0)) and np.all(node.max(0) <= box.max(0)))
 
+    def tooltip(self, name: str) -> str:
+        a = self.nodes[name].find(f".//{SVG}a")
+        return a.get(XLINK + "title") if a is not None else ""
+
+    def width_px(self) -> float:
+        return float(self.root.get("width").removesuffix("pt")) * 4 / 3
+
     def fill(self, name: str) -> str:
-        shape = next(e for e in self.nodes[name] if e.tag in (SVG + "polygon", SVG + "path",
-                                                              SVG + "ellipse"))
+        shape = next(e for e in self.nodes[name].iter() if e.tag in (
+            SVG + "polygon", SVG + "path", SVG + "ellipse"))
         return shape.get("fill").lower()
 
     def stroke(self, edge: str) -> str:
-        return self.edges[edge].find(SVG + "path").get("stroke").lower()
+        return next(self.edges[edge].iter(SVG + "path")).get("stroke").lower()
 
 
 def svg_of(graph) -> Svg:
@@ -142,17 +167,19 @@ def test_value_graph_nodes_edges_and_labels():
     assert by_label["x"] == f"x | data 0.5000 | grad {(1 - t * t) * 0.7:.4f}"
     assert by_label["b"] == f"b | data -0.1000 | grad {1 - t * t:.4f}"
     assert "legend" in svg.nodes
-    # output, leaves and ops each in their own colour
-    assert svg.fill("v5") == viz._ROLE_COLOUR["output"]
-    assert svg.fill("v0") == svg.fill("v1") == viz._ROLE_COLOUR["leaf"]
-    assert svg.fill("op2") == viz._OP_FILL
+    # output, leaves, intermediates and ops each in their own colour, named in the legend
+    assert svg.fill("v0") == svg.fill("v1") == svg.fill("v3")       # x, w, b: leaves
+    fills = {svg.fill("v5"), svg.fill("v0"), svg.fill("v2"), svg.fill("op2")}
+    assert len(fills) == 4
+    assert all(w in Svg.text(svg.nodes["legend"]) for w in ("leaf", "output", "op"))
 
 
 def test_value_options_hide_fields_and_title():
     o, _ = neuron()
     src = viz.draw(o, show_data=False, show_grad=False, title="my neuron", legend=False,
                    rankdir="TB").source
-    assert "data " not in src and "grad " not in src
+    labels = re.findall(r'\blabel=("[^"]*"|\S+)', src)
+    assert len(labels) == 10 and not any("data " in t or "grad " in t for t in labels)
     assert 'label="my neuron"' in src and "rankdir=TB" in src and "legend" not in src
     with pytest.raises(ValueError, match="rankdir"):
         viz.draw(o, rankdir="XY")
@@ -163,8 +190,6 @@ def test_value_options_hide_fields_and_title():
 
 
 def test_number_format_and_record_escaping():
-    assert viz._num(2.0) == "2.0000" and viz._num(-0.0) == "0.0000"
-    assert viz._num(1.5e-7) == "1.500e-07" and viz._num(123456.0) == "1.235e+05"
     a = Value(1.0, label="{a|b}<c>")
     src = (a * 2).draw().source
     assert r"\{a\|b\}\<c\>" in src
@@ -178,23 +203,21 @@ def test_value_grad_flow_colours_follow_magnitudes():
     out = small + big
     out.backward()
     svg = svg_of(viz.draw(out, grad_flow=True))
-    order = viz._walk(out)
+    order = viz.walk(out)
     names = {id(n): f"v{i}" for i, n in enumerate(order)}
-    scale = (-6.0, 2.0)
     # every node's fill is the palette colour of |d out / d node|; the constants 1e-5 and 10
     # both get d out / d const = x = 2
     consts = [n for n in order if not n._prev and n is not x]
     for node, mag in [(x, 10.00001), (small, 1.0), (out, 1.0), *[(c, 2.0) for c in consts]]:
-        want = viz._flow_colour(viz._flow_position(mag, scale))
-        assert svg.fill(names[id(node)]) == want, (node, mag)
+        assert svg.fill(names[id(node)]) == expected_colour(mag), (node, mag)
     assert len(consts) == 2
     # the edge x -> (x*1e-5) carries 1e-5, the edge x -> (x*10) carries 10: far apart colours
     i_small, i_big = order.index(small), order.index(big)
     tiny, huge = svg.stroke(f"v0->op{i_small}"), svg.stroke(f"v0->op{i_big}")
-    assert tiny == viz._flow_colour(viz._flow_position(1e-5, scale))
-    assert huge == viz._flow_colour(viz._flow_position(10.0, scale))
-    palette_pos = [viz._flow_position(m, scale) for m in (1e-5, 1.0, 10.0)]
-    assert palette_pos == sorted(palette_pos) and palette_pos[0] < 0.2 < 0.8 < palette_pos[2]
+    assert tiny == expected_colour(1e-5) and huge == expected_colour(10.0)
+    assert tiny != huge
+    # the .grad the user's backward left are untouched by the drawing
+    assert x.grad == pytest.approx(10.00001) and out.grad == 1.0
     legend = Svg.text(svg.nodes["legend"])
     assert "1e-6" in legend and "1e2" in legend and "log scale" in legend
 
@@ -237,26 +260,30 @@ def test_tensor_graph_clusters_roles_and_labels():
                       "Affine(4 -> 4)"]
     first = net.layers[0]
     texts = {n: Svg.text(g) for n, g in svg.nodes.items()}
-    weight = next(n for n, t in texts.items() if t.startswith("weight (4, 3) float32"))
+    order = viz.walk(loss)
+    weight = next(f"v{i}" for i, t in enumerate(order) if t is first.weight)
+    assert texts[weight].startswith("weight (4, 3) float32")
     w = first.weight.data.astype(np.float64)
     assert f"data mean {w.mean():.4f} std {w.std():.4f}" in texts[weight]
     gw = first.weight.grad.data.astype(np.float64)
     assert f"grad norm {np.linalg.norm(gw):.4f}" in texts[weight]
-    bias = next(n for n, t in texts.items() if t.startswith("bias (4,) float32"))
+    bias = next(f"v{i}" for i, t in enumerate(order) if t is first.bias)
+    assert texts[bias].startswith("bias (4,) float32")
     assert "data [0.0000, 0.0000, 0.0000, 0.0000]" in texts[bias]   # a handful: the values
-    assert svg.fill(weight) == svg.fill(bias) == viz._ROLE_COLOUR["parameter"]
     xs = next(n for n, t in texts.items() if t.startswith("x (8, 3) float32"))
-    assert svg.fill(xs) == viz._ROLE_COLOUR["input"]
     out = next(n for n, t in texts.items() if t.startswith("loss () float32"))
-    assert svg.fill(out) == viz._ROLE_COLOUR["output"]
+    assert svg.fill(weight) == svg.fill(bias)
+    assert len({svg.fill(weight), svg.fill(xs), svg.fill(out)}) == 3
+    assert "(parameter)" in svg.tooltip(weight) and "(input)" in svg.tooltip(xs)
+    assert "(output)" in svg.tooltip(out)
     assert f"data {loss.item():.4f}" in texts[out]
     # the first layer's parameters and ops sit inside its box, the input outside
     box = next(c for c in svg.clusters.values() if "Affine(3 -> 4)" in Svg.text(c))
     assert svg.inside(weight, box) and svg.inside(bias, box) and not svg.inside(xs, box)
     # graph nodes are value nodes and op nodes, in equal numbers but for leaves
     n_ops = len(svg.names("op"))
-    assert n_ops == sum(1 for t in viz._walk(loss) if t._ctx is not None)
-    assert len(svg.names("v")) == len(viz._walk(loss))
+    assert n_ops == sum(1 for t in viz.walk(loss) if t._ctx is not None)
+    assert len(svg.names("v")) == len(viz.walk(loss))
 
 
 def test_nested_modules_nest_their_boxes():
@@ -269,7 +296,7 @@ def test_nested_modules_nest_their_boxes():
 
     ag.manual_seed(1)
     y = Outer()(Tensor(np.ones((1, 2), np.float32))).sum()
-    src = viz.draw(y).source
+    src = viz.draw(y, wrap=False).source
     outer_at = src.index("label=Outer")
     inner_at = src.index('label="Affine(2 -> 2)"')
     # the inner box is written inside the outer one: it opens before Outer's label closes it
@@ -284,14 +311,14 @@ def test_tensor_grad_flow_computed_while_graph_alive():
     _, _, loss = mlp_loss(act="sigmoid", sizes=(3, 4, 4, 4, 4, 1))
     loss.backward(retain_graph=True)
     g = viz.draw(loss, grad_flow=True)
-    order = viz._walk(loss)
+    order = viz.walk(loss)
     svg = svg_of(g)
-    scale = (-6.0, 2.0)
     params = [(i, t) for i, t in enumerate(order) if t._ctx is None and t.requires_grad]
     for i, t in params:  # the colour of each parameter is the rms of its gradient
         rms = math.sqrt(float(np.mean(t.grad.data.astype(np.float64) ** 2)))
-        assert svg.fill(f"v{i}") == viz._flow_colour(viz._flow_position(rms, scale))
-        assert f"rms |grad| {viz._num(rms)}" in Svg.text(svg.nodes[f"v{i}"])
+        assert svg.fill(f"v{i}") == expected_colour(rms)
+        shown = f"{rms:.4f}" if rms >= 1e-3 else f"{rms:.3e}"
+        assert f"rms |grad| {shown}" in Svg.text(svg.nodes[f"v{i}"])
     # interior tensors are coloured too (computed here: no retain_grad needed)
     interior = [i for i, t in enumerate(order) if t._ctx is not None]
     assert all("not kept" not in Svg.text(svg.nodes[f"v{i}"]) for i in interior)
@@ -300,7 +327,10 @@ def test_tensor_grad_flow_computed_while_graph_alive():
     w_last = next(t for _, t in params if t.shape == (1, 4))
     assert np.abs(w_first.grad.data).mean() < np.abs(w_last.grad.data).mean()
     # the backward pass in draw touched no .grad
-    assert all(t.grad is None for i, t in enumerate(order) if t._ctx is not None)
+    assert all(t._ctx is None or not t._retain for t in order)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert all(t.grad is None for t in order if t._ctx is not None)
 
 
 @needs_dot
@@ -308,14 +338,16 @@ def test_tensor_grad_flow_after_plain_backward_marks_unknowns():
     _, x, loss = mlp_loss()
     loss.backward()
     svg = svg_of(viz.draw(loss, grad_flow=True))
-    order = viz._walk(loss)
+    order = viz.walk(loss)
     texts = {n: Svg.text(svg.nodes[n]) for n in svg.names("v")}
     for i, t in enumerate(order):
         if t._ctx is not None:
             assert "not kept" in texts[f"v{i}"]
         elif t.requires_grad:
             assert "rms |grad|" in texts[f"v{i}"] and "not kept" not in texts[f"v{i}"]
-    assert svg.fill(f"v{order.index(x)}") == viz._NO_GRAD_FILL
+    xi = next(i for i, t in enumerate(order) if t is x)
+    assert svg.fill(f"v{xi}") != expected_colour(1.0)   # data: no gradient
+    assert "no grad" in Svg.text(svg.nodes["legend"])
     legend = Svg.text(svg.nodes["legend"])
     assert "not kept" in legend and "retain_graph=True" in legend
 
@@ -323,7 +355,7 @@ def test_tensor_grad_flow_after_plain_backward_marks_unknowns():
 @needs_dot
 def test_big_module_graph_collapses_to_one_node_per_layer():
     _, _, loss = mlp_loss()
-    full = len(viz._walk(loss)) * 2
+    full = len(viz.walk(loss)) * 2
     svg = svg_of(viz.draw(loss, max_nodes=25))
     boxes = {n: Svg.text(svg.nodes[n]) for n in svg.names("m")}
     assert len(boxes) == 5
@@ -386,7 +418,7 @@ def test_failed_render_leaves_existing_file_intact(tmp_path, monkeypatch):
     def broken_replace(a, b):
         raise OSError("disk full")
 
-    monkeypatch.setattr(viz.os, "replace", broken_replace)
+    monkeypatch.setattr(_files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         ag.save_graph(o, tmp_path / "graph.dot")
     assert sorted(f.name for f in tmp_path.iterdir()) == ["bin", "graph.svg"]
@@ -420,7 +452,7 @@ def test_missing_dot_gives_one_clear_error_or_uses_graphviz_pure(tmp_path):
     code = """
         import numpy as np
         import autograd as ag
-        from autograd import Tensor, Value, viz
+        from autograd import Tensor, Value, _files, viz
         from nn.module import Module, Parameter
 
         class Layer(Module):
@@ -432,14 +464,15 @@ def test_missing_dot_gives_one_clear_error_or_uses_graphviz_pure(tmp_path):
 
         loss = Layer()(Tensor(np.ones((4, 2), np.float32))).sum()
         loss.backward()
-        if viz._graphviz_pure_beside_python() is not None:
+        from autograd.viz import renderer as R
+        if R.graphviz_pure_beside_python() is not None:
             assert "graphviz-pure" in viz.find_dot()
             ag.save_graph(loss, "pure.svg", grad_flow=True)
             try:
                 ag.save_graph(loss, "pure.pdf")
             except viz.GraphvizNotFoundError as e:
                 print("PDF:", e)
-        viz._graphviz_pure_beside_python = lambda: None   # as if graphviz-pure is absent
+        R.graphviz_pure_beside_python = lambda: None   # as if graphviz-pure is absent
         assert viz.find_dot() is None
         y = (Value(0.5, label="x") * 2.0).tanh()
         try:
@@ -462,7 +495,8 @@ def test_missing_dot_gives_one_clear_error_or_uses_graphviz_pure(tmp_path):
     assert msg.strip().endswith("dot ok")
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
     assert not (tmp_path / "g.svg").exists()
-    if viz._graphviz_pure_beside_python() is not None:  # numbagrad[render] installed here
+    from autograd.viz import renderer as R
+    if R.graphviz_pure_beside_python() is not None:  # numbagrad[render] installed here
         assert "writes svg and png but not pdf" in msg
         svg = Svg((tmp_path / "pure.svg").read_bytes())
         assert [Svg.text(c) for c in svg.clusters.values()] == ["Layer(2 -> 3)"]

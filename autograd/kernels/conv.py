@@ -25,11 +25,20 @@ from .windows import Geom, out_size
 from .windows import windows as _windows
 
 
-def _over_windows(kernel, x: np.ndarray, geom: Geom):
+def _over_windows(kernel, x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = None):
     """A window op (im2col, max/avg pool): the numba kernel on a contiguous x with its
-    output size."""
-    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    output size (``out_hw`` when given: ceil_mode adds windows that hang over the far edge,
+    which the kernels clip)."""
+    oh, ow = out_size(x.shape[2], x.shape[3], geom) if out_hw is None else out_hw
     return kernel(np.ascontiguousarray(x), *geom, oh, ow)
+
+
+def _padded(x: np.ndarray, geom: Geom, oh: int, ow: int, value: float) -> np.ndarray:
+    """x padded by (ph, pw) and, at the far edges, as much more as oh x ow windows need."""
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    eh = max(ph, (oh - 1) * sh + dh * (kh - 1) + 1 - x.shape[2] - ph)
+    ew = max(pw, (ow - 1) * sw + dw * (kw - 1) + 1 - x.shape[3] - pw)
+    return np.pad(x, ((0, 0), (0, 0), (ph, eh), (pw, ew)), constant_values=value)
 
 
 # =========================================================================== im2col / col2im
@@ -117,15 +126,17 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray
 
 
 # =========================================================================== pooling
-def max_pool2d_ref(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
+def max_pool2d_ref(x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and, for each, the flat index (h * W + w) of the winner in its plane.
 
     Padding counts as -inf (never chosen); ties go to the first element in the window.
+    ``out_hw`` overrides the output size (ceil_mode); windows are clipped to the input.
     """
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     n, c, h, w = x.shape
-    oh, ow = out_size(h, w, geom)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    oh, ow = out_size(h, w, geom) if out_hw is None else out_hw
+    xp = _padded(x, geom, oh, ow, -np.inf)
     wins = np.stack([_windows(xp, i, j, geom, oh, ow) for i in range(kh) for j in range(kw)])
     k = wins.argmax(axis=0)
     out = np.take_along_axis(wins, k[None], axis=0)[0]
@@ -164,9 +175,10 @@ def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out, arg
 
 
-def max_pool2d(x: np.ndarray, geom: Geom) -> tuple[np.ndarray, np.ndarray]:
+def max_pool2d(x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """(maxima, argmax in plane) of each window, as ``max_pool2d_ref``."""
-    return _over_windows(_max_pool2d_nb, x, geom)
+    return _over_windows(_max_pool2d_nb, x, geom, out_hw)
 
 
 def max_pool2d_backward_ref(g: np.ndarray, arg: np.ndarray,
@@ -197,11 +209,13 @@ def max_pool2d_backward(g: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...]
     return _max_pool2d_bw_nb(np.ascontiguousarray(g), arg, x_shape[2], x_shape[3])
 
 
-def avg_pool2d_ref(x: np.ndarray, geom: Geom) -> np.ndarray:
-    """Window means; zero padding counts in the divisor (PyTorch's count_include_pad=True)."""
+def avg_pool2d_ref(x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = None
+                   ) -> np.ndarray:
+    """Window sums / (kh * kw): zero padding, and with ``out_hw`` (ceil_mode) whatever a
+    window hangs over the far edge, count as zeros (the op rescales for other divisors)."""
     kh, kw, sh, sw, ph, pw, dh, dw = geom
-    oh, ow = out_size(x.shape[2], x.shape[3], geom)
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = out_size(x.shape[2], x.shape[3], geom) if out_hw is None else out_hw
+    xp = _padded(x, geom, oh, ow, 0.0)
     out = np.zeros((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
@@ -232,15 +246,16 @@ def _avg_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
     return out
 
 
-def avg_pool2d(x: np.ndarray, geom: Geom) -> np.ndarray:
-    return _over_windows(_avg_pool2d_nb, x, geom)
+def avg_pool2d(x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = None
+               ) -> np.ndarray:
+    return _over_windows(_avg_pool2d_nb, x, geom, out_hw)
 
 
 def avg_pool2d_backward_ref(g: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray:
     kh, kw, sh, sw, ph, pw, dh, dw = geom
     n, c, h, w = x_shape
     oh, ow = g.shape[2], g.shape[3]
-    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=g.dtype)
+    xp = _padded(np.zeros((n, c, h, w), dtype=g.dtype), geom, oh, ow, 0.0)
     share = g / (kh * kw)
     for i in range(kh):
         for j in range(kw):

@@ -36,17 +36,33 @@ ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
 _ERF_TAYLOR = [(-1) ** k / (math.factorial(k) * (2 * k + 1)) for k in range(40)][::-1]
 
 
+def _erf_series(zs: np.ndarray) -> np.ndarray:
+    """erf by its Taylor series (float64; accurate for |z| < 2)."""
+    z2 = zs * zs
+    s = np.zeros_like(zs)
+    for c in _ERF_TAYLOR:
+        s = s * z2 + c
+    return (2.0 / math.sqrt(math.pi)) * zs * s
+
+
+def erf_ref(z: np.ndarray) -> np.ndarray:
+    """erf in float64: the series near 0 (full relative accuracy there), 1 - erfc beyond.
+    The one numpy erf of the codebase (Tensor erf, erfinv's Newton steps)."""
+    z = np.asarray(z, dtype=np.float64)
+    small = np.abs(z) < 2.0
+    out = np.empty_like(z)
+    out[small] = _erf_series(z[small])
+    big = ~small
+    out[big] = 1.0 - _erfc(z[big])
+    return out
+
+
 def _erfc(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     out = np.empty_like(z)
     az = np.abs(z)
     small = az < 2.0
-    zs = z[small]
-    z2 = zs * zs
-    s = np.zeros_like(zs)
-    for c in _ERF_TAYLOR:
-        s = s * z2 + c
-    out[small] = 1.0 - (2.0 / math.sqrt(math.pi)) * zs * s
+    out[small] = 1.0 - _erf_series(z[small])
     big = ~small
     zb = az[big]
     t = np.zeros_like(zb)
@@ -57,6 +73,9 @@ def _erfc(z: np.ndarray) -> np.ndarray:
     tail = np.where(np.isinf(zb), 0.0, tail)
     out[big] = np.where(z[big] > 0, tail, 2.0 - tail)
     return out
+
+
+erfc_ref = _erfc  # erfc in float64, relative accuracy kept far into the right tail
 
 
 def _phi_cdf(x: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Convolution and pooling on NCHW tensors: conv2d, conv1d, max/avg/adaptive-avg pooling.
+"""The Functions behind convolution and pooling on NCHW tensors (their public, checked
+forms are in ``nn/functional.py``, the ``[spatial]`` block).
 
 A convolution is im2col + one batched matmul: every receptive field of the input becomes a
 column (``kernels/conv.py``), and ``W.reshape(O, C*kh*kw) @ cols`` gives the output
@@ -8,7 +9,9 @@ We measured a direct numba loop kernel against this (benchmarks/bench_conv_rnn.p
 
 Each backward has a fast array path and, under ``create_graph``, a path built from
 differentiable ops (Im2Col/Col2Im and the pooling adjoints below are each other's backward),
-so second derivatives through conv and pooling work.
+so second derivatives through conv and pooling work. Grouped and transposed convolutions
+are compositions of Im2Col/Col2Im with (batched) matmuls, so their gradients of any order
+come from those ops.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from .. import kernels as K
 from ..function import Function, is_grad_enabled
 from ..kernels.windows import out_size
 from ..tensor import Tensor
-from .shape import stack
 
 Geom = tuple[int, int, int, int, int, int, int, int]
 
@@ -96,7 +98,7 @@ class Conv2d(Function):
             if b is not None and b.requires_grad:
                 gb = _const(g2.sum(axis=1))
         else:
-            g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)
+            g2 = g.permute(1, 0, 2, 3).reshape(o, -1)
             if w.requires_grad:
                 cols = Im2Col.apply(x, geom=self.geom)
                 gw = (g2 @ cols.T).reshape(w.shape)
@@ -107,17 +109,18 @@ class Conv2d(Function):
         return (gx, gw) if b is None else (gx, gw, gb)
 
 
-def _pair(v: Any, what: str, who: str, lo: int) -> tuple[int, int]:
-    items = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    if len(items) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
+def pair(v: Any, what: str, who: str, lo: int, n: int = 2) -> tuple[int, ...]:
+    """v as n ints >= lo (an int is repeated), or a ValueError naming what was wrong."""
+    items = tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
+    if len(items) != n or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
                                   for i in items):
-        raise ValueError(f"{who}: {what} must be an int or a pair of ints, got {v!r}")
+        raise ValueError(f"{who}: {what} must be an int or a tuple of {n} ints, got {v!r}")
     if any(i < lo for i in items):
         raise ValueError(f"{who}: {what} must be >= {lo}, got {v!r}")
-    return int(items[0]), int(items[1])
+    return tuple(int(i) for i in items)
 
 
-def _check_input(x: Any, ndim: int, who: str, layout: str) -> Tensor:
+def check_input(x: Any, ndim: int, who: str, layout: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim != ndim:
@@ -127,11 +130,12 @@ def _check_input(x: Any, ndim: int, who: str, layout: str) -> Tensor:
     return x
 
 
-def _geometry(x_hw: tuple[int, int], k: tuple[int, int], stride: Any, padding: Any,
-              dilation: Any, who: str) -> Geom:
-    sh, sw = _pair(stride, "stride", who, 1)
-    ph, pw = _pair(padding, "padding", who, 0)
-    dh, dw = _pair(dilation, "dilation", who, 1)
+def geometry(x_hw: tuple[int, ...], k: tuple[int, ...], stride: Any, padding: Any,
+             dilation: Any, who: str) -> Geom:
+    """The window geometry, checked: the dilated kernel must fit the padded input."""
+    sh, sw = pair(stride, "stride", who, 1)
+    ph, pw = pair(padding, "padding", who, 0)
+    dh, dw = pair(dilation, "dilation", who, 1)
     eh, ew = dh * (k[0] - 1) + 1, dw * (k[1] - 1) + 1
     hp, wp = x_hw[0] + 2 * ph, x_hw[1] + 2 * pw
     if eh > hp or ew > wp:
@@ -141,66 +145,47 @@ def _geometry(x_hw: tuple[int, int], k: tuple[int, int], stride: Any, padding: A
     return (k[0], k[1], sh, sw, ph, pw, dh, dw)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
-           padding: Any = 0, dilation: Any = 1) -> Tensor:
-    """2-D convolution (cross-correlation, as PyTorch) of x (N, C, H, W) with weight
-    (O, C, kh, kw), plus bias (O,): the result is (N, O, OH, OW)."""
-    who = "conv2d"
-    x = _check_input(x, 4, who, "(N, C, H, W)")
-    if not isinstance(weight, Tensor) or weight.ndim != 4:
-        raise ValueError(f"{who}: weight must be a 4-D Tensor (out_channels, in_channels, kh, "
-                         f"kw), got {getattr(weight, 'shape', type(weight).__name__)}")
-    if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"{who}: input has {x.shape[1]} channels but the weight "
-                         f"{weight.shape} expects {weight.shape[1]}")
-    if x.dtype != weight.dtype:
-        raise TypeError(f"{who}: input is {x.dtype} but weight is {weight.dtype}; convert one "
-                        "(e.g. x.astype(weight.dtype))")
-    geom = _geometry(x.shape[2:], weight.shape[2:], stride, padding, dilation, who)
-    if bias is None:
-        return Conv2d.apply(x, weight, geom=geom)
-    if not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],):
-        raise ValueError(f"{who}: bias must be a Tensor of shape ({weight.shape[0]},), got "
-                         f"{getattr(bias, 'shape', type(bias).__name__)}")
-    return Conv2d.apply(x, weight, bias.astype(x.dtype) if bias.dtype != x.dtype else bias,
-                        geom=geom)
+def conv2d(x: Tensor, w: Tensor, b: Tensor | None, geom: Geom, groups: int = 1) -> Tensor:
+    """Checked-free core of F.conv2d: x (N, C, H, W), w (O, C/groups, kh, kw), b (O,)."""
+    if groups == 1:
+        return Conv2d.apply(x, w, geom=geom) if b is None else Conv2d.apply(x, w, b, geom=geom)
+    n, o = x.shape[0], w.shape[0]
+    oh, ow = out_size(x.shape[2], x.shape[3], geom)
+    cols = Im2Col.apply(x, geom=geom)                       # (C*kh*kw, N*OH*OW), c-major
+    cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
+    out = w.reshape(groups, o // groups, -1) @ cols          # (G, O/G, N*OH*OW)
+    out = out.reshape(o, n, oh, ow).permute(1, 0, 2, 3)
+    return out if b is None else out + b.reshape(1, o, 1, 1)
 
 
-def conv1d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1,
-           padding: int = 0, dilation: int = 1) -> Tensor:
-    """1-D convolution of x (N, C, L) with weight (O, C, k): a conv2d over a 1-pixel-high image."""
-    who = "conv1d"
-    x = _check_input(x, 3, who, "(N, C, L)")
-    if not isinstance(weight, Tensor) or weight.ndim != 3:
-        raise ValueError(f"{who}: weight must be a 3-D Tensor (out_channels, in_channels, k), "
-                         f"got {getattr(weight, 'shape', type(weight).__name__)}")
-    for v, what, lo in ((stride, "stride", 1), (padding, "padding", 0), (dilation, "dilation", 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-            raise ValueError(f"{who}: {what} must be an int >= {lo}, got {v!r}")
-    n, c, length = x.shape
-    o, _, k = weight.shape
-    if c != weight.shape[1]:
-        raise ValueError(f"{who}: input has {c} channels but the weight {weight.shape} "
-                         f"expects {weight.shape[1]}")
-    try:
-        y = conv2d(x.reshape(n, c, 1, length), weight.reshape(o, weight.shape[1], 1, k), bias,
-                   (1, stride), (0, padding), (1, dilation))
-    except (ValueError, TypeError) as e:
-        raise type(e)(str(e).replace("conv2d", who)) from None
-    return y.reshape(n, o, y.shape[3])
+def conv_transpose2d(x: Tensor, w: Tensor, b: Tensor | None, geom: Geom, groups: int,
+                     out_hw: tuple[int, int]) -> Tensor:
+    """The adjoint of conv2d in x: x (N, Cin, H, W), w (Cin, Cout/groups, kh, kw) ->
+    (N, Cout, *out_hw), + b (Cout,). Every input pixel scatters a weighted kernel (col2im)."""
+    n, cin, h, wd = x.shape
+    cog = w.shape[1]
+    x2 = x.permute(1, 0, 2, 3).reshape(groups, cin // groups, n * h * wd)
+    w2 = w.reshape(groups, cin // groups, -1).permute(0, 2, 1)  # (G, Cout/G*kh*kw, Cin/G)
+    cols = (w2 @ x2).reshape(groups * w2.shape[1], n * h * wd)
+    out = Col2Im.apply(cols, x_shape=(n, groups * cog, *out_hw), geom=geom)
+    return out if b is None else out + b.reshape(1, groups * cog, 1, 1)
 
 
 # ---------------------------------------------------------------------------------------
 # pooling
 # ---------------------------------------------------------------------------------------
 class MaxPool2d(Function):
-    """Maximum of each window. Backward: each window's gradient goes to its winner."""
+    """Maximum of each window. Backward: each window's gradient goes to its winner.
+
+    ``out_hw`` is the output size (larger than the floor one under ceil_mode); ``self.arg``
+    holds the winners' flat indices h * W + w in their plane (return_indices).
+    """
 
     saves_inputs = False
 
-    def forward(self, x, geom):
+    def forward(self, x, geom, out_hw):
         self.x_shape = x.shape
-        out, self.arg = K.active.max_pool2d(x, geom)
+        out, self.arg = K.active.max_pool2d(x, geom, out_hw)
         return out
 
     def backward(self, g):
@@ -210,7 +195,8 @@ class MaxPool2d(Function):
 
 
 class MaxPool2dBackward(Function):
-    """Scatter g onto the winners (linear in g); its own backward gathers at the winners."""
+    """Scatter g onto the winners (linear in g); its own backward gathers at the winners.
+    Also max_unpool2d: the pooled values put back where they came from."""
 
     saves_inputs = False
 
@@ -225,13 +211,14 @@ class MaxPool2dBackward(Function):
 
 
 class AvgPool2d(Function):
-    """Mean of each window (zero padding counted, as PyTorch's count_include_pad=True)."""
+    """Window sums / (kh * kw), zero padding counted (PyTorch's count_include_pad=True);
+    other divisors rescale this (``avg_divisor``)."""
 
     saves_inputs = False
 
-    def forward(self, x, geom):
+    def forward(self, x, geom, out_hw):
         self.x_shape, self.geom = x.shape, geom
-        return K.active.avg_pool2d(x, geom)
+        return K.active.avg_pool2d(x, geom, out_hw)
 
     def backward(self, g):
         if not is_grad_enabled():
@@ -246,57 +233,36 @@ class AvgPool2dBackward(Function):
     saves_inputs = False
 
     def forward(self, g, x_shape, geom):
-        self.geom = geom
+        self.geom, self.out_hw = geom, g.shape[2:]
         return K.active.avg_pool2d_backward(g, x_shape, geom)
 
     def backward(self, gg):
-        return (AvgPool2d.apply(gg, geom=self.geom),)
+        return (AvgPool2d.apply(gg, geom=self.geom, out_hw=self.out_hw),)
 
 
-def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-                   who: str) -> Geom:
-    k = _pair(kernel_size, "kernel_size", who, 1)
-    stride = k if stride is None else stride
-    ph, pw = _pair(padding, "padding", who, 0)
-    dh, dw = _pair(dilation, "dilation", who, 1)
-    if ph > (dh * (k[0] - 1) + 1) // 2 or pw > (dw * (k[1] - 1) + 1) // 2:
-        raise ValueError(f"{who}: padding {padding!r} must be at most half the kernel size "
-                         f"{kernel_size!r} (a window would see only padding)")
-    return _geometry(x.shape[2:], k, stride, (ph, pw), (dh, dw), who)
+def pool_out(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooled length: floor or ceil of the window count; under ceil_mode the last
+    window must start inside the input or its left padding."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1) -> Tensor:
-    """Max over kernel_size windows of x (N, C, H, W); stride defaults to kernel_size."""
-    x = _check_input(x, 4, "max_pool2d", "(N, C, H, W)")
-    geom = _pool_geometry(x, kernel_size, stride, padding, dilation, "max_pool2d")
-    return MaxPool2d.apply(x, geom=geom)
-
-
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over kernel_size windows of x (N, C, H, W); stride defaults to kernel_size."""
-    x = _check_input(x, 4, "avg_pool2d", "(N, C, H, W)")
-    geom = _pool_geometry(x, kernel_size, stride, padding, 1, "avg_pool2d")
-    return AvgPool2d.apply(x, geom=geom)
-
-
-def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
-    """Average x (N, C, H, W) down to (N, C, *output_size) with PyTorch's bins:
-    output cell i covers rows floor(i*H/OH) .. ceil((i+1)*H/OH)."""
-    who = "adaptive_avg_pool2d"
-    x = _check_input(x, 4, who, "(N, C, H, W)")
-    oh, ow = _pair(output_size, "output_size", who, 1)
-    h, w = x.shape[2], x.shape[3]
-    if (oh, ow) == (1, 1):
-        return x.mean(axis=(2, 3), keepdims=True)
-    if h % oh == 0 and w % ow == 0:  # equal bins: a plain average pool
-        return avg_pool2d(x, (h // oh, w // ow))
-    rows = []
-    for i in range(oh):
-        h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
-        cells = []
-        for j in range(ow):
-            w0, w1 = (j * w) // ow, -((-(j + 1) * w) // ow)
-            cells.append(x[:, :, h0:h1, w0:w1].mean(axis=(2, 3)))
-        rows.append(stack(cells, axis=2))
-    return stack(rows, axis=2)
+def avg_divisor(x_hw: tuple[int, int], geom: Geom, out_hw: tuple[int, int],
+                count_include_pad: bool, divisor_override: int | None) -> np.ndarray | None:
+    """(OH, OW) divisors of each window as PyTorch's avg_pool2d, or None when every one is
+    kh * kw (the kernel's own)."""
+    kh, kw, sh, sw, ph, pw = geom[:6]
+    if divisor_override is not None:
+        return np.full(out_hw, float(divisor_override))
+    sizes = []
+    for n, k, s, p, o in ((x_hw[0], kh, sh, ph, out_hw[0]), (x_hw[1], kw, sw, pw, out_hw[1])):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        sizes.append(end - start)
+    div = np.outer(sizes[0], sizes[1]).astype(np.float64)
+    return None if (div == kh * kw).all() else div

@@ -1,15 +1,17 @@
-"""Elementwise ops: arithmetic, unary functions, activations, comparisons, where.
+"""Elementwise ops: type promotion, arithmetic, activations, comparisons, bitwise, where.
 
 Each op's forward and backward sit side by side. Binary ops broadcast like numpy and their
-backward sums the gradient back to each input's shape (``unbroadcast``). Activation
+backward sums the gradient back to each input's shape (``unbroadcast``). Operands of
+different dtypes are promoted as PyTorch does (``result_dtype``): bool < int < float, and a
+Python number or a 0-d tensor never widens a dimensioned tensor of its category. Activation
 backwards take the fused kernel when no graph is being built (plain ``backward()``) and the
-differentiable formula ``g * act_grad(...)`` under ``create_graph=True``.
+differentiable formula ``g * act_grad(...)`` under ``create_graph=True``. The rest of the
+math functions (trigonometry, rounding, erf, ...) are in ``ops/math.py``.
 """
 
 from __future__ import annotations
 
 import math
-from numbers import Number
 from typing import Any
 
 import numpy as np
@@ -19,25 +21,141 @@ from ..function import Function, is_grad_enabled
 from ..tensor import Tensor
 
 # the public functions (autograd re-exports these; helpers and Function classes stay here)
-__all__ = ["abs", "add", "clip", "div", "erf", "exp", "gelu", "leaky_relu", "log", "maximum",
-           "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sqrt", "step", "sub", "tanh",
-           "where"]
+__all__ = ["abs", "absolute", "add", "bitwise_and", "bitwise_left_shift", "bitwise_not",
+           "bitwise_or", "bitwise_right_shift", "bitwise_xor", "clamp", "clamp_max", "clamp_min",
+           "clip", "div", "divide", "erf", "exp", "floor_divide", "fmod", "gelu", "leaky_relu",
+           "log", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum",
+           "mul", "multiply", "neg", "negative", "positive", "pow", "promote_types", "relu",
+           "remainder", "result_type", "rsub", "sigmoid", "sqrt", "step", "sub", "subtract", "tanh",
+           "true_divide", "where"]
 
 
 # ---------------------------------------------------------------------------------------
-# helpers
+# type promotion (PyTorch's rules)
 # ---------------------------------------------------------------------------------------
+_BOOL = np.dtype(np.bool_)
+_I64 = np.dtype(np.int64)
+_F32 = np.dtype(np.float32)  # the default float
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _scalar_dtype(x: Any) -> np.dtype | None:
+    """The dtype PyTorch gives a Python (or numpy) number: bool, int64 or the default float."""
+    c = x.__class__
+    if c is float:
+        return _F32
+    if c is int:
+        return _I64
+    if c is bool or c is np.bool_:
+        return _BOOL
+    if isinstance(x, np.generic):
+        kind = x.dtype.kind
+        return _F32 if kind == "f" else _I64 if kind in "iu" else _BOOL if kind == "b" else None
+    if isinstance(x, bool):
+        return _BOOL
+    if isinstance(x, int):
+        return _I64
+    if isinstance(x, float):
+        return _F32
+    return None
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """torch.promote_types: the higher category wins whole; within one, the wider type."""
+    if a == b:
+        return a
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    dt = np.promote_types(a, b)
+    return _I64 if dt.kind == "f" and ca == 1 else dt  # uint64 with int64: numpy says float
+
+
+def _combine(hi: np.dtype | None, lo: np.dtype | None) -> np.dtype | None:
+    """Merge a higher-priority group's dtype with a lower one's (only a higher category of
+    the lower group can change the result)."""
+    if hi is None:
+        return lo
+    if lo is None or hi.kind == "f":
+        return hi
+    if hi.kind == "b" or lo.kind == "f":
+        return _promote(hi, lo)
+    return hi
+
+
+def result_dtype(*operands: Any) -> np.dtype:
+    """The dtype of an elementwise op over ``operands``, as torch.result_type.
+
+    Dimensioned tensors decide; 0-d tensors, then Python numbers (bool, int64, float32)
+    count only when they are of a higher category (bool < int < float).
+    """
+    dim = zero = wrapped = None
+    for x in operands:
+        if isinstance(x, (Tensor, np.ndarray)):
+            arr = x.data if isinstance(x, Tensor) else x
+            if arr.ndim:
+                dim = arr.dtype if dim is None else _promote(dim, arr.dtype)
+            else:
+                zero = arr.dtype if zero is None else _promote(zero, arr.dtype)
+            continue
+        dt = _scalar_dtype(x)
+        if dt is None:
+            arr = Tensor(x).data
+            dim = arr.dtype if dim is None else _promote(dim, arr.dtype)
+        else:
+            wrapped = dt if wrapped is None else _promote(wrapped, dt)
+    out = _combine(dim, _combine(zero, wrapped))
+    if out is None:
+        raise TypeError("result_type: needs at least one operand")
+    return out
+
+
+def result_type(tensor: Any, other: Any) -> np.dtype:
+    """torch.result_type: the dtype an arithmetic op on the two would give."""
+    return result_dtype(tensor, other)
+
+
+def promote_types(type1: Any, type2: Any) -> np.dtype:
+    """torch.promote_types on dtypes (no scalar or 0-d rules)."""
+    return _promote(np.dtype(type1), np.dtype(type2))
+
+
 def lift(x: Any, like: Tensor | None = None) -> Tensor:
-    """A Tensor for x; Python numbers take the float dtype of ``like`` (float32 stays float32)."""
+    """A Tensor for x. A Python number takes ``like``'s dtype unless it is of a higher
+    category (a float with an int tensor gives float32, an int with a bool tensor int64)."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, Number) and not isinstance(x, bool):
-        if like is not None and like.data.dtype.kind == "f":
-            return Tensor._make(np.asarray(x, dtype=like.data.dtype))
-        if isinstance(x, int) and like is not None and like.data.dtype.kind in "iu":
-            return Tensor._make(np.asarray(x, dtype=like.data.dtype))
+    dt = _scalar_dtype(x)
+    if dt is None:
         return Tensor(x)
-    return Tensor(x)
+    if like is not None:
+        ldt = like.data.dtype
+        if _CATEGORY[dt.kind] <= _CATEGORY[ldt.kind]:
+            dt = ldt
+    try:
+        return Tensor._make(np.asarray(x, dtype=dt))
+    except OverflowError:  # e.g. -1 for a uint8 tensor: wraps around, as in PyTorch
+        return Tensor._make(np.asarray(x).astype(dt))
+
+
+def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
+    return t if t.data.dtype == dtype else astype(t, dtype)
+
+
+def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as Tensors of the promoted dtype (one comparison when they agree)."""
+    if isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            b = lift(b, a)
+    else:
+        if not isinstance(b, Tensor):
+            b = lift(b)
+        a = lift(a, b)
+    da, db = a.data.dtype, b.data.dtype
+    if da is not db and da != db:
+        dt = result_dtype(a, b)
+        a, b = _cast(a, dt), _cast(b, dt)
+    return a, b
 
 
 def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -52,24 +170,37 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _binary(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
-    if not isinstance(a, Tensor):
-        a = lift(a, b)
-    if not isinstance(b, Tensor):
-        b = lift(b, a)
+def _broadcast_error(name: str, *shapes: tuple[int, ...]) -> None:
+    """Re-raise a ValueError as a named shape mismatch if it was one (checked on the error
+    path only: the backends word it differently)."""
     try:
-        return fn.apply(a, b)
+        np.broadcast_shapes(*shapes)
     except ValueError:
-        try:  # only on the error path: is it a shape mismatch? (backends word it differently)
-            np.broadcast_shapes(a.shape, b.shape)
-        except ValueError:
-            raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot broadcast"
-                             ) from None
+        listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
+        raise ValueError(f"{name}: shapes {listed} cannot broadcast") from None
+
+
+def _binary(fn: type[Function], a: Any, b: Any, name: str, **params: Any) -> Tensor:
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype):
+        a, b = _operands(a, b)  # (the same-dtype pair of Tensors skips the call: hot path)
+    try:
+        return fn.apply(a, b, **params)
+    except ValueError:
+        _broadcast_error(name, a.shape, b.shape)
         raise
 
 
 def _const(arr: np.ndarray) -> Tensor:
     return Tensor._make(arr)
+
+
+def _zeros(t: Tensor) -> Tensor:
+    return _const(np.zeros(t.shape, dtype=t.dtype))
+
+
+def _check_int_divisor(b: np.ndarray, name: str) -> None:
+    if b.dtype.kind in "iub" and not np.all(b):
+        raise RuntimeError(f"{name}: ZeroDivisionError (integer division by zero)")
 
 
 # ---------------------------------------------------------------------------------------
@@ -110,8 +241,8 @@ class Mul(Function):
 class Div(Function):
     def forward(self, a, b):
         out = K.active.div(a, b)
-        if out.dtype == np.float64 and a.dtype.kind != "f" and b.dtype.kind != "f":
-            return out.astype(np.float32)  # int / int: the default float, as in PyTorch
+        if a.dtype.kind != "f":
+            return out.astype(_F32)  # int / int: the default float, as in PyTorch
         return out
 
     def backward(self, g):
@@ -119,6 +250,67 @@ class Div(Function):
         ga = unbroadcast(g / b, a.shape) if a.requires_grad else None
         gb = unbroadcast(-g * a / (b * b), b.shape) if b.requires_grad else None
         return ga, gb
+
+
+def _floor_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b)
+
+
+def _trunc_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "f":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.trunc(np.divide(a, b))
+    q = np.floor_divide(a, b)
+    return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0))).astype(q.dtype)
+
+
+class DivRounded(Function):
+    """div(a, b, rounding_mode='trunc' | 'floor'): piecewise constant, so zero gradients."""
+
+    saves_inputs = False
+
+    def forward(self, a, b, mode, who):
+        _check_int_divisor(b, who)
+        if a.dtype == _BOOL:
+            a, b = a.astype(_I64), b.astype(_I64)
+        return _floor_div(a, b) if mode == "floor" else _trunc_div(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return _zeros(a), _zeros(b)
+
+
+class Remainder(Function):
+    """a - floor(a / b) * b (the sign of b, Python's %): d/db = -floor(a / b)."""
+
+    def forward(self, a, b):
+        _check_int_divisor(b, "remainder")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.remainder(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        gb = None
+        if b.requires_grad:
+            gb = unbroadcast(-g * _const(_floor_div(a.data, b.data)), b.shape)
+        return unbroadcast(g, a.shape), gb
+
+
+class Fmod(Function):
+    """a - trunc(a / b) * b (the sign of a, C's fmod): d/db = -trunc(a / b)."""
+
+    def forward(self, a, b):
+        _check_int_divisor(b, "fmod")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        gb = None
+        if b.requires_grad:
+            gb = unbroadcast(-g * _const(_trunc_div(a.data, b.data)), b.shape)
+        return unbroadcast(g, a.shape), gb
 
 
 class Neg(Function):
@@ -132,7 +324,13 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """x ** p for a number p: d/dx = p x^(p-1)."""
+    """x ** p for a number p: d/dx = p x^(p-1) (0 for p = 0, as PyTorch)."""
+
+    __slots__ = ("p",)  # kept after backward releases the graph, for describe()
+
+    def describe(self) -> str:
+        p = getattr(self, "p", None)
+        return f"**{p:g}" if p is not None else "**"
 
     def forward(self, a, p):
         self.p = p
@@ -142,26 +340,36 @@ class PowScalar(Function):
         (a,) = self.inputs
         p = self.p
         if p == 0:
-            return (g * 0.0,)
+            return (_zeros(a),)
         return (g * p * a ** (p - 1) if p != 2 else g * 2.0 * a,)
 
 
 class Pow(Function):
-    """a ** b with both Tensors: d/da = b a^(b-1), d/db = a^b ln a (taken as 0 where a <= 0)."""
+    """a ** b with both Tensors, PyTorch's conventions at the edges: d/da = b a^(b-1) but 0
+    where b == 0; d/db = a^b ln a but 0 where a == 0 and b >= 0 (nan for a < 0)."""
 
     saves_output = True
 
     def forward(self, a, b):
-        return np.power(a, b)
+        if b.dtype.kind in "iu" and np.any(b < 0):  # integers: 1, +-1 or 0, as PyTorch
+            neg = b < 0
+            out = np.power(a, np.where(neg, 0, b))
+            odd = np.where(b % 2 == 0, 1, -1)
+            small = np.where(a == 1, 1, np.where(a == -1, odd, 0))
+            return np.where(neg, small, out).astype(out.dtype)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.power(a, b)
 
     def backward(self, g):
         a, b = self.inputs
-        ga = unbroadcast(g * b * a ** (b - 1.0), a.shape) if a.requires_grad else None
-        gb = None
+        ga = gb = None
+        if a.requires_grad:
+            ga = where(_const(b.data == 0), 0.0, g * (b * a ** (b - 1.0)))
+            ga = unbroadcast(ga, a.shape)
         if b.requires_grad:
-            pos = a.data > 0
-            safe_a = where(_const(pos), a, 1.0)  # log(1) = 0 where a <= 0
-            gb = unbroadcast(g * self.output * safe_a.log(), b.shape)
+            skip = _const((a.data == 0) & (b.data >= 0))
+            log_a = where(skip, 1.0, a).log()  # (no 0 * -inf where the result is 0 anyway)
+            gb = unbroadcast(g * where(skip, 0.0, self.output * log_a), b.shape)
         return ga, gb
 
 
@@ -230,12 +438,13 @@ class Abs(Function):
 
 
 class Erf(Function):
-    """The error function (used by gelu's differentiable backward): d/dx = 2/sqrt(pi) e^(-x^2)."""
-
-    _erf = np.vectorize(math.erf, otypes=[np.float64])
+    """The error function: d/dx = 2/sqrt(pi) e^(-x^2). Forward: the kernels' series (the one
+    numpy erf of the codebase; the numba kernels use its scalar twin in _fastmath)."""
 
     def forward(self, a):
-        return Erf._erf(a).astype(a.dtype)
+        from ..kernels.elementwise import erf_ref
+
+        return erf_ref(a).astype(a.dtype)
 
     def backward(self, g):
         x = self.inputs[0]
@@ -344,11 +553,16 @@ class Step(Function):
 
 
 class Clip(Function):
-    """clip(x, lo, hi): gradient 1 where lo <= x <= hi (bounds included, as torch.clamp)."""
+    """clamp(x, lo, hi) with number bounds: gradient 1 where lo <= x <= hi (bounds included,
+    as torch.clamp; where lo > hi every element is hi and the gradient is 0)."""
 
     def forward(self, a, lo, hi):
         self.lo, self.hi = lo, hi
-        return np.clip(a, lo, hi)
+        if lo is None:
+            return np.minimum(a, hi)
+        if hi is None:
+            return np.maximum(a, lo)
+        return np.minimum(np.maximum(a, lo), hi)
 
     def backward(self, g):
         x = self.inputs[0].data
@@ -358,6 +572,39 @@ class Clip(Function):
         if self.hi is not None:
             inside &= x <= self.hi
         return (g * _const(inside.astype(x.dtype)),)
+
+
+class ClampTensor(Function):
+    """clamp(x, min, max) with Tensor bounds (PyTorch's gradients: x where min <= x <= max;
+    min where x < min (and min < max); max where x > max (or max < min))."""
+
+    def forward(self, x, *bounds, has_min, has_max):
+        self.has_min, self.has_max = has_min, has_max
+        out = x
+        if has_min:
+            out = np.maximum(out, bounds[0])
+        if has_max:
+            out = np.minimum(out, bounds[-1])
+        return out
+
+    def backward(self, g):
+        x, *bounds = self.inputs
+        xv = x.data
+        lo = bounds[0].data if self.has_min else None
+        hi = bounds[-1].data if self.has_max else None
+        keep = np.ones(xv.shape, dtype=bool)
+        if lo is not None:
+            keep = keep & (xv >= lo)
+        if hi is not None:
+            keep = keep & (xv <= hi)
+        grads = [unbroadcast(g * _const(keep.astype(g.dtype)), x.shape)]
+        if lo is not None:
+            m = xv < lo if hi is None else (xv < lo) & (lo < hi)
+            grads.append(unbroadcast(g * _const(m.astype(g.dtype)), bounds[0].shape))
+        if hi is not None:
+            m = xv > hi if lo is None else (xv > hi) | (hi < lo)
+            grads.append(unbroadcast(g * _const(m.astype(g.dtype)), bounds[-1].shape))
+        return tuple(grads)
 
 
 class Maximum(Function):
@@ -408,30 +655,124 @@ class Where(Function):
 # ---------------------------------------------------------------------------------------
 # public functions (Tensor methods call these)
 # ---------------------------------------------------------------------------------------
-def add(a: Any, b: Any) -> Tensor:
-    return _binary(Add, a, b, "add")
+def _scaled(other: Any, alpha: Any, like: Any, name: str) -> Any:
+    """alpha * other for add/sub's ``alpha=`` (a float alpha needs a float operand)."""
+    if alpha == 1:
+        return other
+    dt = result_dtype(like, other)
+    if dt.kind != "f" and isinstance(alpha, float):
+        raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number (got alpha={alpha})")
+    return mul(other, alpha)
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    return _binary(Sub, a, b, "sub")
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input + alpha * other."""
+    return _binary(Add, input, _scaled(other, alpha, input, "add"), "add")
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    return _binary(Mul, a, b, "mul")
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input - alpha * other (two bool tensors: an error, as in PyTorch; use ^)."""
+    a, b = _operands(input, _scaled(other, alpha, input, "sub"))
+    if a.data.dtype == _BOOL:
+        raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is not "
+                           "supported; use the `^` or logical_xor() operator instead")
+    try:
+        return Sub.apply(a, b)
+    except ValueError:
+        _broadcast_error("sub", a.shape, b.shape)
+        raise
 
 
-def div(a: Any, b: Any) -> Tensor:
-    return _binary(Div, a, b, "div")
+subtract = sub
 
 
-def pow(a: Any, b: Any) -> Tensor:
-    if isinstance(a, Tensor) and isinstance(b, Number) and not isinstance(b, bool):
-        return PowScalar.apply(a, p=b)
-    return _binary(Pow, a, b, "pow")
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """other - alpha * input."""
+    return sub(other, input, alpha=alpha)
 
 
-def neg(a: Tensor) -> Tensor:
-    return Neg.apply(a)
+def mul(input: Any, other: Any) -> Tensor:
+    return _binary(Mul, input, other, "mul")
+
+
+multiply = mul
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """True division (int / int gives float32); rounding_mode 'trunc' rounds toward zero,
+    'floor' down (both keep an integer dtype and have zero gradients)."""
+    if rounding_mode is None:
+        return _binary(Div, input, other, "div")
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                         f"{rounding_mode!r}")
+    return _binary(DivRounded, input, other, "div", mode=rounding_mode, who="div")
+
+
+divide = div
+
+
+def true_divide(dividend: Any, divisor: Any) -> Tensor:
+    return div(dividend, divisor)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """input // other, rounded down (PyTorch >= 1.13 and Python semantics)."""
+    return _binary(DivRounded, input, other, "floor_divide", mode="floor",
+                   who="floor_divide")
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python's %: the result has the sign of the divisor."""
+    return _binary(Remainder, input, other, "remainder")
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's fmod: the result has the sign of the dividend."""
+    return _binary(Fmod, input, other, "fmod")
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent; integer tensors to negative integer powers are an error."""
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        sdt = _scalar_dtype(exponent)
+        if sdt is not None:
+            kind = input.data.dtype.kind
+            p = exponent.item() if isinstance(exponent, np.generic) else exponent
+            if kind != "f":
+                if sdt.kind == "f":
+                    input = _cast(input, _F32)
+                else:
+                    if p < 0:
+                        raise RuntimeError("pow: integers to negative integer powers are not "
+                                           f"allowed (got {input.dtype} ** {p})")
+                    if kind == "b":
+                        input = _cast(input, _I64)
+            return PowScalar.apply(input, p=int(p) if sdt.kind == "b" else p)
+    a, b = _operands(input, exponent)
+    try:
+        return Pow.apply(a, b)
+    except ValueError:
+        _broadcast_error("pow", a.shape, b.shape)
+        raise
+
+
+def neg(input: Tensor) -> Tensor:
+    if input.data.dtype == _BOOL:
+        raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not "
+                           "supported; to invert a mask use `~` or logical_not()")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def positive(input: Tensor) -> Tensor:
+    """input itself (unary +); an error for bool tensors, as in PyTorch."""
+    if input.data.dtype == _BOOL:
+        raise RuntimeError("positive: the `+` operator on a bool tensor is not supported")
+    return input
 
 
 def clone(a: Tensor) -> Tensor:
@@ -444,98 +785,230 @@ def astype(a: Tensor, dtype: np.dtype) -> Tensor:
     return AsType.apply(a, dtype=dtype)
 
 
-def exp(a: Tensor) -> Tensor:
-    return Exp.apply(_float(a, "exp"))
+def exp(input: Tensor) -> Tensor:
+    return Exp.apply(_float(input, "exp"))
 
 
-def log(a: Tensor) -> Tensor:
-    return Log.apply(_float(a, "log"))
+def log(input: Tensor) -> Tensor:
+    return Log.apply(_float(input, "log"))
 
 
-def sqrt(a: Tensor) -> Tensor:
-    return Sqrt.apply(_float(a, "sqrt"))
+def sqrt(input: Tensor) -> Tensor:
+    return Sqrt.apply(_float(input, "sqrt"))
 
 
-def abs(a: Tensor) -> Tensor:
-    return Abs.apply(a)
+def abs(input: Tensor) -> Tensor:
+    if input.data.dtype == _BOOL:
+        raise TypeError("abs: not implemented for bool tensors")
+    return Abs.apply(input)
 
 
-def erf(a: Tensor) -> Tensor:
-    return Erf.apply(a)
+absolute = abs
 
 
-def tanh(a: Tensor) -> Tensor:
-    return Tanh.apply(_float(a, "tanh"))
+def erf(input: Tensor) -> Tensor:
+    return Erf.apply(_float(input, "erf"))
 
 
-def sigmoid(a: Tensor) -> Tensor:
-    return Sigmoid.apply(_float(a, "sigmoid"))
+def tanh(input: Tensor) -> Tensor:
+    return Tanh.apply(_float(input, "tanh"))
 
 
-def relu(a: Tensor) -> Tensor:
-    return Relu.apply(a)
+def sigmoid(input: Tensor) -> Tensor:
+    return Sigmoid.apply(_float(input, "sigmoid"))
 
 
-def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return LeakyRelu.apply(a, slope=float(negative_slope))
+def relu(input: Tensor) -> Tensor:
+    return Relu.apply(input)
 
 
-def gelu(a: Tensor) -> Tensor:
-    return Gelu.apply(_float(a, "gelu"))
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyRelu.apply(input, slope=float(negative_slope))
 
 
-def step(a: Tensor) -> Tensor:
-    return Step.apply(a)
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """GELU: the exact x Phi(x) (approximate='none', PyTorch's default) or the tanh form."""
+    if approximate == "none":
+        return Gelu.apply(_float(input, "gelu"))
+    if approximate == "tanh":
+        from .activation import GeluTanh
+
+        return GeluTanh.apply(_float(input, "gelu"))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def clip(a: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
+def step(input: Tensor) -> Tensor:
+    return Step.apply(input)
+
+
+def _bound(b: Any) -> bool:
+    return isinstance(b, (Tensor, np.ndarray))
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Elements limited to [min, max] (numbers or Tensors; min > max gives max everywhere).
+    The result dtype is promoted over input and bounds (an int tensor with 0.5 is float32)."""
+    return _clamp(input, min, max, "clamp")
+
+
+def clip(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """Alias of clamp."""
+    return _clamp(input, min, max, "clip")
+
+
+def _clamp(input: Tensor, min: Any, max: Any, name: str) -> Tensor:
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip: min ({min}) is greater than max ({max})")
-    return Clip.apply(a, lo=min, hi=max)
+        raise ValueError(f"{name}: give at least one of min and max")
+    if not isinstance(input, Tensor):
+        input = lift(input)
+    if _bound(min) or _bound(max):
+        bounds = [lift(v) for v in (min, max) if v is not None]
+        dt = result_dtype(input, *bounds)
+        x = _cast(input, dt)
+        bounds = [_cast(v, dt) for v in bounds]
+        try:
+            return ClampTensor.apply(x, *bounds, has_min=min is not None,
+                                     has_max=max is not None)
+        except ValueError:
+            _broadcast_error(name, x.shape, *(v.shape for v in bounds))
+            raise
+    dt = result_dtype(input, *(v for v in (min, max) if v is not None))
+    x = _cast(input, dt)
+    lo = None if min is None else dt.type(min)
+    hi = None if max is None else dt.type(max)
+    return Clip.apply(x, lo=lo, hi=hi)
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    return _binary(Maximum, a, b, "maximum")
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    return clamp(input, min=min)
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    return _binary(Minimum, a, b, "minimum")
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    return clamp(input, max=max)
 
 
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elements of a where cond is true, of b elsewhere (numpy broadcasting)."""
-    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+def maximum(input: Any, other: Any) -> Tensor:
+    return _binary(Maximum, input, other, "maximum")
+
+
+def minimum(input: Any, other: Any) -> Tensor:
+    return _binary(Minimum, input, other, "minimum")
+
+
+def where(condition: Any, input: Any = None, other: Any = None) -> Tensor:
+    """Elements of input where condition is true, of other elsewhere (broadcasting; the
+    dtype is promoted over input and other). ``where(condition)`` alone is
+    ``nonzero(condition, as_tuple=True)``."""
+    if input is None and other is None:
+        from .index import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, got {c.dtype}")
-    if not isinstance(a, Tensor):
-        a = lift(a, b if isinstance(b, Tensor) else None)
-    if not isinstance(b, Tensor):
-        b = lift(b, a)
+    a, b = _operands(input, other)
     try:
         return Where.apply(a, b, cond=c)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"where: shapes {c.shape}, {a.shape} and {b.shape} cannot "
-                             "broadcast") from None
+    except ValueError:
+        _broadcast_error("where", c.shape, a.shape, b.shape)
         raise
 
 
 def compare(a: Any, b: Any, ufunc: Any) -> Tensor:
-    """Comparisons give boolean tensors with no gradient."""
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    """Comparisons (in the promoted dtype) give boolean tensors with no gradient."""
+    if b.__class__ in (float, int) and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+        return Tensor._make(np.asarray(ufunc(a.data, b)))  # numpy takes b in a's dtype too
+    x, y = _operands(a, b)
     try:
-        return Tensor._make(np.asarray(ufunc(x, y)))
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{ufunc.__name__}: shapes {np.shape(x)} and {np.shape(y)} cannot"
-                             " broadcast") from None
+        return Tensor._make(np.asarray(ufunc(x.data, y.data)))
+    except ValueError:
+        _broadcast_error(ufunc.__name__, x.shape, y.shape)
         raise
 
 
+# ---------------------------------------------------------------------------------------
+# bitwise (integer and bool tensors) and logical (any dtype, bool result)
+# ---------------------------------------------------------------------------------------
+def _bitwise(ufunc: Any, a: Any, b: Any, name: str, shift: bool = False) -> Tensor:
+    x, y = _operands(a, b)
+    dt = x.data.dtype
+    if dt.kind not in "iub" or (shift and dt.kind == "b"):
+        allowed = "integer" if shift else "integer or bool"
+        raise TypeError(f"{name}: expected {allowed} tensors, got {dt}")
+    try:
+        return Tensor._make(np.asarray(ufunc(x.data, y.data)))
+    except ValueError:
+        _broadcast_error(name, x.shape, y.shape)
+        raise
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:
+    """input & other: bitwise on integers, logical on bools."""
+    return _bitwise(np.bitwise_and, input, other, "bitwise_and")
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_or, input, other, "bitwise_or")
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.bitwise_xor, input, other, "bitwise_xor")
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.left_shift, input, other, "bitwise_left_shift", shift=True)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:
+    return _bitwise(np.right_shift, input, other, "bitwise_right_shift", shift=True)
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """~input: bitwise on integers, logical on bools."""
+    if input.data.dtype.kind not in "iub":
+        raise TypeError(f"bitwise_not (~): only integer and bool tensors can be inverted, got "
+                        f"{input.dtype}")
+    return Tensor._make(np.invert(input.data))
+
+
+def _logical(ufunc: Any, a: Any, b: Any, name: str) -> Tensor:
+    x = a.data if isinstance(a, Tensor) else np.asarray(a)
+    y = b.data if isinstance(b, Tensor) else np.asarray(b)
+    try:
+        return Tensor._make(np.asarray(ufunc(x, y)))
+    except ValueError:
+        _broadcast_error(name, x.shape, y.shape)
+        raise
+
+
+def logical_and(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_and, input, other, "logical_and")
+
+
+def logical_or(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_or, input, other, "logical_or")
+
+
+def logical_xor(input: Any, other: Any) -> Tensor:
+    return _logical(np.logical_xor, input, other, "logical_xor")
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._make(np.logical_not(input.data))
+
+
 def _float(a: Tensor, name: str) -> Tensor:
-    if a.data.dtype.kind != "f":
-        return Tensor._make(a.data.astype(np.float32))
+    """Integer and bool inputs of a float function are computed in the default float."""
+    try:
+        kind = a.data.dtype.kind
+    except AttributeError:
+        raise TypeError(f"{name}: expected a Tensor, got {type(a).__name__}") from None
+    if kind != "f":
+        return Tensor._make(a.data.astype(_F32))
     return a
+
+
+# ops/math.py builds on the helpers above; its names are bound here too so Tensor methods
+# reach every elementwise op as E.<name> (autograd exports them from math.py's __all__)
+from .math import *  # noqa: E402, F403

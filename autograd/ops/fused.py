@@ -26,8 +26,21 @@ FUSED_ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
 REDUCTIONS = ("mean", "sum", "none")
 
 
-class Linear(Function):
-    """y = act(x @ W.T + b) for 2-D x (N, in), W (out, in), b (out,) or no bias."""
+class LinearAct(Function):
+    """y = act(x @ W.T + b) for 2-D x (N, in), W (out, in), b (out,) or no bias.
+
+    (Named apart from the ``nn.Linear`` Module; graphs and ``grad_fn`` still call it linear.)
+    """
+
+    __slots__ = ("act", "slope")  # kept after backward releases the graph, for describe()
+
+    @property
+    def name(self) -> str:
+        return "linear"
+
+    def describe(self) -> str:
+        act = getattr(self, "act", "none")
+        return f"linear+{act}" if act != "none" else "linear"
 
     def forward(self, x, w, b=None, act="none", slope=0.01):
         self.act, self.slope = act, slope
@@ -92,14 +105,18 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, activation: st
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
     if x.dtype != weight.dtype:
-        if x.dtype.kind == "f" and x.requires_grad:
-            raise TypeError(f"linear: input is {x.dtype} but the weight is {weight.dtype}; "
-                            "convert one of them (.astype) first")
-        x = Tensor._make(x.data.astype(weight.dtype))
+        if x.dtype.kind == "f":  # type promotion: float32 with float64 computes in float64
+            dt = np.promote_types(x.dtype, weight.dtype)
+            x = x if x.dtype == dt else x.astype(dt)
+            weight = weight if weight.dtype == dt else weight.astype(dt)
+        else:  # integer or bool data (no gradient) enters as the weight's dtype
+            x = Tensor._make(x.data.astype(weight.dtype))
+    if bias is not None and bias.dtype != weight.dtype:
+        bias = bias.astype(weight.dtype)
     lead = x.shape[:-1]
     x2 = x if x.ndim == 2 else x.reshape(-1, weight.shape[1])
     args = (x2, weight) if bias is None else (x2, weight, bias)
-    y = Linear.apply(*args, act=activation, slope=float(negative_slope))
+    y = LinearAct.apply(*args, act=activation, slope=float(negative_slope))
     return y if x.ndim == 2 else y.reshape(lead + (weight.shape[0],))
 
 

@@ -67,7 +67,7 @@ class LSTMSequence(Function):
         h, c = h0, c0
         steps = []
         for t in range(xw.shape[0]):
-            zi, zf, zg, zo = (xw[t] + h @ w_hh.T).split(4, axis=-1)
+            zi, zf, zg, zo = (xw[t] + h @ w_hh.T).chunk(4, -1)
             c = zf.sigmoid() * c + zi.sigmoid() * zg.tanh()
             h = zo.sigmoid() * c.tanh()
             steps.append(stack([h, c]))

@@ -1,0 +1,816 @@
+"""Math functions beyond the core arithmetic: trigonometry, exponentials and logs, erf and
+friends, rounding, sign, two-operand functions (atan2, hypot, logaddexp, ...), lerp,
+addcmul/addcdiv, NaN handling and closeness tests.
+
+Each op is one Function with forward (numpy) and backward (Tensor ops, so create_graph
+works) side by side. Integer and bool inputs of float functions are computed in the default
+float (float32), as PyTorch does; operands are promoted with ``elementwise._operands``. The
+gradient conventions at the edges are PyTorch's (derivatives.yaml), noted where they are
+not the plain calculus.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from .elementwise import (
+    _BOOL,
+    _F32,
+    _broadcast_error,
+    _cast,
+    _const,
+    _float,
+    _operands,
+    _zeros,
+    add,
+    div,
+    exp,
+    lift,
+    mul,
+    pow,
+    unbroadcast,
+    where,
+)
+
+__all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "arccos", "arccosh", "arcsin",
+           "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
+           "atanh", "ceil", "copysign", "cos", "cosh", "equal", "erfc", "erfinv", "exp2",
+           "expm1", "fix", "float_power", "floor", "fmax", "fmin", "frac", "hypot", "isclose",
+           "isfinite", "isinf", "isnan", "isneginf", "isposinf", "lerp", "log10", "log1p",
+           "log2", "logaddexp", "logaddexp2", "logit", "nan_to_num", "reciprocal", "round",
+           "rsqrt", "sgn", "sign", "sin", "sinh", "square", "tan", "trunc", "xlogy"]
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _np(ufunc: Any, *arrays: np.ndarray) -> np.ndarray:
+    """A numpy ufunc without warnings (nan and inf come out as PyTorch's do, silently)."""
+    with np.errstate(all="ignore"):
+        return ufunc(*arrays)
+
+
+def _mask(cond: np.ndarray) -> Tensor:
+    return _const(np.asarray(cond))
+
+
+# ---------------------------------------------------------------------------------------
+# trigonometric and hyperbolic
+# ---------------------------------------------------------------------------------------
+class Sin(Function):
+    def forward(self, a):
+        return _np(np.sin, a)
+
+    def backward(self, g):
+        return (g * cos(self.inputs[0]),)
+
+
+class Cos(Function):
+    def forward(self, a):
+        return _np(np.cos, a)
+
+    def backward(self, g):
+        return (-g * sin(self.inputs[0]),)
+
+
+class Tan(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _np(np.tan, a)
+
+    def backward(self, g):
+        y = self.output
+        return (g * (1.0 + y * y),)
+
+
+class Asin(Function):
+    def forward(self, a):
+        return _np(np.arcsin, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g * rsqrt(1.0 - x * x),)
+
+
+class Acos(Function):
+    def forward(self, a):
+        return _np(np.arccos, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (-g * rsqrt(1.0 - x * x),)
+
+
+class Atan(Function):
+    def forward(self, a):
+        return _np(np.arctan, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g / (1.0 + x * x),)
+
+
+class Sinh(Function):
+    def forward(self, a):
+        return _np(np.sinh, a)
+
+    def backward(self, g):
+        return (g * cosh(self.inputs[0]),)
+
+
+class Cosh(Function):
+    def forward(self, a):
+        return _np(np.cosh, a)
+
+    def backward(self, g):
+        return (g * sinh(self.inputs[0]),)
+
+
+class Asinh(Function):
+    def forward(self, a):
+        return _np(np.arcsinh, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g * rsqrt(x * x + 1.0),)
+
+
+class Acosh(Function):
+    def forward(self, a):
+        return _np(np.arccosh, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g * rsqrt(x * x - 1.0),)
+
+
+class Atanh(Function):
+    def forward(self, a):
+        return _np(np.arctanh, a)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g / (1.0 - x * x),)
+
+
+class Atan2(Function):
+    """atan2(a, b), the angle of (b, a): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+    (0 where a^2 + b^2 is 0)."""
+
+    def forward(self, a, b):
+        return _np(np.arctan2, a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        d = a * a + b * b
+        r = where(_mask(d.data == 0), 0.0, reciprocal(d))  # 0 at the origin, as PyTorch
+        return (unbroadcast(g * b * r, a.shape) if a.requires_grad else None,
+                unbroadcast(g * -a * r, b.shape) if b.requires_grad else None)
+
+
+# ---------------------------------------------------------------------------------------
+# exponentials, logs, powers
+# ---------------------------------------------------------------------------------------
+class Exp2(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _np(np.exp2, a)
+
+    def backward(self, g):
+        return (g * self.output * _LN2,)
+
+
+class Expm1(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _np(np.expm1, a)
+
+    def backward(self, g):
+        return (g * (self.output + 1.0),)
+
+
+class Log2(Function):
+    def forward(self, a):
+        return _np(np.log2, a)
+
+    def backward(self, g):
+        return (g / (self.inputs[0] * _LN2),)
+
+
+class Log10(Function):
+    def forward(self, a):
+        return _np(np.log10, a)
+
+    def backward(self, g):
+        return (g / (self.inputs[0] * _LN10),)
+
+
+class Log1p(Function):
+    def forward(self, a):
+        return _np(np.log1p, a)
+
+    def backward(self, g):
+        return (g / (self.inputs[0] + 1.0),)
+
+
+class Rsqrt(Function):
+    """1 / sqrt(x): d/dx = -y^3 / 2."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _np(lambda v: 1.0 / np.sqrt(v), a).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        y = self.output
+        return (-0.5 * g * (y * y * y),)
+
+
+class Reciprocal(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _np(np.reciprocal, a)
+
+    def backward(self, g):
+        y = self.output
+        return (-g * (y * y),)
+
+
+class Square(Function):
+    def forward(self, a):
+        return np.square(a)
+
+    def backward(self, g):
+        return (g * 2.0 * self.inputs[0],)
+
+
+class Logaddexp(Function):
+    """log(e^a + e^b): d/da = 1 / (1 + e^(b - a))."""
+
+    def forward(self, a, b):
+        return _np(np.logaddexp, a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (unbroadcast(g / (1.0 + exp(b - a)), a.shape) if a.requires_grad else None,
+                unbroadcast(g / (1.0 + exp(a - b)), b.shape) if b.requires_grad else None)
+
+
+class Logaddexp2(Function):
+    """log2(2^a + 2^b): d/da = 1 / (1 + 2^(b - a))."""
+
+    def forward(self, a, b):
+        return _np(np.logaddexp2, a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (unbroadcast(g / (1.0 + exp2(b - a)), a.shape) if a.requires_grad else None,
+                unbroadcast(g / (1.0 + exp2(a - b)), b.shape) if b.requires_grad else None)
+
+
+class Xlogy(Function):
+    """x * log(y), 0 where x == 0 (unless y is nan). d/dx = log(y) (0 where x == 0 and
+    y <= 0, as PyTorch), d/dy = x / y."""
+
+    def forward(self, a, b):
+        out = _np(np.multiply, a, _np(np.log, b))
+        return np.where((a == 0) & ~np.isnan(b), 0, out).astype(out.dtype, copy=False)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        if a.requires_grad:
+            skip = _mask((a.data == 0) & (b.data <= 0))
+            ga = unbroadcast(where(skip, 0.0, xlogy(g, b)), a.shape)
+        if b.requires_grad:
+            gb = unbroadcast(g * a / b, b.shape)
+        return ga, gb
+
+
+class Logit(Function):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when eps is given. The gradient
+    is 0 outside [eps, 1 - eps]; without eps it is nan outside [0, 1] (PyTorch's rule)."""
+
+    def forward(self, a, eps):
+        self.eps = eps
+        x = a if eps is None else np.clip(a, a.dtype.type(eps), a.dtype.type(1.0 - eps))
+        return _np(np.log, _np(np.divide, x, 1 - x))
+
+    def backward(self, g):
+        x = self.inputs[0]
+        d = g / (x * (1.0 - x))
+        v = x.data
+        if self.eps is None:
+            return (where(_mask((v < 0) | (v > 1)), float("nan"), d),)
+        return (where(_mask((v < self.eps) | (v > 1.0 - self.eps)), 0.0, d),)
+
+
+# ---------------------------------------------------------------------------------------
+# erf family
+# ---------------------------------------------------------------------------------------
+class Erfc(Function):
+    def forward(self, a):
+        from ..kernels.elementwise import erfc_ref
+
+        return erfc_ref(a).astype(a.dtype)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        return (g * -_TWO_OVER_SQRT_PI * exp(-(x * x)),)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """Inverse erf in float64: Giles' single-precision approximation, then Newton steps on
+    erf (or on erfc near +-1, where 1 - |y| is exact and erf has no digits left)."""
+    from ..kernels.elementwise import erf_ref, erfc_ref
+
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        lo = w < 5.0
+        wl = w - 2.5
+        pl = 2.81022636e-08
+        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
+            pl = c + pl * wl
+        wh = np.sqrt(w) - 3.0
+        ph = -0.000200214257
+        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
+            ph = c + ph * wh
+        x = np.where(lo, pl, ph) * y
+        ay = np.abs(y)
+        tail = ay > 0.5
+        s = np.sign(y)
+        for _ in range(4):
+            slope = _TWO_OVER_SQRT_PI * np.exp(-x * x)
+            ok = np.isfinite(x) & (slope > 0)
+            ax = np.abs(x)
+            # near +-1: solve log erfc(|x|) = log(1 - |y|) (1 - |y| is exact, and the log
+            # is nearly linear in |x|, so Newton converges from afar); elsewhere erf(x) = y
+            ec = erfc_ref(ax)
+            step = np.where(tail, -s * (np.log(ec) - np.log1p(-ay)) * ec / slope,
+                            (erf_ref(x) - y) / slope)
+            x = np.where(ok, x - np.where(ok, step, 0.0), x)
+        x = np.where(ay == 1.0, s * np.inf, x)
+        return np.where(ay > 1.0, np.nan, x)
+
+
+class Erfinv(Function):
+    """The inverse of erf: d/dy = sqrt(pi)/2 e^(erfinv(y)^2)."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        return _erfinv(a).astype(a.dtype)
+
+    def backward(self, g):
+        y = self.output
+        return (g * (math.sqrt(math.pi) / 2.0) * exp(y * y),)
+
+
+# ---------------------------------------------------------------------------------------
+# sign, rounding (piecewise constant: zero gradients)
+# ---------------------------------------------------------------------------------------
+class Sign(Function):
+    """-1, 0 or 1 (0 for nan, as PyTorch); zero gradient."""
+
+    saves_inputs = False
+
+    def forward(self, a):
+        out = np.sign(a)
+        return np.where(np.isnan(out), 0, out).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        return (_zeros(self.inputs[0]),)
+
+
+class Rounding(Function):
+    """floor, ceil, trunc and round (half to even, with decimals): zero gradients."""
+
+    saves_inputs = False
+
+    def forward(self, a, how, decimals=0):
+        if how == "round":
+            return np.round(a, decimals)
+        return {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}[how](a)
+
+    def backward(self, g):
+        return (_zeros(self.inputs[0]),)
+
+
+class Frac(Function):
+    """x - trunc(x) (the sign of x): gradient 1."""
+
+    saves_inputs = False
+
+    def forward(self, a):
+        return a - np.trunc(a)
+
+    def backward(self, g):
+        return (g,)
+
+
+class Copysign(Function):
+    """|a| with the sign of b: d/da = copysign(1, b) * sign(a), 0 at a == 0; none for b."""
+
+    saves_output = True
+
+    def forward(self, a, b):
+        return np.copysign(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        if a.requires_grad:
+            zero = _mask(a.data == 0)
+            ratio = where(zero, 0.0, self.output / where(zero, 1.0, a))
+            ga = unbroadcast(g * ratio, a.shape)
+        if b.requires_grad:
+            gb = _zeros(b)
+        return ga, gb
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2): d/da = a / hypot."""
+
+    saves_output = True
+
+    def forward(self, a, b):
+        return np.hypot(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        y = self.output
+        return (unbroadcast(g * a / y, a.shape) if a.requires_grad else None,
+                unbroadcast(g * b / y, b.shape) if b.requires_grad else None)
+
+
+class Fmax(Function):
+    """max ignoring nan; ties give the whole gradient to a (PyTorch's rule)."""
+
+    def forward(self, a, b):
+        return np.fmax(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        to_a = (a.data >= b.data) | np.isnan(b.data)
+        return (unbroadcast(where(_mask(to_a), g, 0.0), a.shape),
+                unbroadcast(where(_mask(to_a), 0.0, g), b.shape))
+
+
+class Fmin(Function):
+    """min ignoring nan; ties give the whole gradient to a."""
+
+    def forward(self, a, b):
+        return np.fmin(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        to_a = (a.data <= b.data) | np.isnan(b.data)
+        return (unbroadcast(where(_mask(to_a), g, 0.0), a.shape),
+                unbroadcast(where(_mask(to_a), 0.0, g), b.shape))
+
+
+class Lerp(Function):
+    """start + weight (end - start), evaluated as PyTorch does (from end when weight >= 0.5,
+    so lerp(a, b, 1) == b exactly)."""
+
+    def forward(self, start, end, weight):
+        d = end - start
+        return np.where(np.abs(weight) < 0.5, start + weight * d, end - d * (1 - weight))
+
+    def backward(self, g):
+        s, e, w = self.inputs
+        return (unbroadcast(g * (1.0 - w), s.shape) if s.requires_grad else None,
+                unbroadcast(g * w, e.shape) if e.requires_grad else None,
+                unbroadcast(g * (e - s), w.shape) if w.requires_grad else None)
+
+
+class NanToNum(Function):
+    """nan, +inf, -inf replaced by numbers: gradient 1 where x was finite, 0 elsewhere."""
+
+    def forward(self, a, nan, posinf, neginf):
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, g):
+        x = self.inputs[0].data
+        return (g * _const(np.isfinite(x).astype(g.dtype)),)
+
+
+# ---------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------
+def _unary(fn: type[Function], input: Tensor, name: str) -> Tensor:
+    return fn.apply(_float(input, name))
+
+
+def _fbinary(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
+    """A float function of two operands: promoted, ints and bools computed in float32."""
+    a, b = _operands(a, b)
+    if a.data.dtype.kind != "f":
+        a, b = _cast(a, _F32), _cast(b, _F32)
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        _broadcast_error(name, a.shape, b.shape)
+        raise
+
+
+def sin(input: Tensor) -> Tensor:
+    return _unary(Sin, input, "sin")
+
+
+def cos(input: Tensor) -> Tensor:
+    return _unary(Cos, input, "cos")
+
+
+def tan(input: Tensor) -> Tensor:
+    return _unary(Tan, input, "tan")
+
+
+def asin(input: Tensor) -> Tensor:
+    return _unary(Asin, input, "asin")
+
+
+def acos(input: Tensor) -> Tensor:
+    return _unary(Acos, input, "acos")
+
+
+def atan(input: Tensor) -> Tensor:
+    return _unary(Atan, input, "atan")
+
+
+def sinh(input: Tensor) -> Tensor:
+    return _unary(Sinh, input, "sinh")
+
+
+def cosh(input: Tensor) -> Tensor:
+    return _unary(Cosh, input, "cosh")
+
+
+def asinh(input: Tensor) -> Tensor:
+    return _unary(Asinh, input, "asinh")
+
+
+def acosh(input: Tensor) -> Tensor:
+    return _unary(Acosh, input, "acosh")
+
+
+def atanh(input: Tensor) -> Tensor:
+    return _unary(Atanh, input, "atanh")
+
+
+def atan2(input: Any, other: Any) -> Tensor:
+    return _fbinary(Atan2, input, other, "atan2")
+
+
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+def exp2(input: Tensor) -> Tensor:
+    return _unary(Exp2, input, "exp2")
+
+
+def expm1(input: Tensor) -> Tensor:
+    return _unary(Expm1, input, "expm1")
+
+
+def log2(input: Tensor) -> Tensor:
+    return _unary(Log2, input, "log2")
+
+
+def log10(input: Tensor) -> Tensor:
+    return _unary(Log10, input, "log10")
+
+
+def log1p(input: Tensor) -> Tensor:
+    return _unary(Log1p, input, "log1p")
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    return _unary(Rsqrt, input, "rsqrt")
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    return _unary(Reciprocal, input, "reciprocal")
+
+
+def square(input: Tensor) -> Tensor:
+    """input * input (an int tensor stays int; bool gives int64, as PyTorch)."""
+    if input.data.dtype == _BOOL:
+        input = _cast(input, np.dtype(np.int64))
+    return Square.apply(input)
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:
+    return _fbinary(Logaddexp, input, other, "logaddexp")
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:
+    return _fbinary(Logaddexp2, input, other, "logaddexp2")
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    return _fbinary(Xlogy, input, other, "xlogy")
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)); with eps, p is clamped to [eps, 1 - eps] first."""
+    x = _float(input, "logit")
+    return Logit.apply(x, eps=None if eps is None or eps < 0 else float(eps))
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """pow computed in float64 (the result is float64 whatever the inputs)."""
+    f64 = np.dtype(np.float64)
+    if isinstance(exponent, Tensor) or not isinstance(input, Tensor):
+        base = _cast(lift(input), f64)
+        return pow(base, _cast(lift(exponent), f64))
+    return pow(_cast(input, f64), float(exponent))
+
+
+def erfc(input: Tensor) -> Tensor:
+    return _unary(Erfc, input, "erfc")
+
+
+def erfinv(input: Tensor) -> Tensor:
+    return _unary(Erfinv, input, "erfinv")
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 in input's dtype (bool stays bool)."""
+    if input.data.dtype == _BOOL:
+        return Tensor._make(input.data.copy())
+    return Sign.apply(input)
+
+
+sgn = sign
+
+
+def _rounding(input: Tensor, how: str, decimals: int = 0) -> Tensor:
+    kind = input.data.dtype.kind
+    if kind == "b":
+        raise TypeError(f"{how}: not implemented for bool tensors")
+    if kind != "f":
+        return Tensor._make(input.data.copy())  # integers are already whole
+    return Rounding.apply(input, how=how, decimals=int(decimals))
+
+
+def floor(input: Tensor) -> Tensor:
+    return _rounding(input, "floor")
+
+
+def ceil(input: Tensor) -> Tensor:
+    return _rounding(input, "ceil")
+
+
+def trunc(input: Tensor) -> Tensor:
+    return _rounding(input, "trunc")
+
+
+fix = trunc
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even (as PyTorch and numpy), to ``decimals`` places."""
+    return _rounding(input, "round", decimals)
+
+
+def frac(input: Tensor) -> Tensor:
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"frac: expected a floating-point tensor, got {input.dtype}")
+    return Frac.apply(input)
+
+
+def copysign(input: Any, other: Any) -> Tensor:
+    return _fbinary(Copysign, input, other, "copysign")
+
+
+def hypot(input: Any, other: Any) -> Tensor:
+    return _fbinary(Hypot, input, other, "hypot")
+
+
+def _binary_keep(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
+    a, b = _operands(a, b)
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        _broadcast_error(name, a.shape, b.shape)
+        raise
+
+
+def fmax(input: Any, other: Any) -> Tensor:
+    """Elementwise max where a nan loses to a number."""
+    return _binary_keep(Fmax, input, other, "fmax")
+
+
+def fmin(input: Any, other: Any) -> Tensor:
+    return _binary_keep(Fmin, input, other, "fmin")
+
+
+def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
+    """input + weight * (end - input) (weight a number or a Tensor)."""
+    s, e = _operands(input, end)
+    if s.data.dtype.kind != "f":
+        raise TypeError(f"lerp: expected floating-point tensors, got {s.dtype}")
+    w = _cast(lift(weight, s), s.data.dtype)
+    try:
+        return Lerp.apply(s, e, w)
+    except ValueError:
+        _broadcast_error("lerp", s.shape, e.shape, w.shape)
+        raise
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    prod = mul(tensor1, tensor2)
+    return add(input, prod if value == 1 else mul(prod, value))
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 / tensor2 (integer tensor1 and tensor2 are an error)."""
+    t1, t2 = _operands(tensor1, tensor2)
+    if t1.data.dtype.kind != "f":
+        raise RuntimeError("addcdiv: integer division with addcdiv is not supported; use "
+                           "input + value * tensor1 / tensor2 with float tensors")
+    q = div(t1, t2)
+    return add(input, q if value == 1 else mul(q, value))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """nan -> nan, +inf -> posinf, -inf -> neginf (default: the dtype's largest/smallest)."""
+    if input.data.dtype.kind != "f":
+        return Tensor._make(input.data.copy())
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _test(fn: Any, input: Tensor) -> Tensor:
+    return Tensor._make(np.asarray(fn(input.data)))
+
+
+def isnan(input: Tensor) -> Tensor:
+    return _test(np.isnan, input)
+
+
+def isinf(input: Tensor) -> Tensor:
+    return _test(np.isinf, input)
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return _test(np.isfinite, input)
+
+
+def isposinf(input: Tensor) -> Tensor:
+    return _test(np.isposinf, input)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    return _test(np.isneginf, input)
+
+
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol |other| elementwise (both of one dtype, as PyTorch)."""
+    a = lift(input)
+    b = lift(other, a)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"isclose: both tensors must have the same dtype, got {a.dtype} "
+                           f"and {b.dtype}")
+    try:
+        return Tensor._make(np.asarray(np.isclose(a.data, b.data, rtol=rtol, atol=atol,
+                                                  equal_nan=equal_nan)))
+    except ValueError:
+        _broadcast_error("isclose", a.shape, b.shape)
+        raise
+
+
+def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True when isclose holds everywhere."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """True when both have the same shape and the same values (nan is never equal)."""
+    a, b = lift(input), lift(other)
+    return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+

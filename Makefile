@@ -11,7 +11,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --upgrade pip >/dev/null
-	$(PY) -m pip install -e '.[dev,demos,notebook]'
+	$(PY) -m pip install -e '.[dev,demos,notebook,onnx]'
 	touch $(STAMP)
 
 # Graphviz's `dot` renders the computation graphs; install it when we can, else say how.

@@ -35,9 +35,16 @@ Info = tuple[int, int, int] | None  # batch axis a, with shape[a] == left * batc
 class _Call:
     """One recorded call of a layer exported as a whole."""
 
-    def __init__(self, module: Module, args: tuple, outs: list[Tensor]) -> None:
-        self.module, self.args, self.outs = module, args, outs
-        self.inputs = [a for a in _flat(args) if isinstance(a, Tensor)]
+    def __init__(self, module: Module, args: tuple, kwargs: dict, outs: list[Tensor]) -> None:
+        self.module, self.args, self.kwargs, self.outs = module, args, kwargs, outs
+        self.inputs = [a for a in _flat(list(args) + list(kwargs.values()))
+                       if isinstance(a, Tensor)]
+
+    def arg(self, i: int, *names: str) -> Any:
+        """Argument i of the call, whether passed by position or by one of its names."""
+        if len(self.args) > i:
+            return self.args[i]
+        return next((self.kwargs[n] for n in names if n in self.kwargs), None)
 
 
 def _flat(obj: Any) -> list[Any]:
@@ -496,6 +503,43 @@ def _max_dim(g: _Exporter, fn: Any, t: Tensor, ins: list[str]) -> str:
                               f"{type(fn).__name__}): not a max/min over one dim")
 
 
+@_op("Shrink")
+def _shrink(g: _Exporter, fn: Any, t: Tensor, ins: list[str]) -> str:
+    p = _params(fn)
+    lambd = float(p["lambd"])
+    return g.node("Shrink", ins, lambd=lambd, bias=lambd if p["soft"] else 0.0)
+
+
+@_op("AvgPool2d")
+def _avg_pool_fn(g: _Exporter, fn: Any, t: Tensor, ins: list[str]) -> str:
+    kh, kw, sh, sw, ph, pw = fn.geom[:6]
+    h, w = fn.inputs[0].shape[2:]
+    if ph or pw or t.shape[2:] != ((h - kh) // sh + 1, (w - kw) // sw + 1):
+        raise NotImplementedError("export_onnx: no ONNX mapping for op 'avgpool2d' (Function "
+                                  "AvgPool2d) with padding or ceil_mode outside an "
+                                  "nn.AvgPool2d layer")
+    return g.node("AveragePool", ins, kernel_shape=[kh, kw], strides=[sh, sw])
+
+
+@_op("ScaledDotProductAttention")
+def _sdpa(g: _Exporter, fn: Any, t: Tensor, ins: list[str]) -> str:
+    """softmax(q k^T * scale + mask, masked by allowed/causal) v."""
+    q, k = fn.inputs[0], fn.inputs[1]
+    dt = t.dtype
+    perm = list(range(k.ndim - 2)) + [k.ndim - 1, k.ndim - 2]
+    s = g.node("MatMul", [ins[0], g.node("Transpose", [ins[1]], perm=perm)])
+    s = g.node("Mul", [s, g.scalar(fn.scale, dt)])
+    if len(ins) == 4:
+        s = g.node("Add", [s, ins[3]])
+    if fn.allowed is not None:
+        s = g.node("Where", [g.const(np.asarray(fn.allowed, dtype=bool), "allowed"), s,
+                             g.scalar(-np.inf, dt)])
+    if fn.causal:
+        tri = np.tri(q.shape[-2], k.shape[-2], dtype=bool)
+        s = g.node("Where", [g.const(tri, "causal"), s, g.scalar(-np.inf, dt)])
+    return g.node("MatMul", [g.node("Softmax", [s], axis=-1), ins[2]])
+
+
 @_op("Conv2d")
 def _conv_fn(g: _Exporter, fn: Any, t: Tensor, ins: list[str]) -> str:
     kh, kw, sh, sw, ph, pw, dh, dw = fn.geom
@@ -584,7 +628,32 @@ def _pool(g: _Exporter, rec: _Call) -> list[str]:
 
 def _global_pool(g: _Exporter, rec: _Call) -> list[str]:
     x = _in(g, rec)
-    return [g.node("GlobalAveragePool", [x], info=g.info.get(x))]
+    op = "GlobalMaxPool" if "Max" in type(rec.module).__name__ else "GlobalAveragePool"
+    return [g.node(op, [x], info=g.info.get(x))]
+
+
+def _conv_transpose(g: _Exporter, rec: _Call) -> list[str]:
+    m, x, y = rec.module, rec.args[0], rec.outs[0]
+    nd = x.ndim - 2
+    k, s, d = list(m.kernel_size), _tup(m.stride, nd), _tup(m.dilation, nd)
+    p = _tup(m.padding, nd)
+    # output_padding from the traced sizes (it may come from forward's output_size)
+    op = [int(y.shape[2 + i]) - ((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1)
+          for i in range(nd)]
+    ins = [_in(g, rec), g.name_param(m.weight)]
+    if m.bias is not None:
+        ins.append(g.name_param(m.bias))
+    return [g.node("ConvTranspose", ins, info=g.info.get(ins[0]), kernel_shape=k, strides=s,
+                   pads=p + p, dilations=d, group=int(m.groups), output_padding=op)]
+
+
+def _prelu(g: _Exporter, rec: _Call) -> list[str]:
+    m, x = rec.module, rec.args[0]
+    w = m.weight.data
+    if w.size > 1 and x.ndim > 2:
+        w = w.reshape((w.size,) + (1,) * (x.ndim - 2))  # one slope per channel (dim 1)
+    xn = _in(g, rec)
+    return [g.node("PRelu", [xn, g.const(w, "slope")], info=g.info.get(xn))]
 
 
 def _flatten(g: _Exporter, rec: _Call) -> list[str]:
@@ -593,44 +662,64 @@ def _flatten(g: _Exporter, rec: _Call) -> list[str]:
     return [g.node("Flatten", [x], info=None if inf is None else (0, 1, 1), axis=1)]
 
 
-def _recurrent(g: _Exporter, rec: _Call) -> list[str]:
-    m, x = rec.module, rec.args[0]
-    kind = type(m).__name__
+def _rnn_layer(g: _Exporter, kind: str, m: Module, x: str, suffix: str, states: list[str]
+               ) -> list[str]:
+    """ONNX's LSTM/GRU/RNN over x (T, B, I) with the weights ``weight_ih{suffix}``... of m
+    (PyTorch's gate order rearranged into ONNX's); returns [Y (T, 1, B, H), Y_h[, Y_c]]."""
     hsz = m.hidden_size
     order = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2], "RNN": [0]}[kind]  # torch -> ONNX gates
-    gates = len(order)
 
     def reorder(a: np.ndarray) -> np.ndarray:
         return np.concatenate([a[i * hsz:(i + 1) * hsz] for i in order])
 
+    w_ih = getattr(m, f"weight_ih{suffix}").data
+    w_hh = getattr(m, f"weight_hh{suffix}").data
+    b_ih = getattr(m, f"bias_ih{suffix}", None)
+    b_hh = getattr(m, f"bias_hh{suffix}", None)
+    bias = np.zeros(2 * len(order) * hsz, w_ih.dtype) if b_ih is None else \
+        np.concatenate([reorder(b_ih.data), reorder(b_hh.data)])
+    ins = [x, g.const(reorder(w_ih)[None], "W"), g.const(reorder(w_hh)[None], "R"),
+           g.const(bias[None], "B"), ""] + states
+    attrs: dict[str, Any] = {"hidden_size": hsz}
+    if kind == "GRU":
+        attrs["linear_before_reset"] = 1
+    if kind == "RNN":
+        attrs["activations"] = ["Tanh" if m.nonlinearity == "tanh" else "Relu"]
+    return g.node(kind, ins, n_out=3 if kind == "LSTM" else 2, **attrs)
+
+
+def _cell(g: _Exporter, rec: _Call) -> list[str]:
+    """LSTMCell/GRUCell/RNNCell: one step of ONNX's recurrent op (no state given: zeros)."""
+    m, x = rec.module, rec.args[0]
+    kind = type(m).__name__[:-4]
+    lead = [0] if x.ndim == 2 else [0, 1]  # to (1, B, I), or (1, 1, I) for one sample
+    hx = rec.arg(1, "hx", "h")
+    states = [] if hx is None else (list(hx) if kind == "LSTM" else [hx])
+    outs = _rnn_layer(g, kind, m, g.unsqueeze(_in(g, rec), lead), "",
+                      [g.unsqueeze(g.name[id(s)], lead) for s in states])
+    inf = (0, 1, 1) if x.ndim == 2 and g.dynamic else None
+    return [g.squeeze(o, lead, info=inf) for o in outs[1:]]
+
+
+def _recurrent(g: _Exporter, rec: _Call) -> list[str]:
+    m, x = rec.module, rec.args[0]
+    kind = type(m).__name__
     single = x.ndim == 2
     y = _in(g, rec)
     if single:
         y = g.unsqueeze(y, [1])
     elif m.batch_first:
         y = g.node("Transpose", [y], perm=[1, 0, 2])
-    hx = rec.args[1] if len(rec.args) > 1 else None
+    hx = rec.arg(1, "hx")
     states = [] if hx is None else (list(hx) if kind == "LSTM" else [hx])
     state_names = [g.name[id(s)] for s in states]
     hs, cs = [], []
     for k in range(m.num_layers):
-        w_ih = getattr(m, f"weight_ih_l{k}").data
-        w_hh = getattr(m, f"weight_hh_l{k}").data
-        b_ih = getattr(m, f"bias_ih_l{k}", None)
-        b_hh = getattr(m, f"bias_hh_l{k}", None)
-        bias = np.zeros(2 * gates * hsz, w_ih.dtype) if b_ih is None else \
-            np.concatenate([reorder(b_ih.data), reorder(b_hh.data)])
-        ins = [y, g.const(reorder(w_ih)[None], f"W_l{k}"), g.const(reorder(w_hh)[None],
-               f"R_l{k}"), g.const(bias[None], f"B_l{k}"), ""]
+        layer_states = []
         for s in state_names:  # layer k of h0 (and c0): (1, B, H)
             sk = g.node("Slice", [s, g.ints([k]), g.ints([k + 1]), g.ints([0])])
-            ins.append(g.unsqueeze(sk, [1]) if single else sk)
-        attrs: dict[str, Any] = {"hidden_size": hsz}
-        if kind == "GRU":
-            attrs["linear_before_reset"] = 1
-        if kind == "RNN":
-            attrs["activations"] = ["Tanh" if m.nonlinearity == "tanh" else "Relu"]
-        outs = g.node(kind, ins, n_out=3 if kind == "LSTM" else 2, **attrs)
+            layer_states.append(g.unsqueeze(sk, [1]) if single else sk)
+        outs = _rnn_layer(g, kind, m, y, f"_l{k}", layer_states)
         y = g.squeeze(outs[0], [1])
         hs.append(outs[1])
         if kind == "LSTM":
@@ -657,8 +746,11 @@ _MODULES: dict[str, Callable[[_Exporter, _Call], list[str]]] = {
     "Conv1d": _conv, "Conv2d": _conv, "BatchNorm1d": _batchnorm, "BatchNorm2d": _batchnorm,
     "LayerNorm": _layernorm, "Embedding": _embedding, "MaxPool1d": _pool, "MaxPool2d": _pool,
     "AvgPool1d": _pool, "AvgPool2d": _pool, "AdaptiveAvgPool1d": _global_pool,
-    "AdaptiveAvgPool2d": _global_pool, "Flatten": _flatten, "LSTM": _recurrent,
-    "GRU": _recurrent, "RNN": _recurrent}
+    "AdaptiveAvgPool2d": _global_pool, "AdaptiveMaxPool1d": _global_pool,
+    "AdaptiveMaxPool2d": _global_pool, "Flatten": _flatten, "LSTM": _recurrent,
+    "GRU": _recurrent, "RNN": _recurrent, "LSTMCell": _cell, "GRUCell": _cell,
+    "RNNCell": _cell, "ConvTranspose1d": _conv_transpose, "ConvTranspose2d": _conv_transpose,
+    "PReLU": _prelu}
 
 
 def _whole(m: Module, opset: int, batch_dim: int) -> bool:
@@ -667,7 +759,8 @@ def _whole(m: Module, opset: int, batch_dim: int) -> bool:
     if kind not in _MODULES or type(m).__module__.split(".")[0] != "nn":
         return False
     if kind.startswith("Conv"):
-        return getattr(m, "padding_mode", "zeros") == "zeros"
+        return getattr(m, "padding_mode", "zeros") == "zeros" and \
+            (not kind.startswith("ConvTranspose") or isinstance(m.padding, (int, tuple, list)))
     if kind.startswith("BatchNorm"):
         return m.running_mean is not None
     if kind == "LayerNorm":
@@ -679,7 +772,8 @@ def _whole(m: Module, opset: int, batch_dim: int) -> bool:
     if kind.startswith("AvgPool"):
         return getattr(m, "divisor_override", None) is None
     if kind.startswith("Adaptive"):
-        return all(s == 1 for s in _tup(m.output_size, 2))
+        return all(s == 1 for s in _tup(m.output_size, 2)) and \
+            not getattr(m, "return_indices", False)
     if kind == "Flatten":
         return m.start_dim == 1 and m.end_dim == -1 and batch_dim == 0
     return True
@@ -737,7 +831,9 @@ def export_onnx(model: Module, example_input: Any, path: str | os.PathLike,
     for m in model.modules():
         if _whole(m, opset, bd):
             handles.append(m.register_forward_hook(
-                lambda mod, args, out: calls.append(_Call(mod, args, _flat(out)))))
+                lambda mod, args, kwargs, out: calls.append(_Call(mod, args, kwargs,
+                                                                  _flat(out))),
+                with_kwargs=True))
     was_training = model.training
     model.eval()
     try:
@@ -773,6 +869,13 @@ def export_onnx(model: Module, example_input: Any, path: str | os.PathLike,
         g.info[n] = (bd, 1, 1) if dynamic_batch and t.ndim else None
         graph_inputs.append(_value_info(g, n, t))
     g.walk(outputs)
+    used = {i for n in g.nodes for i in n.input} | set(g.name[id(t)] for t in outputs)
+    for n in in_names:
+        if n not in used:
+            raise ValueError(f"{who}: the outputs do not depend on the input {n!r} in the "
+                             "recorded graph (ops on an integer input before any parameter, "
+                             "or on .data, are not recorded); start the model with a layer "
+                             "such as Embedding, or pass a float input")
     graph_outputs = []
     for t, n in zip(outputs, out_names):
         src = g.name[id(t)]

@@ -92,9 +92,16 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     """Save a Module's state_dict, an Optimizer's state_dict, or a (nested) dict of them.
 
     ``nn.save(model, "m.npz")`` is ``nn.save(model.state_dict(), "m.npz")``; restore with
-    ``model.load_state_dict(nn.load("m.npz"))``. The write is atomic.
+    ``model.load_state_dict(nn.load("m.npz"))``. The write is atomic. A path ending in
+    ``.safetensors`` writes that format instead (flat {name: array} only: a model's or a
+    state_dict's tensors, readable by PyTorch's ``safetensors.torch.load_file``).
     """
     from autograd import __version__
+
+    if os.fspath(path).endswith(".safetensors"):
+        from .safetensors import save_safetensors
+
+        return save_safetensors(obj, path)
 
     what = "object"
     if isinstance(obj, Module):
@@ -117,8 +124,13 @@ def load(path: str | os.PathLike) -> Any:
     """Read what ``save`` wrote: a state_dict {name: Tensor}, an optimizer state, or a dict.
 
     A missing file, a truncated file, or a file not written by ``nn.save`` is a clear error.
+    A ``.safetensors`` path is read as that format (a flat state_dict).
     """
     path = os.fspath(path)
+    if path.endswith(".safetensors"):
+        from .safetensors import load_safetensors
+
+        return load_safetensors(path)
     if os.path.isdir(path):
         raise os_error(IsADirectoryError, errno.EISDIR, f"nn.load: {path!r} is a directory, "
                        "not a file written by nn.save", path)

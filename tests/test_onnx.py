@@ -227,3 +227,79 @@ def test_bad_arguments(tmp_path):
         nn.export_onnx(model, [[1.0, 2.0, 3.0]], tmp_path / "m.onnx")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         nn.export_onnx(model, _f32(2, 3), tmp_path / "nope" / "m.onnx")
+
+
+class _MHA(nn.Module):
+    def __init__(self):
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x):
+        return self.attn(x, x, x)[0]
+
+
+class _Cells(nn.Module):
+    def __init__(self):
+        self.lstm, self.gru, self.rnn = nn.LSTMCell(3, 4), nn.GRUCell(4, 4), nn.RNNCell(4, 2)
+
+    def forward(self, x):
+        h, c = self.lstm(x)
+        return self.rnn(self.gru(h, h=c))
+
+
+MORE = {
+    "activations": (lambda: nn.Sequential(
+        nn.ELU(), nn.CELU(0.7), nn.SELU(), nn.SiLU(), nn.Mish(), nn.Hardsigmoid(),
+        nn.Hardswish(), nn.Softplus(beta=2.0), nn.Hardtanh(-0.5, 0.5), nn.ReLU6(),
+        nn.LogSigmoid(), nn.Softsign(), nn.Tanhshrink(), nn.GELU("tanh"), nn.Softmin(-1),
+        nn.Linear(6, 6), nn.PReLU(), nn.GLU(), nn.Hardshrink(0.1), nn.Softshrink(0.1)),
+        (6,), 1e-5),
+    "norms": (lambda: nn.Sequential(nn.Conv2d(2, 4, 3), nn.GroupNorm(2, 4), nn.PReLU(4),
+                                    nn.InstanceNorm2d(4, affine=True)), (2, 5, 5), 1e-4),
+    "unflatten-dropout": (lambda: nn.Sequential(nn.Linear(6, 6), nn.Unflatten(1, (2, 3)),
+                                                nn.Dropout(0.3), nn.Identity()), (6,), 1e-5),
+    "conv-transpose-upsample": (lambda: nn.Sequential(
+        nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), nn.Upsample(
+            scale_factor=2), nn.AdaptiveAvgPool2d(2), nn.AdaptiveMaxPool2d(1)), (2, 4, 4),
+        1e-4),
+    "attention": (_MHA, (5, 8), 1e-5),
+    "transformer": (lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16,
+                                                       batch_first=True), (5, 8), 1e-5),
+    "cells": (_Cells, (3,), 1e-5),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE))
+def test_more_layers(tmp_path, name):
+    build, shape, tol = MORE[name]
+    _check(tmp_path, build(), lambda b: _f32(b, *shape), tol=tol)
+
+
+class _SplitsBatch(nn.Module):
+    def __init__(self):
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return self.fc(x).reshape(2, -1)
+
+
+def test_a_reshape_that_splits_the_batch_cannot_stay_dynamic(tmp_path):
+    with pytest.raises(ValueError, match=r"reshape from \(4, 4\) to \(2, 8\) splits the batch"):
+        nn.export_onnx(_SplitsBatch(), _f32(4, 4), tmp_path / "m.onnx")
+    proto = nn.export_onnx(_SplitsBatch(), _f32(4, 4), tmp_path / "m.onnx",
+                           dynamic_batch=False)
+    out = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"input": _f32(4, 4)})[0]
+    assert out.shape == (2, 8) and proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value
+
+
+class _CastsItsInput(nn.Module):
+    def __init__(self):
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(x.float())  # an op on an integer input is not recorded
+
+
+def test_an_input_the_graph_does_not_reach_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="outputs do not depend on the input 'input'"):
+        nn.export_onnx(_CastsItsInput(), np.ones((2, 3), np.int64), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

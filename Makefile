@@ -31,8 +31,11 @@ dot:
 setup: $(STAMP) dot
 	$(PY) -m autograd.kernels warm
 
+# mypy holds the engine core (the files listed in pyproject's [tool.mypy]) at zero errors;
+# `make test` checks the same through tests/test_typing.py (a few seconds)
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 
 test: setup
 	$(VENV)/bin/ruff check .
@@ -51,6 +54,6 @@ images: setup
 	$(PY) -m demos images
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache .hypothesis build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.nbi' -delete -o -name '*.nbc' -delete

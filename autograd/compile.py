@@ -17,11 +17,25 @@ accumulates where, which leaves get a ``.grad``), and every ``optimizer.zero_gra
 calls, both eager); when the two records agree, later calls replay the record: each op's
 forward and backward run on their arrays in the recorded order, with no graph, no
 topological sort, no version checks and no per-op Tensor or Function objects. The update
-is ``optimizer.step()`` itself, so the learning rate and other hyper-parameters are read
-from ``param_groups`` at every replay (a scheduler's changes apply). Parameters and the
-optimizer state change in place exactly as in the eager step (same kernels, same order:
-the numbers are bit-identical); the returned Tensors hold this call's values (without a
-graph). The 8 most recently used signatures are kept.
+is ``optimizer.step()``'s, with the learning rate and other hyper-parameters read from
+``param_groups`` (and the state from ``optimizer.state``) at every replay, so a scheduler's
+changes and a loaded state dict apply. Parameters and the optimizer state change in place
+exactly as in the eager step (same kernels, same order: the numbers are bit-identical);
+the returned Tensors hold this call's values (without a graph). The 8 most recently used
+signatures are kept.
+
+The replay is lowered to array-level calls when the plan is built (``FAST``): the fused
+dense layer (``LinearAct``: relu, leaky_relu, sigmoid, tanh or none, with a bias) and
+softmax cross-entropy (mean or sum, no class weights) run their kernels directly, with the
+size dispatch their eager wrappers would choose resolved once, writing into buffers that
+are reused from call to call; every other op runs its Function's forward and backward on
+the arrays. ``Adam``, ``AdamW`` and ``SGD`` on the numba backend call their update kernel
+per parameter without the optimizer's per-parameter wrapper (``maximize``, scalar
+``Value`` parameters and a parameter's first step go through the eager code). A buffer is
+reused only while nothing outside the replay holds it: a ``.grad`` or a returned tensor the
+caller keeps is never overwritten by a later call. The lowering mirrors the eager dispatch
+of ``bias_act``, ``act_backward``, ``softmax_xent``, ``matmul``, ``adam_update`` and
+``sgd_update``: a change there must be mirrored here (the bit-identity tests catch it).
 
 Dropout (``nn.functional.dropout`` and the modules built on it) draws a fresh mask from
 ``autograd.rng()`` at every replay, as the eager step does.
@@ -35,10 +49,13 @@ What is checked, and what happens:
   why. The same fallback (and warning) follows anything else the recorder cannot replay:
   the two records of a signature differing (ops or constants that depend on the input
   values, random tensors made inside the step), an in-place edit of an input or of an
-  intermediate tensor, gradients changed between ``backward()`` and ``step()`` (e.g.
-  clipping through ``.data``), ``autograd.grad`` / ``create_graph`` / tensor hooks /
+  intermediate tensor or of any other tensor (BatchNorm's running statistics: a model in
+  train mode with BatchNorm runs eagerly), gradients changed between ``backward()`` and
+  ``step()`` (``nn.utils.clip_grad_norm_`` / ``clip_grad_value_``, or edits through
+  ``.data``), ``autograd.grad`` / ``create_graph`` / tensor hooks /
   ``retain_grad`` inside the step, forward hooks on a module, a custom ``ctx``-style
   Function, or returning a tensor that requires grad from a step without ``backward()``.
+  ``compiled.eager_reason`` says why; ``compiled.reset()`` forgets it and records again.
 * before each replay: every parameter (and other outside tensor) the step read keeps its
   shape, dtype and requires_grad, and every module it ran keeps its train/eval mode and
   the identity of its tensor attributes (a replaced ``Parameter``); otherwise the call is
@@ -56,6 +73,7 @@ recording are ignored.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 import warnings
 import weakref
@@ -74,6 +92,7 @@ from .tensor import Tensor
 __all__ = ["CompileWarning", "compile"]
 
 CACHE_SIZE = 8
+FAST = True  # lower records to direct kernel calls (False: the per-op replay only)
 
 
 class CompileWarning(UserWarning):
@@ -111,10 +130,12 @@ class _Dropout(Function):
 
 def _make_dropout(original: Callable) -> Callable:
     @functools.wraps(original)
-    def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
-        if (not isinstance(x, Tensor) or not training or not 0.0 < p < 1.0
+    def dropout(x: Any, p: Any = 0.5, training: Any = True, inplace: Any = False, *args: Any,
+                **kwargs: Any) -> Any:
+        if (args or kwargs or not isinstance(x, Tensor) or training is not True
+                or p.__class__ not in (float, int) or not 0.0 < p < 1.0
                 or x.dtype.kind != "f"):
-            return original(x, p, training, inplace)
+            return original(x, p, training, inplace, *args, **kwargs)
         return _Dropout.apply(x, p=float(p))
 
     return dropout
@@ -129,13 +150,33 @@ _READS = ("item", "tolist", "numpy", "__float__", "__int__", "__bool__", "__inde
 
 def _reader(name: str, original: Callable) -> Callable:
     @functools.wraps(original)
-    def read(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+    def read(*args: Any, **kwargs: Any) -> Any:
         rec = _F._recorder
         if rec is not None and rec.read is None and rec.thread == threading.get_ident():
             rec.read = name
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
     return read
+
+
+def _bumper(original: Callable) -> Callable:
+    """Tensor._bump_version while recording: an in-place edit other than the optimizer's
+    own update of its parameters would not be replayed."""
+
+    @functools.wraps(original)
+    def bump(self: Tensor) -> None:
+        rec = _F._recorder
+        if rec is not None and rec.thread == threading.get_ident():
+            left = rec.pending.get(id(self), 0)
+            if left:
+                rec.pending[id(self)] = left - 1
+            elif rec.fail is None:
+                rec.fail = (f"a tensor of shape {self.shape} was modified in place inside the "
+                            "step (in-place edits, e.g. BatchNorm's running statistics, are "
+                            "not replayed)")
+        return original(self)
+
+    return bump
 
 
 class _Const:
@@ -178,6 +219,7 @@ class _Recorder:
         self.thread = threading.get_ident()
         self.slots: list[tuple] = []  # ('arg', i) ('node', k) ('leaf', t) ('extern', t)
         self.slot_rg: list[bool] = []  # ('conv', src slot, dtype)
+        self.meta: list[Any] = []  # (shape, dtype) of each slot's array when recorded
         self.nodes: list[_Node] = []
         self.events: list[tuple] = []
         self.t2slot: dict[int, int] = {}
@@ -185,6 +227,7 @@ class _Recorder:
         self.keep: list[Any] = []  # everything whose id() is a key above stays alive
         self.seen: list[tuple[Tensor, int, int]] = []  # (tensor, version, its bumps then)
         self.bumps: dict[int, int] = {}  # optimizer steps' version bumps, per tensor id
+        self.pending: dict[int, int] = {}  # bumps step() is about to make, per param id
         self.modules: dict[int, Any] = {}
         self.grad_snap: dict[int, tuple[Tensor, np.ndarray]] = {}
         self.read: str | None = None
@@ -193,6 +236,7 @@ class _Recorder:
         self.backwards = 0
         self.arg_arrays: list[tuple[int, np.ndarray]] = []
         self.conv_cache: dict[tuple[int, str], int] = {}
+        self.flat = flat
         for i, a in enumerate(flat):
             if isinstance(a, Tensor):
                 s = self._new_slot(("arg", i), a.requires_grad, a, a.data)
@@ -205,6 +249,7 @@ class _Recorder:
         s = len(self.slots)
         self.slots.append(desc)
         self.slot_rg.append(bool(rg))
+        self.meta.append((arr.shape, arr.dtype) if isinstance(arr, np.ndarray) else None)
         if t is not None:
             self.t2slot[id(t)] = s
             self.keep.append(t)
@@ -281,7 +326,9 @@ class _Recorder:
         k = len(self.nodes)
         out = self._new_slot(("node", k), result.requires_grad, result, result.data)
         info = None
-        if cls.__name__ == "CrossEntropy" and isinstance(ps.get("labels"), _Slot):
+        lab = ps.get("labels")
+        if (cls.__name__ == "CrossEntropy" and isinstance(lab, _Slot)
+                and self.slots[lab.index][0] in ("arg", "conv")):
             info = inputs[0].shape[1]  # the class count, for the labels' range check
         self.nodes.append(_Node(cls, ins, ps, out, scopes[-1] if scopes else None, info))
         mode = _mode.enabled
@@ -381,12 +428,13 @@ class _Recorder:
                                  "outside autograd ops (e.g. clipping through .data)")
                 for t in getattr(p, "_aliases", None) or (p,):
                     self.bumps[id(t)] = self.bumps.get(id(t), 0) + 1
+                self.pending[id(p)] = self.pending.get(id(p), 0) + 1
         self.events.append(("step", opt))
 
     # -- the end of the recording ---------------------------------------------------------
     def finish(self, out: Any) -> Any:
         if self.read is not None:
-            what = self.read.strip("_")
+            what = self.read.strip("_") if self.read.startswith("__") else self.read
             raise _Unreplayable(f"the step reads a tensor's value into Python ({what}), so "
                                 "its control flow may depend on the values")
         if self.fail is not None:
@@ -404,8 +452,13 @@ class _Recorder:
 
     def _template(self, o: Any) -> Any:
         if isinstance(o, Tensor):
+            if any(t is o for t, _ in self.grad_snap.values()):
+                for s, d in enumerate(self.slots):  # a leaf's .grad: read again at replay
+                    if d[0] in ("leaf", "arg") and getattr(self._tensor_of(s), "_grad",
+                                                           None) is o:
+                        return ("grad", s)
             s = self.ref(o)
-            if self.slots[s][0] == "node" and self.slot_rg[s] and not self.backwards:
+            if o.requires_grad and not self.backwards:
                 raise _Unreplayable("the step returns a tensor that requires grad but calls "
                                     "no backward(); compile whole training steps, or run the "
                                     "function under no_grad")
@@ -420,6 +473,14 @@ class _Recorder:
             return ("const", o)
         raise _Unreplayable(f"the step returns a {type(o).__name__}; return Tensors, "
                             "tuples, lists or dicts of them")
+
+    def _tensor_of(self, s: int) -> Any:
+        d = self.slots[s]
+        if d[0] == "leaf":
+            return d[1]
+        if d[0] == "arg":
+            return self.flat[d[1]]
+        return None
 
     def fingerprint(self, tmpl: Any) -> list:
         slots = []
@@ -472,6 +533,64 @@ def _same(a: Any, b: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 # replay
 # ---------------------------------------------------------------------------------------
+class _Guards:
+    """What a record relies on beyond its signature: the outside tensors it read keep their
+    shape, dtype and requires_grad; the modules it ran keep their mode and tensors."""
+
+    def __init__(self, rec: _Recorder) -> None:
+        self.leaves = [(d[1], d[1].data.shape, d[1].data.dtype, d[1].requires_grad)
+                       for d in rec.slots if d[0] in ("leaf", "extern")]
+        self.modules = [(m, m.training, *_module_state(m)) for m in rec.modules.values()]
+        self.opts = []
+        for e in rec.events:
+            if e[0] == "step" and all(o is not e[1] for o, _ in self.opts):
+                self.opts.append((e[1], _opt_params(e[1])))
+
+    def ok(self) -> bool:
+        for t, shape, dtype, rg in self.leaves:
+            d = t.data
+            if d.shape != shape or d.dtype != dtype or t.requires_grad is not rg:
+                return False
+        for m, training, same, equal, held in self.modules:
+            if m.training != training:
+                return False
+            dd = m.__dict__
+            for k, v in same:
+                if dd.get(k, _STALE) is not v:
+                    return False
+            for k, v in equal:
+                if dd.get(k, _STALE) != v:
+                    return False
+            if held is not None:
+                now = dd.get("_modules")
+                if len(now) != len(held) or any(a is not b for a, b in zip(now.values(), held)):
+                    return False
+        for opt, params in self.opts:
+            if _opt_params(opt) != params:
+                return False
+        return True
+
+
+def _module_state(m: Any) -> tuple[tuple, tuple, tuple | None]:
+    """A module's attributes a replay relies on: tensors and sub-modules (by identity), plain
+    settings such as Dropout's p (by value), and the modules a container holds."""
+    same, equal = [], []
+    for k, v in vars(m).items():
+        if k == "training" or k.startswith("__"):
+            continue
+        if isinstance(v, Tensor) or hasattr(type(v), "parameters"):
+            same.append((k, v))
+        elif v is None or type(v) in (bool, int, float, str):
+            equal.append((k, v))
+    held = m.__dict__.get("_modules")
+    return tuple(same), tuple(equal), (tuple(held.values()) if isinstance(held, dict)
+                                       else None)
+
+
+def _opt_params(opt: Any) -> list[int]:
+    return [id(p) for g in opt.param_groups for p in g["params"]]
+
+
 class _Plan:
     """A record turned into a flat list of calls on arrays."""
 
@@ -480,13 +599,11 @@ class _Plan:
         wr: list[Any] = [None] * n
         self.args: list[tuple[Tensor, int]] = []
         self.convs: list[tuple[Tensor, Tensor, np.dtype]] = []
-        self.leaf_guards: list[tuple[Tensor, tuple, np.dtype, bool]] = []
         for s, d in enumerate(rec.slots):
             kind = d[0]
             if kind in ("leaf", "extern"):
                 t = d[1]
                 wr[s] = t
-                self.leaf_guards.append((t, t.data.shape, t.data.dtype, t.requires_grad))
             else:
                 w = Tensor._make(None, rec.slot_rg[s])
                 w.label = _WRAPPER
@@ -495,15 +612,14 @@ class _Plan:
                     self.args.append((w, d[1]))
                 elif kind == "conv":
                     self.convs.append((w, wr[d[1]], d[2]))
-        self.module_guards = []
-        for m in rec.modules.values():
-            items = tuple((k, v) for k, v in vars(m).items() if isinstance(v, Tensor))
-            self.module_guards.append((m, m.training, items))
+        self.guards = _Guards(rec)
+        self.holders = [w for w in wr if w.label == _WRAPPER]
         self.label_guards = [(wr[n_.params["labels"].index], n_.info)
                              for n_ in rec.nodes if n_.info is not None]
         self.wr = wr
         self.cur: list[Any] | None = None
         self.fns: list[Function] = []
+        self.fwd_arrays: list[Callable[[], np.ndarray]] = []
         forwards = [self._forward(node) for node in rec.nodes]
         steps: list[Callable[[], None]] = []
         for e in rec.events:
@@ -520,6 +636,7 @@ class _Plan:
                 steps.append(e[1].step)
         self.steps = steps
         self.tmpl = tmpl
+        self.fast: _FastReplay | None = _FastReplay(self, rec) if FAST else None
 
     def _forward(self, node: _Node) -> Callable[[], None]:
         wr = self.wr
@@ -539,16 +656,20 @@ class _Plan:
         nd = np.ndarray
 
         if not dyn:
-            def run() -> None:
+            def compute() -> np.ndarray:
                 o = fwd(*[t.data for t in ins], **static)
-                out.data = o if o.__class__ is nd else np.asarray(o)
+                return o if o.__class__ is nd else np.asarray(o)
         else:
-            def run() -> None:
+            def compute() -> np.ndarray:
                 kw = dict(static)
                 for k, w in dyn:
                     kw[k] = w.data
                 o = fwd(*[t.data for t in ins], **kw)
-                out.data = o if o.__class__ is nd else np.asarray(o)
+                return o if o.__class__ is nd else np.asarray(o)
+        self.fwd_arrays.append(compute)
+
+        def run() -> None:
+            out.data = compute()
         return run
 
     def _backward(self, n: int, root_info: list, instrs: list, retain: bool
@@ -607,24 +728,11 @@ class _Plan:
 
         return run
 
-    def guard(self) -> Any:
-        for t, shape, dtype, rg in self.leaf_guards:
-            d = t.data
-            if d.shape != shape or d.dtype != dtype or t.requires_grad is not rg:
-                return _STALE
-        for m, training, items in self.module_guards:
-            if m.training != training:
-                return _STALE
-            dd = m.__dict__
-            for k, v in items:
-                if dd.get(k) is not v:
-                    return _STALE
-        return None
-
     def run(self, flat: list[Any]) -> Any:
-        bad = self.guard()
-        if bad is not None:
-            return bad
+        if self.fast is not None:
+            return self.fast.run(flat)
+        if not self.guards.ok():
+            return _STALE
         for w, i in self.args:
             a = flat[i]
             w.data = a.data if isinstance(a, Tensor) else a
@@ -639,10 +747,14 @@ class _Plan:
         try:
             for step in self.steps:
                 step()
+            return self._build(self.tmpl, flat)
         finally:
             _mode.enabled = prev
             self.cur = None
-        return self._build(self.tmpl, flat)
+            for w in self.holders:  # hold no arrays between calls (eager frees them too)
+                w.data = None
+            for fn in self.fns:
+                fn.__dict__.clear()
 
     def _build(self, t: Any, flat: list[Any]) -> Any:
         if isinstance(t, _Slot):
@@ -654,6 +766,12 @@ class _Plan:
         kind, body = t
         if kind == "const":
             return body
+        if kind == "grad":
+            w = self.wr[body]
+            for aw, i in self.args:
+                if aw is w:
+                    return flat[i]._grad
+            return w._grad
         if kind == "tuple":
             return tuple(self._build(x, flat) for x in body)
         if kind == "list":
@@ -666,13 +784,722 @@ def _set_mode(value: bool) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# the fast replay: the record lowered to direct array-level calls
+# ---------------------------------------------------------------------------------------
+# Every slot's array lives in one list while a replay runs. The common nodes (LinearAct,
+# CrossEntropy) become closures that call their kernels directly (resolved once, here) into
+# preallocated buffers; any other node runs its Function's forward/backward on the arrays as
+# in the per-op replay above. Adam / AdamW steps call the update kernel per parameter with
+# cached flat views. Each call below is the one the eager op makes, with the same arguments
+# and the same size dispatch, so the numbers stay bit-identical.
+#
+# A buffer is reused only while nothing outside the plan holds it (its reference count):
+# a ``.grad`` or a returned tensor the caller kept gets a fresh array at the next replay.
+
+_getrc = sys.getrefcount
+
+
+def _free_rc() -> int:
+    """The reference count ``take`` below sees for a buffer nobody else holds (3 on
+    CPython 3.11: the list, the local name, getrefcount's argument), measured the same way."""
+    arrs = [np.empty(1)]
+    b = arrs[0]
+    return _getrc(b)
+
+
+_FREE_RC = _free_rc()
+
+
+class _Bufs:
+    __slots__ = ("arrs",)
+
+    def __init__(self) -> None:
+        self.arrs: list[Any] = []
+
+    def new(self) -> int:
+        self.arrs.append(None)
+        return len(self.arrs) - 1
+
+
+def _taker(bufs: _Bufs, i: int, shape: tuple, dtype: Any) -> Callable[[], np.ndarray]:
+    arrs = bufs.arrs
+
+    def take() -> np.ndarray:
+        b = arrs[i]
+        if b is None or _getrc(b) > _FREE_RC:
+            b = arrs[i] = np.empty(shape, dtype)
+        return b
+
+    return take
+
+
+def _mm_into(m: int, k: int, n: int, dtype: Any) -> Callable:
+    """``out[...] = a @ b`` exactly as ``K.active.matmul(a, b)`` computes it (the numba
+    backend's size dispatch resolved here, the thread decision at every call)."""
+    from .kernels import matmul as mk
+
+    mm = np.matmul
+    if K.active is not K.numba_backend:
+        return lambda a, b, out: mm(a, b, out=out)
+    flops = 2 * m * k * n
+    if flops < mk._min_flops() or dtype not in (np.float32, np.float64) or not mk.use_kernel(
+            m, k, n, dtype):
+        return lambda a, b, out: mm(a, b, out=out)
+    serial_ok = mk.tuning.thresholds().mm_serial_beats_blas
+    pays, mm2 = mk._threads_pay, mk.matmul2d
+
+    def run(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+        threads = pays(flops)
+        if not threads and not serial_ok:
+            mm(a, b, out=out)
+        else:
+            mm2(a, b, out=out, parallel=threads)
+
+    return run
+
+
+def _chunked(serial: Any, parallel: Any, n: int, size: int, limit: int, chunk: int
+             ) -> Callable:
+    """``_jit.run(serial, parallel, args, n, size, limit, chunk)`` with its static half
+    resolved: below ``limit`` a direct call of the serial kernel."""
+    if size < limit:
+        return lambda *args: serial(*args, 0, n)
+    from .kernels._jit import run
+
+    return lambda *args: run(serial, parallel, args, n, size, limit, chunk)
+
+
+class _Lowered:
+    """A node as closures on the plan's array list: ``fwd()`` fills ``A[out]``;
+    ``bwd(g)`` returns one gradient array (or None) per input."""
+
+    __slots__ = ("fwd", "bwd")
+
+    def __init__(self, fwd: Callable[[], None], bwd: Callable | None) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+
+def _lower_linear(node: _Node, A: list, meta: list, bufs: _Bufs, needs: list[bool]
+                  ) -> _Lowered | None:
+    p = node.params
+    act, slope = p.get("act"), p.get("slope")
+    if len(node.ins) != 3 or not (act in ("none", "relu", "sigmoid", "tanh")
+                                  or act == "leaky_relu" and slope > 0):
+        return None
+    ix, iw, ib = node.ins
+    if any(meta[s] is None for s in node.ins):
+        return None
+    (xs, dt), (ws, wdt), (_, bdt) = meta[ix], meta[iw], meta[ib]
+    if len(xs) != 2 or wdt != dt or bdt != dt or dt not in (np.float32, np.float64):
+        return None
+    m, k, n = xs[0], xs[1], ws[0]
+    out = node.out
+    numba = K.active is K.numba_backend
+    mm_f = _mm_into(m, k, n, dt)
+    take_z = _taker(bufs, bufs.new(), (m, n), dt)
+    take_y = _taker(bufs, bufs.new(), (m, n), dt)
+    slope_f = float(slope)
+    if numba:
+        from .kernels import _jit
+        from .kernels import elementwise as ek
+
+        code = ek._check_act(act)
+        bias = _chunked(*ek._BIAS[code], m, m * n, ek._limit(code, ek._EXP_FWD),
+                        ek.rows_per_chunk(n))
+        asc = np.ascontiguousarray
+
+        def fwd() -> None:
+            z = take_z()
+            mm_f(A[ix], A[iw].T, z)
+            y = take_y()
+            bias(z, asc(A[ib]), y, slope_f)
+            A[out] = y
+    else:
+        bias_act = K.active.bias_act
+
+        def fwd() -> None:
+            z = take_z()
+            mm_f(A[ix], A[iw].T, z)
+            A[out] = bias_act(z, A[ib], act, slope_f)
+
+    need_x, need_w, need_b = needs
+    act_bwd = K.active.act_backward
+    # relu's backward is a select (g where y > 0, else +0): numpy's np.where below the
+    # kernel's size cut-off gives the same bits as the kernel, so the kernel serves all sizes
+    if numba and act != "none" and (m * n >= ek._th().small_act or act == "relu"):
+        serial_b, par_b = ek._BWD[code]
+        bwd_k = _chunked(serial_b, par_b, m * n, m * n, ek._limit(code, ek._EXP_BWD),
+                         _jit.CHUNK)
+        take_gz = _taker(bufs, bufs.new(), (m, n), dt)
+
+        def act_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+            if g.shape != y.shape or g.dtype != dt or not g.flags.c_contiguous:
+                return act_bwd(act, y, g, slope_f)
+            gz = take_gz()
+            bwd_k(y.reshape(-1), g.reshape(-1), gz.reshape(-1), slope_f)
+            return gz
+    elif numba and act in ("tanh", "sigmoid"):  # below the cut-off eager runs numpy's
+        ref = ek.tanh_backward_ref if act == "tanh" else ek.sigmoid_backward_ref
+
+        def act_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+            return ref(y, g)
+    else:
+        def act_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+            return act_bwd(act, y, g, slope_f)
+
+    mm_gx = _mm_into(m, n, k, dt)
+    mm_gw = _mm_into(n, m, k, dt)
+    take_gx = _taker(bufs, bufs.new(), (m, k), dt)
+    take_gw = _taker(bufs, bufs.new(), (n, k), dt)
+    take_gb = _taker(bufs, bufs.new(), (n,), dt)
+    add_reduce = np.add.reduce
+
+    def bwd(g: np.ndarray) -> tuple:
+        gz = act_grad(A[out], g)
+        gx = gw = gb = None
+        if need_x:
+            gx = take_gx()
+            mm_gx(gz, A[iw], gx)
+        if need_w:
+            gw = take_gw()
+            mm_gw(gz.T, A[ix], gw)
+        if need_b:
+            gb = take_gb()
+            add_reduce(gz, 0, None, gb)
+        return gx, gw, gb
+
+    return _Lowered(fwd, bwd)
+
+
+def _lower_xent(node: _Node, A: list, meta: list, bufs: _Bufs, needs: list[bool]
+                ) -> _Lowered | None:
+    p = node.params
+    lab = p.get("labels")
+    red = p.get("reduction")
+    if (p.get("row_w", 0) is not None or not isinstance(lab, _Slot) or red not in ("mean", "sum")
+            or meta[node.ins[0]] is None or meta[lab.index] is None):
+        return None
+    il, ilab, out = node.ins[0], lab.index, node.out
+    (ls, dt), (_, labdt) = meta[il], meta[lab.index]
+    if len(ls) != 2 or dt not in (np.float32, np.float64) or labdt != np.int64:
+        return None
+    n, c = ls
+    s = float(p["smoothing"])
+    ksum = K.active.sum
+    from .kernels import reduce as rk
+
+    if ksum is rk.sum and not rk._last_axis(np.empty(n, dt), None):
+        add_reduce = np.add.reduce  # what reduce.sum's np.sum(rows, None) runs, without the
+        ksum = lambda rows, axis, keep: add_reduce(rows, None)  # noqa: E731  # wrapper
+    asc, asarray = np.ascontiguousarray, np.asarray
+    mean = red == "mean"
+    scale = 1.0 / n if mean else 1.0
+    A.append(None)  # the probabilities, kept from forward to backward
+    ip = len(A) - 1
+    if K.active is K.numba_backend:
+        from .kernels import xent as xk
+
+        th = xk._th()
+        fk = _chunked(xk._xent_k, xk._xent_p, n, n * c, th.par_min_exp, xk.rows_per_chunk(c))
+        bk = _chunked(xk._xent_bwd_k, xk._xent_bwd_p, n, n * c, th.par_min,
+                      xk.rows_per_chunk(c))
+        take_rows = _taker(bufs, bufs.new(), (n,), dt)
+        take_probs = _taker(bufs, bufs.new(), (n, c), dt)
+        take_grows = _taker(bufs, bufs.new(), (n,), dt)
+        take_gl = _taker(bufs, bufs.new(), (n, c), dt)
+
+        def fwd() -> None:
+            rows = take_rows()
+            probs = A[ip] = take_probs()
+            fk(asc(A[il]), asc(A[ilab], dtype=np.int64), rows, probs, s)
+            total = ksum(rows, None, False)
+            if mean:
+                total = total / n
+            A[out] = asarray(total, dtype=dt)
+
+        def bwd(g: np.ndarray) -> tuple:
+            g_rows = take_grows()
+            g_rows.fill(g.item() * scale)
+            gl = take_gl()
+            bk(A[ip], asc(A[ilab], dtype=np.int64), g_rows, gl, s)
+            return (gl,)
+    else:
+        fwd_f, bwd_f = K.active.softmax_xent, K.active.softmax_xent_backward
+
+        def fwd() -> None:
+            rows, A[ip] = fwd_f(asc(A[il]), A[ilab], s)
+            total = ksum(rows, None, False)
+            if mean:
+                total = total / n
+            A[out] = asarray(total, dtype=dt)
+
+        def bwd(g: np.ndarray) -> tuple:
+            g_rows = np.full(n, g.item() * scale, dtype=dt)
+            gl = bwd_f(A[ip], A[ilab], g_rows, s)
+            return (gl,)
+
+    return _Lowered(fwd, bwd)
+
+
+_LOWER = {"LinearAct": _lower_linear, "CrossEntropy": _lower_xent}
+
+
+def _generic(plan: _Plan, k: int, node: _Node, A: list) -> _Lowered:
+    """Any other node: its Function's forward and backward, as the per-op replay runs them
+    (its input holders get this replay's arrays first)."""
+    wr = plan.wr
+    fn = plan.fns[k]
+    fwd_arrays = plan.fwd_arrays[k]
+    feed = [(wr[s], s) for s in node.ins if wr[s].label == _WRAPPER]
+    feed += [(wr[v.index], v.index) for v in node.params.values()
+             if isinstance(v, _Slot) and wr[v.index].label == _WRAPPER]
+    out, out_w = node.out, wr[node.out]
+    make = Tensor._make
+
+    def fwd() -> None:
+        for w, s in feed:
+            w.data = A[s]
+        A[out] = out_w.data = fwd_arrays()
+
+    def bwd(g: np.ndarray) -> tuple:
+        return tuple(None if ig is None else ig.data for ig in fn.backward(make(g)))
+
+    return _Lowered(fwd, bwd)
+
+
+def _plain_groups(opt: Any, plain: list) -> bool:
+    """No group maximizes and every parameter is a Tensor (``plain``: the params lists
+    already seen so)."""
+    for group in opt.param_groups:
+        if group.get("maximize", False):
+            return False
+        ps = group["params"]
+        if not any(ps is q for q in plain):
+            if not all(isinstance(p, Tensor) for p in ps):
+                return False
+            plain.append(ps)
+    return True
+
+
+def _sgd_step(opt: Any) -> Callable[[], None] | None:
+    """``opt.step()`` for a plain SGD on the numba backend: ``sgd_update``'s own choice
+    (numpy below its size cut-off, else its kernel) per parameter, without the wrapper;
+    hyper-parameters and ``opt.state`` read at every call, the rest through eager."""
+    sgd = sys.modules.get("optim.sgd")
+    if sgd is None or type(opt) is not sgd.SGD or K.active is not K.numba_backend:
+        return None
+    from .kernels import optim as ok
+
+    kern, par, flat_ok, run, th, ref = ok._sgd_k, ok._sgd_p, ok._flat_inplace, ok.run, ok._th, \
+        ok.sgd_update_ref
+    cache: dict[int, list] = {}
+    step_all = opt.step
+    plain: list[list] = []
+
+    def step() -> None:
+        if not _plain_groups(opt, plain):
+            step_all()
+            return
+        state = opt.state
+        t = th()
+        limit = t.par_min_opt
+        for group in opt.param_groups:
+            lr, mom = group["lr"], group["momentum"]
+            damp, nest, wd = group["dampening"], group["nesterov"], group["weight_decay"]
+            use_buf = mom != 0
+            small = t.small_sgd_momentum if use_buf else t.small_sgd
+            args = (float(lr), float(mom), float(damp), bool(nest), float(wd), False)
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                st = state.get(id(p))
+                buf = st.get("momentum_buffer") if st is not None else None
+                if st is None or use_buf and buf is None:  # a first step: eager sets it up
+                    if st is None:
+                        st = state[id(p)] = {}
+                    opt._update_tensor(p.data, g.data, st, group)
+                    p._bump_version()
+                    continue
+                d, gd = p.data, g.data
+                c = cache.get(id(p))
+                if c is None or c[0] is not d or c[1] is not buf:
+                    bufs = (buf,) if use_buf else ()
+                    c = cache[id(p)] = [d, buf, d.size >= small and flat_ok(d, *bufs),
+                                        d.reshape(-1), buf.reshape(-1) if use_buf else None,
+                                        d.dtype, d.shape, use_buf, small]
+                if c[7] is not use_buf or c[8] != small:
+                    c[2] = d.size >= small and flat_ok(d, *((buf,) if use_buf else ()))
+                    c[4] = buf.reshape(-1) if use_buf else None
+                    c[7], c[8] = use_buf, small
+                if (c[2] and gd.__class__ is np.ndarray and gd.dtype == c[5]
+                        and gd.shape == c[6] and gd.flags.c_contiguous):
+                    pf = c[3]
+                    n = pf.size
+                    a = (pf, gd.reshape(-1), c[4] if use_buf else pf[:0], *args)
+                    if n < limit:
+                        kern(*a, 0, n)
+                    else:
+                        run(kern, par, a, n, n, limit)
+                else:
+                    ref(d, gd, buf, lr, mom, damp, nest, wd, False)
+                p._bump_version()
+
+    return step
+
+
+def _adam_step(opt: Any) -> Callable[[], None] | None:
+    """``opt.step()`` for a plain Adam / AdamW on the numba backend, bit-identical to it.
+
+    The parameters below the kernel's threading cut-off are updated in ONE call of the
+    multi-tensor kernel (``kernels.optim._adam_multi_k``: a table of addresses, each row
+    running the per-parameter kernel with the arguments ``adam_update`` would pass); the
+    others (and odd layouts) call the per-parameter kernel or ``adam_update`` directly.
+    Hyper-parameters and ``opt.state`` are read at every call (a scheduler's lr, a loaded
+    state dict apply); maximize, a scalar Value and a parameter's first step run eagerly.
+    """
+    adam = sys.modules.get("optim.adam")
+    if (adam is None or type(opt) not in (adam.Adam, adam.AdamW)
+            or K.active is not K.numba_backend):
+        return None
+    from .kernels import optim as ok
+
+    kern, par, flat_ok, run, th = ok._adam_k, ok._adam_p, ok._flat_inplace, ok.run, ok._th
+    multi = ok._adam_multi_k
+    cache: dict[int, list] = {}
+    step_all = opt.step
+    default_dec = opt.decoupled
+    plain: list[list] = []  # params lists seen to hold Tensors only
+    tab: list[Any] = [None]  # addrs, sizes, hyper, flags, like, the sizes written, dtype
+    ref = weakref.ref
+
+    def table(k: int, dtype: np.dtype) -> list:
+        t = tab[0]
+        if t is None or t[1].shape[0] != k or t[6] != dtype:
+            t = tab[0] = [np.zeros((k, 5), np.int64), np.zeros(k, np.int64),
+                          np.zeros((k, 7)), np.zeros((k, 2), np.int64),
+                          np.empty(0, dtype), [0] * k, dtype]
+            for c in cache.values():
+                c[14] = -1  # rows to write again
+        return t
+
+    def entry(p: Tensor, st: dict, ams: bool) -> list:
+        d, m, v, vm = p.data, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq")
+        flat = flat_ok(d, m, v, *((vm,) if ams else ()))
+        pf = d.reshape(-1)
+        c = [d, st, m, v, vm, ams, flat, pf, m.reshape(-1) if flat else None,
+             v.reshape(-1) if flat else None, vm.reshape(-1) if flat and ams else pf[:0],
+             pf.size, d.dtype, d.shape, -1, None]  # [14] its table row, [15] its grad's ref
+        cache[id(p)] = c
+        return c
+
+    def step() -> None:
+        if not _plain_groups(opt, plain):
+            step_all()  # eager's own loop (maximize negates g, a Value steps alone)
+            return
+        groups = opt.param_groups
+        state = opt.state
+        limit = th().par_min_opt
+        first = groups[0]["params"]
+        t_ = table(sum(len(g["params"]) for g in groups),
+                   first[0].data.dtype if first else np.dtype(np.float32))
+        addrs, sizes, hyper, flags, like, written, tdt = t_
+        j = 0
+        active = False
+        for group in groups:
+            b1, b2 = group["betas"]
+            lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            b1, b2 = float(b1), float(b2)
+            dec = bool(group.get("decoupled_weight_decay", default_dec))
+            ams = bool(group["amsgrad"])
+            row0 = j
+            steps: list[tuple[int, int]] = []
+            for p in group["params"]:
+                row = j
+                j += 1
+                size = 0
+                g = p._grad
+                if g is not None:
+                    st = state.get(id(p))
+                    c = cache.get(id(p))
+                    if (c is None or c[1] is not st or c[0] is not p.data or c[5] is not ams
+                            or c[2] is not st["exp_avg"] or c[3] is not st["exp_avg_sq"]
+                            or c[4] is not st.get("max_exp_avg_sq")):
+                        c = None
+                        if not st:  # a first step: eager's update sets the state up
+                            if st is None:
+                                st = state[id(p)] = {}
+                            opt._update_tensor(p.data, g.data, st, group)
+                            p._bump_version()
+                        else:
+                            c = entry(p, st, ams)
+                    if c is not None:
+                        gd = g.data
+                        t = st["step"] = st["step"] + 1
+                        gr = c[15]
+                        if gr is None or gr() is not gd:
+                            gr = c[15] = None
+                            if (c[6] and gd.__class__ is np.ndarray and gd.dtype == c[12]
+                                    and gd.shape == c[13] and gd.flags.c_contiguous):
+                                gr = c[15] = ref(gd)
+                                if c[12] == tdt:
+                                    addrs[row, 1] = gd.ctypes.data
+                        n = c[11]
+                        if gr is not None and n < limit and c[12] == tdt:
+                            if c[14] != row:  # (re)write this parameter's row
+                                c[14] = row
+                                addrs[row, 0] = c[0].ctypes.data
+                                addrs[row, 1] = gd.ctypes.data
+                                addrs[row, 2] = c[2].ctypes.data
+                                addrs[row, 3] = c[3].ctypes.data
+                                addrs[row, 4] = (c[4] if ams else c[0]).ctypes.data
+                            size = n
+                            steps.append((row, t))
+                        elif gr is not None:
+                            args = (c[7], gd.reshape(-1), c[8], c[9], c[10], lr, b1, b2, eps,
+                                    wd, 1.0 - b1 ** t, 1.0 - b2 ** t, dec, ams)
+                            if n < limit:
+                                kern(*args, 0, n)
+                            else:
+                                run(kern, par, args, n, n, limit)
+                        else:
+                            ok.adam_update(c[0], gd, c[2], c[3], c[4], lr, b1, b2, eps, wd, t,
+                                           dec, ams)
+                        p._bump_version()
+                if written[row] != size:
+                    sizes[row] = written[row] = size
+            if steps:
+                active = True
+                t0 = steps[0][1]
+                if all(t == t0 for _, t in steps):
+                    hyper[row0:j] = (lr, b1, b2, eps, wd, 1.0 - b1 ** t0, 1.0 - b2 ** t0)
+                else:
+                    for row, t in steps:
+                        hyper[row] = (lr, b1, b2, eps, wd, 1.0 - b1 ** t, 1.0 - b2 ** t)
+                flags[row0:j] = (dec, ams)
+        if active:
+            multi(addrs, sizes, hyper, flags, like)
+
+    return step
+
+
+
+
+def _zero_step(params: list, set_to_none: bool) -> Callable[[], None]:
+    """``zero_grads(params, set_to_none)``; for Tensor parameters and set_to_none its
+    effect directly (each ``.grad`` becomes None)."""
+    if not set_to_none or not all(isinstance(p, Tensor) for p in params):
+        return functools.partial(zero_grads, params, set_to_none)
+
+    def zero() -> None:
+        for p in params:
+            p._grad = None
+
+    return zero
+
+
+def _acc(p: Any, ig: Any) -> Any:
+    """``p + ig`` for two gradient arrays, as the eager engine's Tensor sum."""
+    if (p.__class__ is np.ndarray and ig.__class__ is np.ndarray and p.dtype == ig.dtype
+            and p.shape == ig.shape):
+        return p + ig
+    return (Tensor._make(p) + Tensor._make(ig)).data
+
+
+def _template_slots(t: Any, out: list[int]) -> list[int]:
+    if isinstance(t, _Slot):
+        out.append(t.index)
+    elif isinstance(t, tuple) and t[0] in ("tuple", "list"):
+        for x in t[1]:
+            _template_slots(x, out)
+    elif isinstance(t, tuple) and t[0] == "dict":
+        for _, x in t[1]:
+            _template_slots(x, out)
+    return out
+
+
+class _FastReplay:
+    """A plan's record lowered to closures on one list of arrays (see above)."""
+
+    def __init__(self, plan: _Plan, rec: _Recorder) -> None:
+        from .ops.fused import CrossEntropy, LinearAct
+
+        n = len(rec.slots)
+        self.plan = plan
+        self.n = n
+        A: list[Any] = [None] * n
+        self.A = A
+        self.nones: list[None] = []
+        bufs = self.bufs = _Bufs()
+        meta = rec.meta
+        lowerers = {LinearAct: _lower_linear, CrossEntropy: _lower_xent}
+        self.lowered: list[_Lowered] = []
+        generic_fns = []
+        for k, node in enumerate(rec.nodes):
+            f = lowerers.get(node.cls)
+            low = None
+            if f is not None:
+                needs = [rec.slot_rg[s] for s in node.ins]
+                low = f(node, A, meta, bufs, needs)
+            if low is None:
+                low = _generic(plan, k, node, A)
+                generic_fns.append(plan.fns[k])
+            self.lowered.append(low)
+        self.generic_fns = generic_fns
+        self.n_lowered = len(rec.nodes) - len(generic_fns)
+        self.args = [(s, d[1]) for s, d in enumerate(rec.slots) if d[0] == "arg"]
+        self.convs = [(s, d[1], d[2]) for s, d in enumerate(rec.slots) if d[0] == "conv"]
+        self.fills = [(s, d[1]) for s, d in enumerate(rec.slots) if d[0] in ("leaf", "extern")]
+        # labels in range: one max over the labels seen as unsigned (a negative one is huge)
+        self.label_guards = []
+        for n_ in rec.nodes:
+            if n_.info is not None:
+                s = n_.params["labels"].index
+                dt = meta[s][1]
+                udt = np.dtype(dt.str.replace("i", "u")) if dt.kind == "i" else None
+                self.label_guards.append((s, n_.info, udt))
+        wr = plan.wr
+        self.out_holders = [(wr[s], s) for s in _template_slots(plan.tmpl, [])
+                            if wr[s].label == _WRAPPER]
+        self.fed = [w for w, _ in self.out_holders]  # the holders a replay gives arrays
+        for k, node in enumerate(rec.nodes):
+            if plan.fns[k] in generic_fns:
+                self.fed += [wr[s] for s in (*node.ins, node.out) if wr[s].label == _WRAPPER]
+                self.fed += [wr[v.index] for v in node.params.values()
+                             if isinstance(v, _Slot) and wr[v.index].label == _WRAPPER]
+        steps: list[Callable[[], None]] = []
+        self.fused_steps = 0
+        for e in rec.events:
+            kind = e[0]
+            if kind == "fwd":
+                steps.append(self.lowered[e[1]].fwd)
+            elif kind == "mode":
+                steps.append(functools.partial(_set_mode, e[1]))
+            elif kind == "bwd":
+                steps.append(self._backward(*e[1:]))
+            elif kind == "zero":
+                steps.append(_zero_step(e[1], e[2]))
+            elif kind == "step":
+                s = _adam_step(e[1]) or _sgd_step(e[1])
+                self.fused_steps += s is not None
+                steps.append(s if s is not None else e[1].step)
+        self.steps = steps
+        self.nones = [None] * len(A)  # A's length now includes the lowered nodes' extras
+
+    def _backward(self, n: int, root_info: list, instrs: list, retain: bool
+                  ) -> Callable[[], None]:
+        A = self.A
+        plan = self.plan
+        arg_of = {s: i for s, i in self.args}
+        roots = [(gi, s, src) for gi, s, src in root_info]
+        prog = []
+        for gi, acc, node, targets in instrs:
+            a: Any = None
+            if acc is not None:
+                i = arg_of.get(acc)
+                a = ("arg", i) if i is not None else plan.wr[acc]
+            bwd = self.lowered[node].bwd if node is not None else None
+            prog.append((gi, a, bwd, targets))
+        make = Tensor._make
+        nd = np.ndarray
+        ones: dict[int, np.ndarray] = {}  # read-only ones per root (handed: never aliased)
+        shared = bool(self.generic_fns)  # a Function's backward gets a fresh array, as eager
+
+        def run() -> None:
+            prev = _mode.enabled
+            _mode.enabled = False
+            try:
+                g: list[Any] = [None] * n
+                handed: set[int] = set()
+                for gi, s, src in roots:
+                    if src == "ones":
+                        ga = ones.get(s)
+                        r = A[s]
+                        if ga is None or ga.shape != r.shape or ga.dtype != r.dtype or shared:
+                            ga = ones[s] = np.ones_like(r)
+                            ga.flags.writeable = False
+                    elif isinstance(src, _Const):
+                        ga = src.value
+                    else:
+                        ga = A[src.index]
+                    handed.add(id(ga))
+                    g[gi] = ga if g[gi] is None else _acc(g[gi], ga)
+                for gi, acc, bwd, targets in prog:
+                    gg = g[gi]
+                    if gg is None:
+                        continue
+                    g[gi] = None
+                    if acc is not None:
+                        t = plan.cur[acc[1]] if acc.__class__ is tuple else acc
+                        if (gg.__class__ is nd and gg.base is None and t._grad is None
+                                and gg.dtype == t.data.dtype and id(gg) not in handed):
+                            handed.add(id(gg))  # _own's common case: the array itself
+                            t._grad = make(gg)
+                        else:
+                            g_t = _own(make(gg), t, handed, False)
+                            t._grad = g_t if t._grad is None else t._grad + g_t
+                    if bwd is None:
+                        continue
+                    in_grads = bwd(gg)
+                    for j, tgt in targets:
+                        ig = in_grads[j]
+                        if ig is None:
+                            continue
+                        p = g[tgt]
+                        g[tgt] = ig if p is None else _acc(p, ig)
+            finally:
+                _mode.enabled = prev
+
+        return run
+
+    def run(self, flat: list[Any]) -> Any:
+        plan = self.plan
+        if not plan.guards.ok():
+            return _STALE
+        A = self.A
+        for s, i in self.args:
+            a = flat[i]
+            A[s] = a.data if isinstance(a, Tensor) else a
+        for s, src, dtype in self.convs:
+            A[s] = np.ascontiguousarray(A[src], dtype=dtype)
+        for s, c, udt in self.label_guards:
+            lab = A[s]
+            if lab.size and (lab.view(udt).max() >= c if udt is not None and
+                             lab.flags.c_contiguous else lab.min() < 0 or lab.max() >= c):
+                for s2, _ in self.args:
+                    A[s2] = None
+                for s2, _, _ in self.convs:
+                    A[s2] = None
+                return _EAGER
+        for s, t in self.fills:
+            A[s] = t.data
+        plan.cur = flat
+        prev = _mode.enabled
+        try:
+            for step in self.steps:
+                step()
+            for w, s in self.out_holders:
+                w.data = A[s]
+            return plan._build(plan.tmpl, flat)
+        finally:
+            _mode.enabled = prev
+            plan.cur = None
+            A[:] = self.nones
+            for w in self.fed:  # hold no arrays between calls (eager frees them too)
+                w.data = None
+            for fn in self.generic_fns:
+                fn.__dict__.clear()
+
+
+# ---------------------------------------------------------------------------------------
 # the compiled function
 # ---------------------------------------------------------------------------------------
 class _Entry:
-    __slots__ = ("fingerprint", "plan")
+    __slots__ = ("fingerprint", "guards", "plan")
 
     def __init__(self) -> None:
-        self.fingerprint: list | None = None
+        self.fingerprint: list | None = None  # of the first record, until the second
+        self.guards: _Guards | None = None  # what the first record relied on
         self.plan: _Plan | None = None
 
 
@@ -708,6 +1535,11 @@ class CompiledFunction:
         state = f"eager: {self.eager_reason}" if self.eager_reason else (
             f"{len(self._cache)} signature(s)")
         return f"<compiled {getattr(self.fn, '__qualname__', self.fn)!r} ({state})>"
+
+    def reset(self) -> None:
+        """Forget every record (and a fallback to eager): the next calls record afresh."""
+        self._cache.clear()
+        self.eager_reason = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:  # decorating a method
         return self if obj is None else functools.partial(self, obj)
@@ -751,10 +1583,19 @@ class CompiledFunction:
         originals = {name: Tensor.__dict__[name] for name in _READS if name in Tensor.__dict__}
         for name, f in originals.items():
             setattr(Tensor, name, _reader(name, f))
-        nnf = _nn_functional()
-        dropout = getattr(nnf, "dropout", None) if nnf is not None else None
-        if dropout is not None:
-            nnf.dropout = _make_dropout(dropout)
+        bump = Tensor.__dict__["_bump_version"]
+        Tensor._bump_version = _bumper(bump)
+        patched = []  # (module, name, original)
+        nnf = sys.modules.get("nn.functional")
+        if getattr(nnf, "dropout", None) is not None:
+            patched.append((nnf, "dropout", nnf.dropout))
+            nnf.dropout = _make_dropout(nnf.dropout)
+        utils = sys.modules.get("nn.utils")
+        for name in ("clip_grad_norm_", "clip_grad_value_"):  # they compute through .data
+            f = getattr(utils, name, None)
+            if f is not None:
+                patched.append((utils, name, f))
+                setattr(utils, name, _reader(name, f))
         _F._recorder = rec
         try:
             out = self.fn(*args, **kwargs)
@@ -762,20 +1603,22 @@ class CompiledFunction:
             _F._recorder = None
             for name, f in originals.items():
                 setattr(Tensor, name, f)
-            if dropout is not None:
-                nnf.dropout = dropout
+            Tensor._bump_version = bump
+            for module, name, f in patched:
+                setattr(module, name, f)
         try:
             tmpl = rec.finish(out)
             fp = rec.fingerprint(tmpl)
-            if entry.fingerprint is None:
-                entry.fingerprint = fp
+            if entry.fingerprint is None or not entry.guards.ok():
+                entry.fingerprint = fp  # the first record (or a parameter changed since)
+                entry.guards = _Guards(rec)
             elif not _same(entry.fingerprint, fp):
                 raise _Unreplayable("two calls with the same signature ran different ops or "
                                     "constants (they depend on the input values, or on "
                                     "random numbers drawn outside dropout)")
             else:
                 entry.plan = _Plan(rec, tmpl)
-                entry.fingerprint = None
+                entry.fingerprint = entry.guards = None
         except _Unreplayable as e:
             self._give_up(str(e))
         return out
@@ -785,12 +1628,6 @@ class CompiledFunction:
         self._cache.clear()
         warnings.warn(f"autograd.compile: {getattr(self.fn, '__qualname__', 'the function')} "
                       f"runs eagerly from now on: {reason}.", CompileWarning, stacklevel=4)
-
-
-def _nn_functional() -> Any:
-    import sys
-
-    return sys.modules.get("nn.functional")
 
 
 def compile(fn: Callable | None = None, *, cache_size: int = CACHE_SIZE) -> Any:

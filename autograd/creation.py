@@ -17,27 +17,29 @@ import numpy as np
 
 from .tensor import ShapeError, Size, Tensor, _as_dtype, _device_check, _to_array, device
 
-__all__ = ["Size", "arange", "as_tensor", "bernoulli", "bool", "device", "double", "empty",
-           "empty_like", "eye", "float", "float16", "float32", "float64", "from_numpy", "full",
-           "full_like", "get_default_dtype", "half", "int", "int16", "int32", "int64", "int8",
-           "is_floating_point", "is_tensor", "numel",
-           "linspace", "logspace", "long", "manual_seed", "normal", "ones", "ones_like", "rand",
-           "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm", "rng",
-           "short", "tensor", "uint8", "zeros", "zeros_like"]
+__all__ = ["Size", "arange", "as_tensor", "asarray", "bernoulli", "bool", "device", "double",
+           "empty", "empty_like", "eye", "finfo", "float", "float16", "float32", "float64",
+           "from_numpy", "full", "full_like", "get_default_dtype", "half", "iinfo", "int", "int16",
+           "int32", "int64", "int8", "is_floating_point", "is_tensor", "linspace", "logspace",
+           "long", "manual_seed", "normal", "numel", "ones", "ones_like", "rand", "rand_like",
+           "randint", "randint_like", "randn", "randn_like", "randperm", "rng", "scalar_tensor",
+           "short", "tensor", "tril_indices", "triu_indices", "uint8", "zeros", "zeros_like"]
 
-# PyTorch's dtype names (numpy's types underneath: ``x.dtype == autograd.float32`` holds).
+# PyTorch's dtype names, as numpy dtype objects: ``x.dtype == autograd.float32`` and, as in
+# torch, ``x.dtype is autograd.float32`` hold (numpy keeps one dtype object per builtin type).
 # float16 exists so that code naming it gets a clear "not supported" instead of a NameError.
-float32 = np.float32
-float64 = np.float64
-float16 = np.float16
-int8, int16, int32, int64, uint8 = np.int8, np.int16, np.int32, np.int64, np.uint8
-bool = np.bool_  # noqa: A001 - torch.bool
-float = np.float32  # noqa: A001 - torch.float is float32
-double = np.float64
-half = np.float16
-int = np.int32  # noqa: A001 - torch.int is int32
-long = np.int64
-short = np.int16
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+float16 = np.dtype(np.float16)
+int8, int16, int32, int64, uint8 = (np.dtype(t) for t in (np.int8, np.int16, np.int32,
+                                                            np.int64, np.uint8))
+bool = np.dtype(np.bool_)  # noqa: A001 - torch.bool
+float = float32  # noqa: A001 - torch.float is float32
+double = float64
+half = float16
+int = int32  # noqa: A001 - torch.int is int32
+long = int64
+short = int16
 
 _INTS = (_b.int, np.integer)
 _NUMBER = (_b.int, _b.float, _b.bool, np.number, np.bool_)
@@ -131,8 +133,8 @@ def _new(arr: np.ndarray, requires_grad: _b.bool, device: Any) -> Tensor:
     if device is not None:
         _device_check(device)
     if requires_grad and arr.dtype.kind != "f":
-        raise _GradDtypeError(f"requires_grad=True: only floating point tensors can require "
-                              f"gradients, this one would be {arr.dtype}")
+        raise _GradDtypeError(f"requires_grad: only floating-point tensors can require "
+                              f"gradients, this one is {arr.dtype}")
     return Tensor(arr, requires_grad=requires_grad)
 
 
@@ -167,6 +169,32 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         dt = _as_dtype(dtype)
         return data if dt is None or dt == data.dtype else data.to(dt)
     return _new(_to_array(data, _as_dtype(dtype)), False, device)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: _b.bool | None = None,
+            requires_grad: _b.bool = False) -> Tensor:
+    """obj as a tensor: sharing memory with a Tensor or ndarray of the wanted dtype unless
+    copy=True (copy=False refuses a conversion that would copy); other data is converted."""
+    dt = _as_dtype(dtype)
+    if isinstance(obj, (Tensor, np.ndarray)):
+        arr = obj.data if isinstance(obj, Tensor) else obj
+        shares = dt is None or dt == arr.dtype
+        if copy is False and not shares:
+            raise ValueError(f"asarray: copy=False, but converting {arr.dtype} to {dt} needs "
+                             "a copy")
+        if shares and not copy:
+            out = obj if isinstance(obj, Tensor) else from_numpy(arr)
+            return out.requires_grad_(True) if requires_grad else out
+    elif copy is False:
+        raise ValueError(f"asarray: copy=False, but a {type(obj).__name__} must be copied")
+    return tensor(obj, dtype=dt, device=device, requires_grad=requires_grad)
+
+
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: _b.bool = False) -> Tensor:
+    """A 0-d tensor of the number s, of the default float dtype unless dtype is given."""
+    return _new(np.asarray(_number(s, "scalar_tensor: s", allow_bool=True),
+                           dtype=_dtype_or(dtype, np.float32)), requires_grad, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -453,3 +481,45 @@ def is_floating_point(input: Tensor) -> _b.bool:
     if not isinstance(input, Tensor):
         raise TypeError(f"is_floating_point: expected a Tensor, got {type(input).__name__}")
     return input.data.dtype.kind == "f"
+
+
+def finfo(type: Any = None) -> np.finfo:
+    """Machine limits of a float dtype (the default float when omitted): ``.eps``, ``.max``,
+    ``.min``, ``.tiny``, ``.bits``, ``.resolution``, as torch.finfo."""
+    return np.finfo(np.dtype(np.float32) if type is None else _as_dtype(type))
+
+
+def iinfo(type: Any) -> np.iinfo:
+    """Limits of an integer dtype: ``.max``, ``.min``, ``.bits``, as torch.iinfo."""
+    return np.iinfo(_as_dtype(type))
+
+
+def _tri_indices(who: str, rows: Any, col: Any, offset: Any, dtype: Any, upper: _b.bool
+                 ) -> Tensor:
+    for what, v in (("row", rows), ("col", col), ("offset", offset)):
+        if isinstance(v, _b.bool) or not isinstance(v, _INTS):
+            raise TypeError(f"{who}: {what} must be an int, got {v!r}")
+    if rows < 0 or col < 0:
+        raise ShapeError(f"{who}: row and col must be non-negative, got {rows} and {col}")
+    dt = _dtype_or(dtype, np.int64)
+    if dt.kind not in "iu":
+        raise NotImplementedError(f"{who}: dtype must be an integer dtype, got {dt}")
+    fn = np.triu_indices if upper else np.tril_indices
+    return Tensor(np.stack(fn(rows, offset, col)).astype(dt).reshape(2, -1))
+
+
+def tril_indices(row: _b.int, col: _b.int, offset: _b.int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """The (2, N) coordinates of the lower triangle of a row x col matrix (on and below the
+    diagonal shifted by offset), row by row."""
+    if device is not None:
+        _device_check(device)
+    return _tri_indices("tril_indices", row, col, offset, dtype, False)
+
+
+def triu_indices(row: _b.int, col: _b.int, offset: _b.int = 0, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    """The (2, N) coordinates of the upper triangle of a row x col matrix, row by row."""
+    if device is not None:
+        _device_check(device)
+    return _tri_indices("triu_indices", row, col, offset, dtype, True)

@@ -16,7 +16,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
@@ -86,7 +86,7 @@ class _SetGrad:
     def __exit__(self, *exc: object) -> None:
         _mode.enabled = self._prev
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         value = self._value
 
         @functools.wraps(fn)
@@ -127,7 +127,7 @@ class set_grad_enabled(_SetGrad):
     def __enter__(self) -> None:
         pass
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         _mode.enabled = self._prev  # as a decorator it only applies inside fn
         return super().__call__(fn)
 
@@ -153,7 +153,7 @@ class inference_mode(_SetGrad):
         _mode.enabled = self._prev
         _mode.inference = self._prev_inf
 
-    def __call__(self, fn: Callable) -> Callable:
+    def __call__(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with inference_mode(self._on):
@@ -166,6 +166,12 @@ class Function:
     """Base class of every differentiable Tensor op."""
 
     __slots__ = ("inputs", "versions", "_out", "scope", "released", "__dict__")
+    # set by apply only when a graph is recorded (the op's node in it)
+    inputs: tuple[Tensor, ...]
+    versions: tuple[int, ...] | None  # the inputs' versions, when saves_inputs
+    _out: weakref.ref[Tensor]
+    scope: Any  # the innermost nn Module running when the op ran (for drawings), or None
+    released: bool  # backward freed __dict__ (without retain_graph)
     #: does backward read the *values* of the inputs? (then in-place edits are an error)
     saves_inputs = True
     #: does backward read the value of its own output? (likewise checked before backward)
@@ -226,8 +232,9 @@ class Function:
 
     @property
     def output(self) -> Tensor:
-        """The Tensor this op produced (held weakly: no reference cycle)."""
-        return self._out()
+        """The Tensor this op produced (held weakly: no reference cycle). It is alive whenever
+        backward runs (the engine holds it), which is where ops read it."""
+        return cast("Tensor", self._out())
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         raise NotImplementedError
@@ -251,15 +258,17 @@ class FunctionCtx:
             if t is not None and not isinstance(t, _Tensor):
                 raise TypeError(f"save_for_backward: expected Tensors (or None), got "
                                 f"{type(t).__name__}; store other values as ctx attributes")
-        self._saved = tensors
-        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+        # ctx is always a Function node too (its __dict__ holds what backward needs)
+        self.__dict__["_saved"] = tensors
+        self.__dict__["_saved_versions"] = tuple(None if t is None else t._version
+                                                 for t in tensors)
 
     @property
-    def saved_tensors(self) -> tuple:
+    def saved_tensors(self) -> tuple[Any, ...]:
         if getattr(self, "released", False):
             raise RuntimeError("saved_tensors: the saved tensors were freed after the first "
                                "backward; pass retain_graph=True to go through it again")
-        saved = self.__dict__.get("_saved", ())
+        saved: tuple[Any, ...] = self.__dict__.get("_saved", ())
         for t, v in zip(saved, self.__dict__.get("_saved_versions", ())):
             if t is not None and t._version != v:
                 raise RuntimeError(
@@ -268,17 +277,17 @@ class FunctionCtx:
         return saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:
-        self._non_diff = {id(t) for t in tensors}
+        self.__dict__["_non_diff"] = {id(t) for t in tensors}
 
     def set_materialize_grads(self, value: bool) -> None:
-        self._materialize = bool(value)
+        self.__dict__["_materialize"] = bool(value)
 
     def mark_dirty(self, *tensors: Any) -> None:
         raise NotImplementedError("mark_dirty: in-place custom Functions are not supported; "
                                   "return a new tensor from forward")
 
 
-def _make_ctx_style(cls: type) -> None:
+def _make_ctx_style(cls: type[Function]) -> None:
     """Give a Function subclass written PyTorch's way (``@staticmethod forward(ctx, *args)``)
     its own ``apply``; the library's own ops (instance ``forward`` on ndarrays) are untouched.
     """
@@ -288,7 +297,7 @@ def _make_ctx_style(cls: type) -> None:
         raise TypeError(f"{cls.__name__}: with a @staticmethod forward(ctx, ...), backward "
                         "must be a @staticmethod backward(ctx, *grad_outputs) too")
     user_backward = user_backward.__func__
-    node_cls = type(cls.__name__, (FunctionCtx, cls), {
+    node_cls: Any = type(cls.__name__, (FunctionCtx, cls), {
         "forward": _ctx_forward_unused, "backward": _ctx_backward,
         "_user_backward": staticmethod(user_backward), "__module__": cls.__module__,
         "__qualname__": cls.__qualname__})
@@ -326,14 +335,15 @@ def _make_ctx_style(cls: type) -> None:
         ctx._out = weakref.ref(result)
         return result
 
-    cls.apply = staticmethod(apply)
+    # replacing the inherited classmethod on purpose (mypy forbids assigning to a method)
+    cls.apply = staticmethod(apply)  # type: ignore[method-assign]
 
 
 def _ctx_forward_unused(self: Any, *args: Any) -> Any:
     raise RuntimeError("call a custom Function through .apply(...), not forward")
 
 
-def _ctx_backward(self: Any, g: Any) -> tuple:
+def _ctx_backward(self: Any, g: Any) -> tuple[Tensor | None, ...]:
     """The engine's backward(g) for a PyTorch-style Function: call the user's static
     backward(ctx, g) and keep the gradients of the Tensor arguments."""
     grads = self._user_backward(self, g)
@@ -343,7 +353,7 @@ def _ctx_backward(self: Any, g: Any) -> tuple:
         raise RuntimeError(f"backward: {type(self).__name__}.backward returned {len(grads)} "
                            f"gradient(s), forward took {self._arg_count} argument(s); return "
                            "one per argument (None for non-Tensors)")
-    out = []
+    out: list[Tensor | None] = []
     for i in self._tensor_pos:
         gi = grads[i]
         if gi is not None and not isinstance(gi, _Tensor):
@@ -400,20 +410,29 @@ def _topo(roots: Iterable[Tensor]) -> list[Tensor]:
     return order
 
 
+@overload
 def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
-                 create_graph: bool, capture: Sequence[Tensor] | None = None) -> list | None:
+                 create_graph: bool, capture: None = None) -> None: ...
+@overload
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, capture: Sequence[Tensor]) -> list[Tensor | None]: ...
+def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool,
+                 create_graph: bool, capture: Sequence[Tensor] | None = None
+                 ) -> list[Tensor | None] | None:
     """Propagate root_grads back through the graph.
 
     With ``capture`` (autograd.grad) the gradients of those tensors are returned and no
     ``.grad`` is touched; otherwise gradients accumulate into leaves (and retain_grad tensors).
     """
     if _recorder is not None:
-        return _recorder.backward(roots, root_grads, retain_graph, create_graph, capture)
+        got: list[Tensor | None] | None = _recorder.backward(
+            roots, root_grads, retain_graph, create_graph, capture)
+        return got
     order = _topo(roots)
     grads: dict[int, Tensor] = {}
-    for r, g in zip(roots, root_grads):
+    for r, rg in zip(roots, root_grads):
         k = id(r)
-        grads[k] = grads[k] + g if k in grads else g
+        grads[k] = grads[k] + rg if k in grads else rg
     wanted: dict[int, list[int]] | None = None
     if capture is not None:  # tensor id -> its positions in capture (it may be listed twice)
         wanted = {}
@@ -611,8 +630,8 @@ def _root_grad(root: Tensor, g: Any, who: str) -> Tensor:
                 "argument needs a single-element output (e.g. a loss). Pass grad= with the "
                 "output's shape, or reduce it first (.sum(), .mean()).")
         return Tensor._make(np.ones_like(root.data))
-    g = g if isinstance(g, Tensor) else Tensor(g, dtype=root.dtype)
-    if g.shape != root.shape:
-        raise ValueError(f"{who}: gradient has shape {g.shape} but the output has shape "
+    t = g if isinstance(g, Tensor) else Tensor(g, dtype=root.dtype)
+    if t.shape != root.shape:
+        raise ValueError(f"{who}: gradient has shape {t.shape} but the output has shape "
                          f"{root.shape}; they must match")
-    return g
+    return t

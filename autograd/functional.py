@@ -16,7 +16,7 @@ import numpy as np
 
 from .function import enable_grad, grad
 from .ops.shape import stack
-from .tensor import Tensor
+from .tensor import ShapeError, Tensor
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "sum_to", "vhp", "vjp"]
 
@@ -222,6 +222,6 @@ def sum_to(x: Tensor, shape: Any) -> Tensor:
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"sum_to: shape {shape} does not broadcast to the tensor's shape "
+        raise ShapeError(f"sum_to: shape {shape} does not broadcast to the tensor's shape "
                          f"{x.shape}, so the tensor cannot be summed down to it")
     return unbroadcast(x, shape)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from numbers import Real
+from typing import Any
 
 __all__ = ["Value"]
 
@@ -34,8 +35,8 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "_prev", "_local", "_op", "_g", "__weakref__")
 
-    def __init__(self, data: float, label: str = "", _prev: tuple = (), _op: str = "",
-                 _local: tuple = ()) -> None:
+    def __init__(self, data: float, label: str = "", _prev: tuple[Value, ...] = (),
+                 _op: str = "", _local: tuple[float, ...] = ()) -> None:
         if type(data) is not float:
             data = _as_float(data, "Value")
         self.data = data
@@ -235,7 +236,7 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    def draw(self, **kwargs):
+    def draw(self, **kwargs: Any) -> Any:
         """Render this value's computation graph (see ``autograd.draw``)."""
         from .viz import draw
 

@@ -7,10 +7,11 @@ by side) lives in ``autograd/ops/``. Follow ``loss.backward()`` -> ``function.ru
 
 from __future__ import annotations
 
+import builtins  # annotations inside Tensor, whose float/int/bool methods shadow the types
 import warnings
 import weakref
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 import numpy as np
 
@@ -21,6 +22,10 @@ _FLOAT_DEFAULT = np.dtype(np.float32)
 _SUPPORTED_KINDS = "fiub"  # float, signed int, unsigned int, bool
 
 
+@overload
+def _as_dtype(dtype: None) -> None: ...
+@overload
+def _as_dtype(dtype: Any) -> np.dtype: ...
 def _as_dtype(dtype: Any) -> np.dtype | None:
     """A numpy dtype for a dtype argument (autograd.float32, np.int64, 'float64', float...).
 
@@ -30,7 +35,7 @@ def _as_dtype(dtype: Any) -> np.dtype | None:
     if dtype is None:
         return None
     try:
-        dt = np.dtype(dtype)
+        dt: np.dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"Tensor: {dtype!r} is not a dtype (expected e.g. 'float32', "
                         "np.float64, 'int64')") from None
@@ -73,7 +78,7 @@ class ShapeError(ValueError, RuntimeError):
     it is a ValueError too, as numbagrad's shape errors have always been."""
 
 
-class Size(tuple):
+class Size(tuple[int, ...]):
     """A tensor's shape as ``x.size()`` returns it: a tuple (like torch.Size)."""
 
     def numel(self) -> int:
@@ -84,6 +89,17 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"Size({list(self)})"
+
+    # slicing and concatenation give a Size again, as torch.Size's do
+    def __getitem__(self, i: Any) -> Any:
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other: Any) -> Size:
+        return Size(tuple(other) + tuple(self))
 
 
 class device(str):
@@ -101,7 +117,7 @@ class device(str):
         return "cpu"
 
     @property
-    def index(self) -> None:
+    def index(self) -> None:  # type: ignore[override]  # torch.device.index, not str.index
         return None
 
     def __repr__(self) -> str:
@@ -116,6 +132,8 @@ class _SizeAttr(int):
     library and by numpy-minded users), and callable as PyTorch's method: ``x.size()`` is the
     shape (a Size), ``x.size(d)`` the length of dim d. A callable int keeps both spellings
     working without breaking any ``x.size`` already written."""
+
+    shape: tuple[int, ...]
 
     def __new__(cls, shape: tuple[int, ...], n: int) -> _SizeAttr:
         obj = super().__new__(cls, n)
@@ -173,6 +191,18 @@ def _family_op(name: str, fallback: Any) -> Any:
     return run
 
 
+def _inplace_op(name: str) -> Any:
+    """Tensor's in-place method ``name_``: the out-of-place op ``name`` (of ops/elementwise),
+    its result written into self (whose dtype it must cast to)."""
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        fn = getattr(E, name)
+        return self._inplace_result(f"{name}_", lambda x, *a: fn(x, *a, **kwargs), *args)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"In-place {name}: self = {name}(self, ...), in self's dtype."
+    return method
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it and differentiate them."""
 
@@ -181,6 +211,8 @@ class Tensor:
     # _hooks (set only by register_hook) maps handle ids to gradient hooks
     __slots__ = ("data", "_grad", "requires_grad", "_ctx", "_version", "_retain", "label",
                  "_aliases", "_hooks", "__weakref__")
+    _aliases: weakref.WeakSet[Tensor]
+    _hooks: dict[int, Any]
     __array_priority__ = 1000  # so ndarray <op> Tensor defers to Tensor's reflected op
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -298,7 +330,8 @@ class Tensor:
         if self.data.size != 1:
             raise ShapeError(f"item: only a one-element tensor can be converted to a Python "
                              f"number, this one has shape {self.shape}")
-        return self.data.item()
+        value: float | int | bool = self.data.item()
+        return value
 
     def tolist(self) -> Any:
         return self.data.tolist()
@@ -311,9 +344,10 @@ class Tensor:
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        n: int = self.data.shape[0]
+        return n
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
@@ -356,7 +390,8 @@ class Tensor:
         if self.data.dtype not in (np.float32, np.int64, np.bool_):
             extra += f", dtype={self.data.dtype}"
         if self.requires_grad:
-            extra += ", requires_grad=True" if self.is_leaf else f", grad_fn={self._ctx.name}"
+            extra += (", requires_grad=True" if self._ctx is None
+                      else f", grad_fn={self._ctx.name}")
         return f"Tensor({body}{extra})"
 
     # -- autograd ---------------------------------------------------------------------------
@@ -426,7 +461,7 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
-    def draw(self, **kwargs: Any):
+    def draw(self, **kwargs: Any) -> Any:
         """Render this tensor's computation graph (see ``autograd.draw``)."""
         from .viz import draw
 
@@ -459,8 +494,18 @@ class Tensor:
                     t._version += 1
 
     def _inplace_binary(self, other: Any, ufunc: Any, what: str, alpha: Any = 1) -> Tensor:
-        """self = ufunc(self, alpha * other) in self's memory; as in PyTorch the result must
-        keep self's shape and be castable to its dtype (no float into an int tensor)."""
+        """self = ufunc(self, alpha * other) in self's memory, as PyTorch computes it: in the
+        promoted dtype, which must cast to self's (no float into an int tensor), keeping
+        self's shape. A float tensor with a Python number or a tensor of its own dtype takes
+        the ufunc directly; anything else goes through the out-of-place op (its promotion,
+        wrap-around and bool rules)."""
+        dt = self.data.dtype
+        if not (other.data.dtype is dt if isinstance(other, Tensor) else
+                other.__class__ is float or other.__class__ is int) or dt.kind != "f":
+            op = {np.add: E.add, np.subtract: E.sub, np.multiply: E.mul, np.divide: E.div,
+                  np.power: E.pow}[ufunc]
+            kw = {"alpha": alpha} if alpha != 1 else {}
+            return self._inplace_result(what, lambda x, o: op(x, o, **kw), other)
         self._inplace(what, other)
         o = other.data if isinstance(other, Tensor) else other
         if alpha != 1:
@@ -480,16 +525,24 @@ class Tensor:
 
     def _inplace_result(self, what: str, fn: Any, *args: Any) -> Tensor:
         """self = fn(self, *args) with an out-of-place op, the result copied in (its dtype
-        must cast to self's, as in PyTorch)."""
-        self._inplace_check(what)
+        must cast to self's and its shape be self's, as in PyTorch)."""
+        self._inplace_check(what, args[0] if args else None)
         with engine.no_grad():
             r = fn(self, *args)
         r = r.data if isinstance(r, Tensor) else np.asarray(r)
-        if r.dtype != self.data.dtype and not np.can_cast(r.dtype, self.data.dtype,
-                                                          "same_kind"):
+        if r.dtype != self.data.dtype and not E.can_cast(r.dtype, self.data.dtype):
             raise RuntimeError(f"{what}: the result type {r.dtype} can't be cast to the "
                                f"desired output type {self.dtype} (an in-place op keeps the "
                                "tensor's dtype; use the out-of-place op)")
+        if r.shape != self.shape:
+            try:
+                ok = np.broadcast_shapes(r.shape, self.shape) == self.shape
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ShapeError(f"{what}: the result has shape {r.shape}, which does not fit "
+                                 f"this tensor's shape {self.shape} (an in-place op keeps the "
+                                 "tensor's shape)")
         self._bump_version()
         self.data[...] = r
         return self
@@ -509,10 +562,8 @@ class Tensor:
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
-        rnd = np.trunc if rounding_mode == "trunc" else np.floor
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace_result("div_", lambda x: rnd(np.true_divide(x.data, o)).astype(
-            np.result_type(x.data, o)))
+        return self._inplace_result(
+            "div_", lambda x, o: E.div(x, o, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent: Any) -> Tensor:
         return self._inplace_binary(exponent, np.power, "pow_")
@@ -646,6 +697,27 @@ class Tensor:
     def __ipow__(self, other: Any) -> Tensor:
         return self._inplace_binary(other, np.power, "**=")
 
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return self._inplace_result("//=", E.floor_divide, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return self._inplace_result("%=", E.remainder, other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return self._inplace_result("&=", E.bitwise_and, other)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return self._inplace_result("|=", E.bitwise_or, other)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return self._inplace_result("^=", E.bitwise_xor, other)
+
+    def __ilshift__(self, other: Any) -> Tensor:
+        return self._inplace_result("<<=", E.bitwise_left_shift, other)
+
+    def __irshift__(self, other: Any) -> Tensor:
+        return self._inplace_result(">>=", E.bitwise_right_shift, other)
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """x[index] = value; value (a number or tensor) broadcasts to the selection and is
         cast to x's dtype, as in PyTorch."""
@@ -756,12 +828,21 @@ class Tensor:
     def __ge__(self, o: Any) -> Tensor:
         return E.compare(self, o, np.greater_equal)
 
-    def __eq__(self, o: Any) -> Tensor:  # type: ignore[override]
+    # elementwise, as torch's: a Tensor, not object's bool (except against None)
+    @overload  # type: ignore[override]
+    def __eq__(self, o: None) -> bool: ...
+    @overload
+    def __eq__(self, o: Any) -> Tensor: ...
+    def __eq__(self, o: Any) -> Tensor | bool:
         if o is None:
             return False  # as torch: a tensor is never None
         return E.compare(self, o, np.equal)
 
-    def __ne__(self, o: Any) -> Tensor:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def __ne__(self, o: None) -> bool: ...
+    @overload
+    def __ne__(self, o: Any) -> Tensor: ...
+    def __ne__(self, o: Any) -> Tensor | bool:
         if o is None:
             return True
         return E.compare(self, o, np.not_equal)
@@ -835,7 +916,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return E.relu(self)
 
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+    def leaky_relu(self, negative_slope: builtins.float = 0.01) -> Tensor:
         return E.leaky_relu(self, negative_slope)
 
     def gelu(self, approximate: str = "none") -> Tensor:
@@ -897,12 +978,17 @@ class Tensor:
         return R.all(self, *args, **kwargs)
 
     # -- shape (ops/shape.py) ---------------------------------------------------------------
-    def reshape(self, *shape: Any) -> Tensor:
+    def reshape(self, *shape: Any, **kw: Any) -> Tensor:
+        if kw:  # reshape(shape=(2, -1)), torch's keyword
+            if shape or set(kw) != {"shape"}:
+                raise TypeError(f"reshape: takes a shape (positionally or as shape=), got "
+                                f"{sorted(kw)}" + (" and a positional shape" if shape else ""))
+            return S.reshape(self, kw["shape"])
         return S.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int)
                          else shape)
 
-    def view(self, *shape: Any) -> Tensor:
-        return S.view(self, *shape)
+    def view(self, *shape: Any, **kw: Any) -> Tensor:
+        return S.view(self, *shape, **kw)
 
     def transpose(self, dim0: int | None = None, dim1: int | None = None, *more: int
                   ) -> Tensor:
@@ -913,8 +999,8 @@ class Tensor:
                             f"permute({', '.join(map(str, dims))}) to reorder all dims")
         return S.transpose(self, dim0, dim1)
 
-    def permute(self, *dims: Any) -> Tensor:
-        return S.permute(self, *dims)
+    def permute(self, *dims: Any, **kw: Any) -> Tensor:
+        return S.permute(self, *dims, **kw)
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         return S.transpose(self, axis0, axis1)
@@ -933,11 +1019,15 @@ class Tensor:
     def broadcast_to(self, *shape: Any) -> Tensor:
         return S.broadcast_to(self, S._sizes(shape, "broadcast_to"))
 
-    def pad(self, pad_width: Any, value: float = 0.0) -> Tensor:
+    def pad(self, pad_width: Any, value: builtins.float = 0.0) -> Tensor:
         return S.pad(self, pad_width, value)
 
-    def split(self, split_size_or_sections: Any, dim: int | None = None, *,
-              axis: int | None = None) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: Any = None, dim: int | None = None, *,
+              axis: int | None = None, split_size: Any = None) -> tuple[Tensor, ...]:
+        if split_size is not None:  # torch's Tensor.split names it split_size
+            if split_size_or_sections is not None:
+                raise TypeError("split: got both split_size_or_sections and split_size")
+            split_size_or_sections = split_size
         return S.split(self, split_size_or_sections, dim, axis=axis)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1176,7 +1266,7 @@ class Tensor:
     def round(self, *, decimals: int = 0) -> Tensor:
         return E.round(self, decimals=decimals)
 
-    def logit(self, eps: float | None = None) -> Tensor:
+    def logit(self, eps: builtins.float | None = None) -> Tensor:
         return E.logit(self, eps)
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
@@ -1188,15 +1278,15 @@ class Tensor:
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         return E.addcdiv(self, tensor1, tensor2, value=value)
 
-    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
-                   neginf: float | None = None) -> Tensor:
+    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None,
+                   neginf: builtins.float | None = None) -> Tensor:
         return E.nan_to_num(self, nan, posinf, neginf)
 
-    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+    def isclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
         return E.isclose(self, other, rtol, atol, equal_nan)
 
-    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+    def allclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08,
                  equal_nan: bool = False) -> bool:
         return E.allclose(self, other, rtol, atol, equal_nan)
 
@@ -1208,6 +1298,105 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         return E.where(condition, self, other)
+
+    def eq(self, other: Any) -> Tensor:
+        return E.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return E.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return E.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return E.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return E.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return E.ge(self, other)
+
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+    def signbit(self) -> Tensor:
+        return E.signbit(self)
+
+    def sinc(self) -> Tensor:
+        return E.sinc(self)
+
+    def deg2rad(self) -> Tensor:
+        return E.deg2rad(self)
+
+    def rad2deg(self) -> Tensor:
+        return E.rad2deg(self)
+
+    def angle(self) -> Tensor:
+        return E.angle(self)
+
+    def lgamma(self) -> Tensor:
+        return E.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return E.digamma(self)
+
+    def polygamma(self, n: int) -> Tensor:
+        return E.polygamma(n, self)
+
+    def heaviside(self, values: Any) -> Tensor:
+        return E.heaviside(self, values)
+
+    def conj(self) -> Tensor:
+        return self  # real tensors only: the conjugate is the tensor itself
+
+    resolve_conj = resolve_neg = conj_physical = conj
+
+    @property
+    def real(self) -> Tensor:
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes")
+
+    # in-place forms: the out-of-place op, its result written into self (dtype must cast)
+    remainder_, fmod_, floor_divide_ = map(_inplace_op, (
+        "remainder", "fmod", "floor_divide"))
+    true_divide_ = divide_ = _inplace_op("div")
+    subtract_, multiply_ = _inplace_op("sub"), _inplace_op("mul")
+    clamp_min_, clamp_max_ = _inplace_op("clamp_min"), _inplace_op("clamp_max")
+    bitwise_and_, bitwise_or_, bitwise_xor_, bitwise_not_ = map(_inplace_op, (
+        "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"))
+    bitwise_left_shift_ = _inplace_op("bitwise_left_shift")
+    bitwise_right_shift_ = _inplace_op("bitwise_right_shift")
+    logical_and_, logical_or_, logical_xor_, logical_not_ = map(_inplace_op, (
+        "logical_and", "logical_or", "logical_xor", "logical_not"))
+    atan2_ = arctan2_ = _inplace_op("atan2")
+    copysign_, hypot_, xlogy_, lerp_ = map(_inplace_op, (
+        "copysign", "hypot", "xlogy", "lerp"))
+    addcmul_, addcdiv_ = _inplace_op("addcmul"), _inplace_op("addcdiv")
+    float_power_, nan_to_num_, logit_ = map(_inplace_op, (
+        "float_power", "nan_to_num", "logit"))
+    sign_, sgn_, square_, reciprocal_, rsqrt_, frac_ = map(_inplace_op, (
+        "sign", "sgn", "square", "reciprocal", "rsqrt", "frac"))
+    fix_, negative_, absolute_ = _inplace_op("trunc"), _inplace_op("neg"), _inplace_op("abs")
+    sin_, cos_, tan_, sinh_, cosh_ = map(_inplace_op, (
+        "sin", "cos", "tan", "sinh", "cosh"))
+    asin_ = arcsin_ = _inplace_op("asin")
+    acos_ = arccos_ = _inplace_op("acos")
+    atan_ = arctan_ = _inplace_op("atan")
+    asinh_ = arcsinh_ = _inplace_op("asinh")
+    acosh_ = arccosh_ = _inplace_op("acosh")
+    atanh_ = arctanh_ = _inplace_op("atanh")
+    exp2_, expm1_, log2_, log10_, log1p_ = map(_inplace_op, (
+        "exp2", "expm1", "log2", "log10", "log1p"))
+    erf_, erfc_, erfinv_ = _inplace_op("erf"), _inplace_op("erfc"), _inplace_op("erfinv")
+    eq_, ne_, lt_, le_, gt_, ge_ = map(_inplace_op, ("eq", "ne", "lt", "le", "gt", "ge"))
+    sinc_, deg2rad_, rad2deg_, lgamma_, digamma_, heaviside_ = map(_inplace_op, (
+        "sinc", "deg2rad", "rad2deg", "lgamma", "digamma", "heaviside"))
+
+    def polygamma_(self, n: int) -> Tensor:
+        return self._inplace_result("polygamma_", lambda x: E.polygamma(n, x))
 
 
     # -- [reduce] reductions, scans, sorting ------------------------------------------------
@@ -1276,6 +1465,39 @@ class Tensor:
 
     def unique(self, *args: Any, **kwargs: Any) -> Any:
         return SC.unique(self, *args, **kwargs)
+
+    def msort(self) -> Tensor:
+        return SC.msort(self)
+
+    def quantile(self, *args: Any, **kwargs: Any) -> Tensor:
+        return SC.quantile(self, *args, **kwargs)
+
+    def nanquantile(self, *args: Any, **kwargs: Any) -> Tensor:
+        return SC.nanquantile(self, *args, **kwargs)
+
+    def unique_consecutive(self, *args: Any, **kwargs: Any) -> Any:
+        return SC.unique_consecutive(self, *args, **kwargs)
+
+    def histc(self, bins: int = 100, min: builtins.float = 0,
+              max: builtins.float = 0) -> Tensor:
+        return SC.histc(self, bins, min, max)
+
+    def cov(self, **kwargs: Any) -> Tensor:
+        return R.cov(self, **kwargs)
+
+    def corrcoef(self) -> Tensor:
+        return R.corrcoef(self)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        from .functional import sum_to
+
+        return sum_to(self, S._sizes(size, "sum_to_size"))
+
+    def cumsum_(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return self._inplace_result("cumsum_", lambda x: SC.cumsum(x, dim, dtype=dtype))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return self._inplace_result("cumprod_", lambda x: SC.cumprod(x, dim, dtype=dtype))
 
 
     # -- [shape] shape, views, indexing, gather/scatter -------------------------------------
@@ -1457,6 +1679,12 @@ class Tensor:
     def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
         return self._inplace_result("masked_scatter_", IX.masked_scatter, mask, source)
 
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return IX.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return self._inplace_result("index_put_", IX.index_put, indices, values, accumulate)
+
     def _inplace_view(self, what: str, view: Tensor) -> Tensor:
         self._inplace(what)
         self.data = view.data
@@ -1525,6 +1753,33 @@ class Tensor:
     def kron(self, other: Any) -> Tensor:
         return L.kron(self, other)
 
+    def inverse(self) -> Tensor:
+        return L.inverse(self)
+
+    def det(self) -> Tensor:
+        return L.det(self)
+
+    def logdet(self) -> Tensor:
+        return L.logdet(self)
+
+    def slogdet(self) -> Any:
+        return L.slogdet(self)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return L.matrix_power(self, n)
+
+    def cross(self, other: Any, dim: int | None = None) -> Tensor:
+        return L.cross(self, other, dim)
+
+    def dist(self, other: Any, p: builtins.float = 2) -> Tensor:
+        return L.dist(self, other, p)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return L.svd(self, some, compute_uv)
+
+    def pinverse(self, rcond: builtins.float = 1e-15) -> Tensor:
+        return L.pinverse(self, rcond)
+
     def dim(self) -> int:
         return self.data.ndim
 
@@ -1558,6 +1813,10 @@ class Tensor:
     def int(self) -> Tensor:
         return self.to(np.int32)
 
+    def type_as(self, other: Tensor) -> Tensor:
+        """self converted to other's dtype (self itself when it already has it)."""
+        return self.to(other.dtype)
+
     def short(self) -> Tensor:
         return self.to(np.int16)
 
@@ -1582,8 +1841,8 @@ class Tensor:
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
         raise RuntimeError("cuda: numbagrad runs on the CPU only")
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
-           non_blocking: bool = False) -> Tensor:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: builtins.bool = False,
+           non_blocking: builtins.bool = False) -> Tensor:
         """``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``, ``to(other)`` (other's dtype);
         returns self when nothing changes (unless copy=True). Only the CPU exists here."""
         for a in args:
@@ -1600,7 +1859,7 @@ class Tensor:
             return self.clone() if copy else self
         return self.astype(dt)
 
-    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """With no argument torch's type name ('torch.FloatTensor'); else ``to(dtype)``."""
         if dtype is None:
             return f"torch.{_TYPE_NAMES.get(self.data.dtype.name, 'Tensor')}"
@@ -1612,7 +1871,7 @@ class Tensor:
             dtype = names[key]
         return self.to(dtype)
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False,
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                    **kw: Any) -> Tensor:
         """A copy of data as a tensor, of self's dtype unless dtype is given."""
         from .creation import tensor
@@ -1620,21 +1879,21 @@ class Tensor:
         return tensor(data, dtype=self.dtype if dtype is None else dtype,
                       requires_grad=requires_grad, **kw)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                   **kw: Any) -> Tensor:
         from .creation import zeros
 
         return zeros(*size, dtype=self.dtype if dtype is None else dtype,
                      requires_grad=requires_grad, **kw)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                  **kw: Any) -> Tensor:
         from .creation import ones
 
         return ones(*size, dtype=self.dtype if dtype is None else dtype,
                     requires_grad=requires_grad, **kw)
 
-    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                   **kw: Any) -> Tensor:
         from .creation import empty
 
@@ -1642,7 +1901,7 @@ class Tensor:
                      requires_grad=requires_grad, **kw)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
-                 requires_grad: bool = False, **kw: Any) -> Tensor:
+                 requires_grad: builtins.bool = False, **kw: Any) -> Tensor:
         from .creation import full
 
         return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
@@ -1656,7 +1915,7 @@ class Tensor:
                               "tensor.detach()")
         return self.data.__dlpack__(**kwargs)
 
-    def __dlpack_device__(self) -> tuple[int, int]:
+    def __dlpack_device__(self) -> tuple[builtins.int, builtins.int]:
         return self.data.__dlpack_device__()
 
     # -- [engine] hooks and autograd helpers ------------------------------------------------
@@ -1682,7 +1941,7 @@ class _HookHandle:
 
     _next = 0
 
-    def __init__(self, hooks: dict) -> None:
+    def __init__(self, hooks: dict[int, Any]) -> None:
         _HookHandle._next += 1
         self.id = _HookHandle._next
         self._hooks = hooks

@@ -12,6 +12,7 @@ SUITES = [
     "bench_scalar",
     "bench_kernels",
     "bench_mlp",
+    "bench_compile",
     "bench_conv_rnn",
     "bench_load",
     "bench_startup",

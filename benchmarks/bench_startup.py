@@ -5,9 +5,17 @@ compiled cold.
 Every figure comes from fresh subprocesses. Imports: the two programs alternate, 9 runs
 each after one untimed run of each (Python's bytecode cache lives in a temporary
 PYTHONPYCACHEPREFIX, so both read compiled bytecode, as an installed package does); each
-run times its own import statement. Cold steps: each run gets a new NUMBA_CACHE_DIR (so
-numba compiles every kernel the step uses, and the dispatch cut-offs are the defaults: the
-measured ones are cached beside numba's cache).
+run times its own import statement. Cold steps: each of COLD_RUNS runs gets a new
+NUMBA_CACHE_DIR (so numba compiles every kernel the step uses, and the dispatch cut-offs
+are the defaults: the measured ones are cached beside numba's cache), then a second
+process reuses that cache (the warm first step); min and median are reported, the target
+is checked on the median.
+
+The digits MLP's cold first step compiles only the kernels of the activations it uses
+(bias+relu, bias+none, relu's backward: elementwise.py has one small kernel per activation
+and pass). Measured on a 2-core Intel Xeon (AVX-512, shared, 3 interleaved runs): 2.26 s
+(min 2.26) with the former six-activation kernels, 1.33 s (min 1.28) with these; the warm
+first step (0.32 s) and the steady step (0.14 ms) unchanged.
 
 Targets: import <= 1.5x numpy's, numba not imported by the import; the digits MLP's cold
 first step <= 5 s.
@@ -29,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMPORT_RUNS = 9
 IMPORT_TARGET = 1.5
 COLD_STEP_TARGET = 5.0
+COLD_RUNS = 3
 
 _IMPORT = textwrap.dedent("""
     import json, sys, time
@@ -40,7 +49,7 @@ _IMPORT = textwrap.dedent("""
 
 # The README's digits example: MLP(64, [64, 10]), Adam lr 1e-2, batch 64, cross-entropy.
 _DIGITS = textwrap.dedent("""
-    import json, sys, time
+    import json, statistics, sys, time
     t0 = time.perf_counter()
     import autograd as ag
     import nn
@@ -66,10 +75,17 @@ _DIGITS = textwrap.dedent("""
         opt.step()
         loss.item()
         steps.append(time.perf_counter() - t2)
+    from numba.core.registry import CPUDispatcher
     from autograd.kernels import tuning
+    compiled = sorted({f"{v.py_func.__module__.rsplit('.', 1)[-1]}.{v.py_func.__name__}"
+                       for m in list(sys.modules.values())
+                       if getattr(m, "__name__", "").startswith("autograd.kernels")
+                       for v in vars(m).values()
+                       if isinstance(v, CPUDispatcher) and v.stats.cache_misses})
     json.dump({"import": t_import, "numba_after_import": numba_after_import,
                "setup": t_setup, "first_step": steps[0], "second_step": steps[1],
-               "rest_of_epoch": sum(steps[1:]), "steps": len(steps),
+               "median_step": statistics.median(steps[1:]),
+               "rest_of_epoch": sum(steps[1:]), "steps": len(steps), "compiled": compiled,
                "thresholds": tuning.describe()["thresholds_from"]}, sys.stdout)
 """)
 
@@ -139,29 +155,43 @@ def bench_import() -> dict:
             "import_ratio": ratio, "numba_imported": numba_loaded}
 
 
+def _min_med(xs: list[float], scale: float = 1.0, fmt: str = ".2f") -> str:
+    return f"{min(xs) * scale:{fmt}} / {statistics.median(xs) * scale:{fmt}}"
+
+
 def bench_digits_first_step() -> dict:
-    header("the README's digits MLP (64-64-10, Adam, batch 64): first training step")
-    env = dict(os.environ)
-    with tempfile.TemporaryDirectory() as cache:
-        env["NUMBA_CACHE_DIR"] = cache
-        load = ForeignLoad().start()
-        cold = _run(_DIGITS, env)
-        ext = load.stop()
-        warm = _run(_DIGITS, env)
-    ok = cold["first_step"] <= COLD_STEP_TARGET
-    row("cold: first step", f"{cold['first_step']:8.2f} s",
+    header(f"the README's digits MLP (64-64-10, Adam, batch 64): first training step "
+           f"({COLD_RUNS} runs, min / median)")
+    colds, warms = [], []
+    load = ForeignLoad().start()
+    for _ in range(COLD_RUNS):
+        with tempfile.TemporaryDirectory() as cache:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+            colds.append(_run(_DIGITS, env))
+            warms.append(_run(_DIGITS, env))
+    ext = load.stop()
+    cold_s = [r["first_step"] for r in colds]
+    warm_s = [r["first_step"] for r in warms]
+    cold = colds[0]
+    med = statistics.median(cold_s)
+    ok = med <= COLD_STEP_TARGET
+    row("cold: first step", f"{_min_med(cold_s)} s",
         f"empty numba cache: loads numba, compiles what the step uses  "
         f"[target <= {COLD_STEP_TARGET:g} s: {'PASS' if ok else 'MISS'}]")
-    row("cold: second step", f"{cold['second_step'] * 1e3:8.2f} ms",
+    print(f"  (compiled: {', '.join(cold['compiled'])})")
+    row("cold: second step", f"{_min_med([r['second_step'] for r in colds], 1e3)} ms",
         f"rest of the epoch ({cold['steps'] - 1} steps) {cold['rest_of_epoch']:.3f} s")
     row("cold: import", f"{cold['import']:8.3f} s",
         f"numba imported by it: {cold['numba_after_import']}; data + model setup "
         f"{cold['setup']:.2f} s (scikit-learn loads the digits)")
-    row("warm: first step", f"{warm['first_step']:8.3f} s",
+    row("warm: first step", f"{_min_med(warm_s, fmt='.3f')} s",
         "next process, same cache: loads the compiled kernels")
+    row("warm: median step", f"{_min_med([r['median_step'] for r in warms], 1e3, '.3f')} ms",
+        f"steps 2..{cold['steps']} of the epoch")
     print(f"  (thresholds in the subprocess: {cold['thresholds']}; other processes used "
-          f"{_pct(ext)} of the machine during the cold run)")
-    return {"cold_first_step_s": cold["first_step"], "warm_first_step_s": warm["first_step"]}
+          f"{_pct(ext)} of the machine meanwhile)")
+    return {"cold_first_step_s": med, "cold_first_step_min_s": min(cold_s),
+            "warm_first_step_s": statistics.median(warm_s)}
 
 
 def bench_kernel_set() -> dict:

@@ -14,6 +14,7 @@ import autograd
 from autograd import Tensor
 from autograd.ops import activation as A
 from autograd.ops.fused import REDUCTIONS, check_labels, linear, mse
+from autograd.ops.fused import binary_cross_entropy as _bce_rows
 from autograd.ops.fused import cross_entropy as cross_entropy_fused
 
 __all__ = [
@@ -24,6 +25,18 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "poisson_nll_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
     "elu",
     "flatten",
     "gelu",
@@ -302,6 +315,111 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
     return x * Tensor._make(mask)
 
 
+# torch's alpha dropout constant: SELU's scale * alpha, the value SELU tends to at -inf
+_SELU_NEG = 1.7580993408473766
+
+
+def _noise_dropout(x: Any, p: float, training: bool, who: str, noise: str,
+                   alpha: bool = False) -> Tensor:
+    """The dropout variants: one Bernoulli(1-p) keep draw per element (``noise`` "element"),
+    per channel of a batch (N, C, ...) ("batched"), or per channel of an unbatched (C, ...)
+    input ("unbatched"). Plain dropout scales the kept values by 1/(1-p); alpha dropout
+    keeps SELU's mean and variance instead: a * (x * keep + (keep - 1) * alpha') + alpha' a p
+    with a = 1/sqrt((alpha'^2 p + 1)(1 - p)), as torch."""
+    x = _tensor(x, who)
+    _check_p(p, who)
+    if not training or p == 0.0 or x.data.size == 0:
+        return x
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point input, got {x.dtype}")
+    if p == 1.0:
+        return x * 0.0
+    if noise == "element":
+        shape = x.shape
+    else:
+        lead = 2 if noise == "batched" else 1
+        if x.ndim < lead:
+            raise RuntimeError(f"{who}: feature dropout requires at least {lead} dimensions "
+                               f"in the input, got shape {x.shape}")
+        shape = x.shape[:lead] + (1,) * (x.ndim - lead)
+    keep = (autograd.rng().random(shape) >= p).astype(x.dtype)
+    if not alpha:
+        return x * Tensor._make(keep * x.dtype.type(1.0 / (1.0 - p)))
+    a = 1.0 / np.sqrt((_SELU_NEG * _SELU_NEG * p + 1.0) * (1.0 - p))
+    shift = ((keep - 1.0) * (_SELU_NEG * a) + _SELU_NEG * a * p).astype(x.dtype)
+    return x * Tensor._make(keep * x.dtype.type(a)) + Tensor._make(shift)
+
+
+def _check_p(p: float, who: str) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+              ) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) with probability p, scaling the rest by
+    1/(1-p) (the mask comes from ``autograd.rng()``)."""
+    x = _tensor(input, "dropout1d")
+    _check_p(p, "dropout1d")
+    if x.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {x.ndim}D "
+                           "input (channel-wise dropout of (N, C, L) or (C, L))")
+    return _noise_dropout(x, p, training, "dropout1d", "batched" if x.ndim == 3 else "unbatched")
+
+
+def _spatial_warning(who: str, ndim: int, want: str) -> None:
+    warnings.warn(f"{who}: Received a {ndim}-D input to {who}, which is deprecated and will "
+                  f"result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that {who} exists to provide "
+                  f"channel-wise dropout on inputs with {want}.", stacklevel=3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+              ) -> Tensor:
+    """Zero whole channels of (N, C, H, W) with probability p, scaling the rest by 1/(1-p).
+    A 3-D input is taken as (N, C, L), as torch does (with its warning)."""
+    x = _tensor(input, "dropout2d")
+    _check_p(p, "dropout2d")
+    if x.ndim not in (3, 4):
+        _spatial_warning("dropout2d", x.ndim, "2 spatial dimensions, a channel dimension, and "
+                         "an optional batch dimension (i.e. 3D or 4D inputs)")
+    if x.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    return _noise_dropout(x, p, training, "dropout2d", "batched")
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+              ) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p, scaling
+    the rest by 1/(1-p)."""
+    x = _tensor(input, "dropout3d")
+    _check_p(p, "dropout3d")
+    if x.ndim not in (4, 5):
+        _spatial_warning("dropout3d", x.ndim, "3 spatial dimensions, a channel dimension, and "
+                         "an optional batch dimension (i.e. 4D or 5D inputs)")
+    return _noise_dropout(x, p, training, "dropout3d", "batched" if x.ndim == 5 else "unbatched")
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+                  ) -> Tensor:
+    """Dropout for SELU networks: dropped elements take SELU's negative saturation value and
+    the result is rescaled so mean and variance are kept. Note torch's default
+    ``training=False`` (the identity unless asked)."""
+    return _noise_dropout(input, p, training, "alpha_dropout", "element", alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels of (N, C, ...) (default ``training=False``, as torch)."""
+    return _noise_dropout(input, p, training, "feature_alpha_dropout", "batched", alpha=True)
+
+
 def flatten(x: Tensor, start_dim: int = 1, end_dim: int = -1) -> Tensor:
     """Flatten dims start_dim..end_dim into one (by default all but the batch dim; what
     nn.Flatten does)."""
@@ -357,10 +475,14 @@ def _const_like(target: Any, input: Tensor) -> Tensor:
     return t
 
 
-def _pair(input: Tensor, target: Any, who: str, strict: bool = False
+def _pair(input: Tensor, target: Any, who: str, strict: bool = False, dtypes: str = "promote"
           ) -> tuple[Tensor, Tensor]:
-    """Input and target of a pointwise loss; targets become input's dtype.
+    """Input and target of a pointwise loss, both of the loss's dtype.
 
+    Floating dtypes as torch, by ``dtypes``: "promote" (mse, l1, smooth_l1, kl_div: a
+    float32 input and a float64 target give a float64 loss), "input" (huber: the input's),
+    "target" (bce_with_logits: the target's), "same" (bce: a mismatch is an error). Other
+    targets (ints, bools, arrays) take the input's dtype.
     Shapes as torch: the regression losses broadcast a differently shaped target with a
     UserWarning (``(N, 1)`` against ``(N,)`` gives an (N, N) loss!); ``strict`` losses (the
     BCE family) refuse it.
@@ -372,6 +494,13 @@ def _pair(input: Tensor, target: Any, who: str, strict: bool = False
         raise TypeError(f"{who}: input must be a Tensor, got {type(input).__name__}")
     if input.dtype.kind != "f":
         raise TypeError(f"{who}: input must be floating point, got {input.dtype}")
+    if (isinstance(target, Tensor) and target.dtype.kind == "f"
+            and target.dtype != input.dtype and dtypes != "input"):
+        if dtypes == "same":
+            raise RuntimeError(f"{who}: found dtype {target.dtype} for the target but expected "
+                               f"{input.dtype} (the input's); cast one of them")
+        dt = np.result_type(input.dtype, target.dtype) if dtypes == "promote" else target.dtype
+        input = _const_like(input, target if dt == target.dtype else input)
     t = _const_like(target, input)
     if t.shape != input.shape:
         if strict:
@@ -431,7 +560,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     with beta = delta)."""
     if delta <= 0:
         raise RuntimeError(f"huber_loss: delta must be > 0, got {delta}")
-    x, t = _pair(input, target, "huber_loss")
+    x, t = _pair(input, target, "huber_loss", dtypes="input")
     d = x - t
     a = d.abs()
     rows = autograd.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
@@ -447,12 +576,6 @@ def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     return "none" if not reduce else ("mean" if size_average else "sum")
-
-
-def _clamped_log(p: Tensor) -> Tensor:
-    """max(log p, -100) with a finite gradient at p = 0 (where it is 0, as the clamp says)."""
-    pos = p > 0
-    return autograd.where(pos, autograd.where(pos, p, 1.0).log(), -100.0).clip(min=-100.0)
 
 
 def _weight(weight: Any, like: Tensor, who: str) -> Tensor | None:
@@ -474,12 +597,11 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
     at -100 as PyTorch does, so p = 0 or 1 gives a large finite loss, not inf."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
-    p, t = _pair(input, target, "binary_cross_entropy", strict=True)
+    p, t = _pair(input, target, "binary_cross_entropy", strict=True, dtypes="same")
     if p.size and (p.data.min() < 0 or p.data.max() > 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 "
                            "and 1; for raw scores use binary_cross_entropy_with_logits")
-    log_p, log_q = _clamped_log(p), _clamped_log(1.0 - p)
-    rows = -(t * log_p + (1.0 - t) * log_q)
+    rows = _bce_rows(p, t)
     w = _weight(weight, p, "binary_cross_entropy")
     return _reduce(rows if w is None else rows * w, reduction, "binary_cross_entropy")
 
@@ -493,7 +615,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     reduction = _legacy_reduction(size_average, reduce, reduction)
     who = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, who)
-    z, t = _pair(input, target, who, strict=True)
+    z, t = _pair(input, target, who, strict=True, dtypes="target")
     if pos_weight is None:
         rows = z.relu() - z * t + ((-z.abs()).exp() + 1.0).log()
     else:
@@ -696,6 +818,134 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     return _reduce(rows, reduction, "cosine_embedding_loss")
 
 
+def soft_margin_loss(input: Tensor, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """log(1 + exp(-y x)) for labels y in {1, -1} (the two-class logistic loss)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, y = _pair(input, target, "soft_margin_loss", strict=True)
+    return _reduce(-A.LogSigmoid.apply(x * y), reduction, "soft_margin_loss")
+
+
+def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (x a distance); both terms for other
+    labels, as torch computes it."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, y = _pair(input, target, "hinge_embedding_loss", strict=True)
+    yd = y.data
+    rows = (autograd.where(yd != 1, (margin - x).relu(), 0.0)
+            + autograd.where(yd != -1, x, 0.0))
+    return _reduce(rows, reduction, "hinge_embedding_loss")
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Tensor:
+    """Per sample the mean over classes of -(y log sigmoid(x) + (1 - y) log sigmoid(-x))
+    (times ``weight``), then reduced over the batch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    who = "multilabel_soft_margin_loss"
+    x, y = _pair(input, target, who, strict=True)
+    log_sig = A.LogSigmoid.apply(x)
+    rows = -(y * log_sig + (1.0 - y) * (log_sig - x))  # log sigmoid(-x) = log sigmoid(x) - x
+    w = _weight(weight, x, who)
+    if w is not None:
+        rows = rows * w
+    per = rows.sum(-1) / float(x.shape[-1]) if x.ndim else rows
+    return _reduce(per, reduction, who)
+
+
+def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Tensor:
+    """The multi-class hinge loss: per sample sum over j != y of
+    max(0, margin - x[y] + x[j])^p / C (times weight[y]); p is 1 or 2."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    who = "multi_margin_loss"
+    if p not in (1, 2):
+        raise ValueError(f"{who}: only p == 1 and p == 2 are supported, got {p!r}")
+    x = A.float_input(input, who)
+    if x.ndim > 2:
+        raise ValueError(f"{who}: expected input of 1 or 2 dims (N, C), got shape {x.shape}")
+    rows, rest = _class_last(x, who)
+    n, c = rows.shape
+    y = _class_targets(target, rest, c, who, None)
+    ar = np.arange(n)
+    picked = rows[ar, y].reshape(n, 1)
+    m = (margin - picked + rows).relu()
+    if p == 2:
+        m = m * m
+    if weight is not None:
+        w = _const_like(weight, x)
+        m = m * w[y].reshape(n, 1)
+    keep = np.ones((n, c), dtype=bool)
+    keep[ar, y] = False  # the true class is not a margin violation
+    per = autograd.where(keep, m, 0.0).sum(1) / float(c)
+    return _reduce(per.reshape(rest), reduction, who)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
+                        margin: float = 1.0, p: float = 2, eps: float = 1e-6,
+                        swap: bool = False, size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with d the pairwise p-distance; ``swap`` uses
+    min(d(a, n), d(p, n)) (Balntas et al.)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_loss: margin must be > 0, got {margin}")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = autograd.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clip(min=0.0), reduction, "triplet_margin_loss")
+
+
+def gaussian_nll_loss(input: Tensor, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
+    """0.5 (log var + (input - target)^2 / var) (+ 0.5 log 2 pi with ``full``); var is
+    clamped to eps without blocking its gradient (as torch); var may have one dim less
+    than input, or a last dim of 1 (one variance for all features)."""
+    who = "gaussian_nll_loss"
+    _check_reduction(reduction, who)
+    x, t = _pair(input, target, who)
+    v = _const_like(var, x)
+    if v.shape != x.shape:
+        if x.shape[:-1] == v.shape:
+            v = v.unsqueeze(-1)
+        elif not (x.shape[:-1] == v.shape[:-1] and v.shape[-1:] == (1,)):
+            raise ValueError(f"{who}: var of shape {v.shape} does not fit the input shape "
+                             f"{x.shape} (the same, one dim less, or a last dim of 1)")
+    if (v.data < 0).any():
+        raise ValueError(f"{who}: var has negative entry/entries")
+    # clamp(min=eps) with gradient 1 everywhere: add the (constant) amount clamped away
+    lift = np.maximum(eps - v.data, 0.0).astype(v.dtype, copy=False)
+    v = v + Tensor._make(lift) if lift.any() else v
+    d = x - t
+    rows = 0.5 * (v.log() + d * d / v)
+    if full:
+        rows = rows + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(rows, reduction, who)
+
+
+def poisson_nll_loss(input: Tensor, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Tensor:
+    """exp(x) - t x for log-rates x (``log_input``), else x - t log(x + eps); ``full`` adds
+    Stirling's t log t - t + 0.5 log(2 pi t) where t > 1."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    who = "poisson_nll_loss"
+    _check_reduction(reduction, who)
+    x, t = _pair(input, target, who)
+    rows = x.exp() - t * x if log_input else x - t * (x + eps).log()
+    if full:
+        big = t.data > 1
+        safe = autograd.where(big, t, 2.0)  # differentiable in the target, as torch
+        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * np.pi)).log()
+        rows = rows + autograd.where(big, stirling, 0.0)
+    return _reduce(rows, reduction, who)
+
+
 # ----------------------------------------------------------------------------- distances
 def _safe_norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     """The p-norm along dim with gradient 0 (not nan) at an all-zero slice, as torch."""
@@ -746,13 +996,16 @@ import math as _math  # noqa: E402
 from autograd.ops import attention as _attention  # noqa: E402
 from autograd.ops import conv as _conv  # noqa: E402
 from autograd.ops.shape import Pad as _Pad  # noqa: E402
+from autograd.tensor import ShapeError  # noqa: E402
 
 __all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
             "adaptive_max_pool2d", "avg_pool1d", "avg_pool2d", "batch_norm", "conv1d", "conv2d",
             "conv_transpose1d", "conv_transpose2d", "embedding", "group_norm", "instance_norm",
             "interpolate", "layer_norm", "max_pool1d", "max_pool2d", "max_unpool1d",
             "max_unpool2d", "pad", "scaled_dot_product_attention"]
-__all__ += ["fold", "pixel_shuffle", "pixel_unshuffle", "unfold"]
+__all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "fold",
+            "max_pool3d", "pixel_shuffle", "pixel_unshuffle", "rms_norm", "unfold"]
+__all__ += ["affine_grid", "grid_sample"]
 
 
 def _batched(x: Any, ndim: int, who: str, layout: str) -> tuple[Tensor, bool]:
@@ -797,12 +1050,12 @@ def _conv_weight(x: Tensor, weight: Any, bias: Any, groups: Any, ndim: int, cin_
     c = x.shape[1]
     if transposed:
         if c != weight.shape[0] or c % groups:
-            raise ValueError(f"{who}: input has {c} channels but the weight {weight.shape} "
+            raise ShapeError(f"{who}: input has {c} channels but the weight {weight.shape} "
                              f"expects {weight.shape[0]} (divisible by groups={groups})")
         n_out = weight.shape[1] * groups
     else:
         if c != cin_of_w * groups or weight.shape[0] % groups:
-            raise ValueError(f"{who}: input has {c} channels but the weight {weight.shape} "
+            raise ShapeError(f"{who}: input has {c} channels but the weight {weight.shape} "
                              f"with groups={groups} expects {cin_of_w * groups} (and "
                              f"out_channels {weight.shape[0]} divisible by groups)")
         n_out = weight.shape[0]
@@ -811,7 +1064,7 @@ def _conv_weight(x: Tensor, weight: Any, bias: Any, groups: Any, ndim: int, cin_
                         "(e.g. x.astype(weight.dtype))")
     if bias is not None:
         if not isinstance(bias, Tensor) or bias.shape != (n_out,):
-            raise ValueError(f"{who}: bias must be a Tensor of shape ({n_out},), got "
+            raise ShapeError(f"{who}: bias must be a Tensor of shape ({n_out},), got "
                              f"{getattr(bias, 'shape', type(bias).__name__)}")
         if bias.dtype != x.dtype:
             bias = bias.astype(x.dtype)
@@ -891,7 +1144,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     out_hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op[i] + 1
                    for i in range(2))
     if min(out_hw) < 1:
-        raise ValueError(f"{who}: the output size {out_hw} would be empty (input "
+        raise ShapeError(f"{who}: the output size {out_hw} would be empty (input "
                          f"{x.shape[2:]}, padding {padding!r})")
     geom = (k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1])
     return _unbatch(_conv.conv_transpose2d(x, weight, bias, geom, groups, out_hw), unb)
@@ -951,7 +1204,7 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
                          f"the last dim, then the dim before...), got {pad!r}")
     ndp = len(widths) // 2
     if ndp > input.ndim:
-        raise ValueError(f"{who}: pad {pad!r} covers {ndp} dims but the input has only "
+        raise ShapeError(f"{who}: pad {pad!r} covers {ndp} dims but the input has only "
                          f"{input.ndim} (shape {input.shape})")
     if mode not in _PAD_MODES:
         raise ValueError(f"{who}: mode must be one of {_PAD_MODES}, got {mode!r}")
@@ -978,10 +1231,10 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         if min(lo, hi) < 0:
             raise ValueError(f"{who}: mode {mode!r} needs non-negative padding, got {pad!r}")
         if mode == "reflect" and max(lo, hi) >= n:
-            raise ValueError(f"{who}: reflect padding ({lo}, {hi}) must be smaller than the "
+            raise ShapeError(f"{who}: reflect padding ({lo}, {hi}) must be smaller than the "
                              f"dimension it pads (size {n}, dim {d})")
         if mode == "circular" and max(lo, hi) > n:
-            raise ValueError(f"{who}: circular padding ({lo}, {hi}) must not exceed the size "
+            raise ShapeError(f"{who}: circular padding ({lo}, {hi}) must not exceed the size "
                              f"of the dimension it pads (size {n}, dim {d})")
         if lo or hi:
             x = x[(slice(None),) * d + (_pad_index(n, lo, hi, mode),)]
@@ -1036,7 +1289,7 @@ def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                        (0, _as_1d(padding, "padding", who, 0)),
                        (1, _as_1d(dilation, "dilation", who, 1)), ceil_mode, return_indices)
     except ValueError as e:
-        raise ValueError(str(e).replace("max_pool2d", who)) from None
+        raise type(e)(str(e).replace("max_pool2d", who)) from None
     if return_indices:
         return _unbatch(tuple(t.reshape(n, c, t.shape[3]) for t in y), unb)
     return _unbatch(y.reshape(n, c, y.shape[3]), unb)
@@ -1074,7 +1327,7 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         y = avg_pool2d(x.reshape(n, c, 1, length), (1, k), (1, s),
                        (0, _as_1d(padding, "padding", who, 0)), ceil_mode, count_include_pad)
     except ValueError as e:
-        raise ValueError(str(e).replace("avg_pool2d", who)) from None
+        raise type(e)(str(e).replace("avg_pool2d", who)) from None
     return _unbatch(y.reshape(n, c, y.shape[3]), unb)
 
 
@@ -1088,7 +1341,7 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     if unb:
         idx = idx.reshape(1, *idx.shape)
     if idx.shape != x.shape or idx.dtype.kind not in "iu":
-        raise ValueError(f"{who}: indices must be integers of the input's shape {x.shape}, "
+        raise ShapeError(f"{who}: indices must be integers of the input's shape {x.shape}, "
                          f"got {idx.dtype} {idx.shape}")
     k = _conv.pair(kernel_size, "kernel_size", who, 1)
     s = k if stride is None else _conv.pair(stride, "stride", who, 1)
@@ -1097,7 +1350,7 @@ def max_unpool2d(input: Tensor, indices: Any, kernel_size: Any, stride: Any = No
     if output_size is not None:
         hw = tuple(int(v) for v in tuple(output_size)[-2:])
     if idx.size and (idx.min() < 0 or idx.max() >= hw[0] * hw[1]):
-        raise ValueError(f"{who}: an index ({int(idx.max())}) is out of range for the output "
+        raise ShapeError(f"{who}: an index ({int(idx.max())}) is out of range for the output "
                          f"size {hw}")
     out = _conv.MaxPool2dBackward.apply(x, arg=np.ascontiguousarray(idx, dtype=np.int64),
                                         x_shape=(*x.shape[:2], *hw))
@@ -1191,16 +1444,31 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
 
 # ----------------------------------------------------------------------------- resampling
 _INTERP_DIMS = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "linear": (1,),
-                "bilinear": (2,), "trilinear": (3,)}
+                "bilinear": (2,), "trilinear": (3,), "bicubic": (2,), "area": (1, 2)}
+_CUBIC_A = -0.75  # torch's bicubic convolution coefficient
+
+
+def _cubic_weights(t: np.ndarray) -> list[np.ndarray]:
+    """Keys' cubic convolution weights of the 4 taps floor(src) - 1 .. floor(src) + 2."""
+    a = _CUBIC_A
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
                 mode: str = "nearest", align_corners: bool | None = None,
-                recompute_scale_factor: bool | None = None) -> Tensor:
+                recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of input (N, C, *spatial), as torch.nn.functional.interpolate:
     ``size`` or ``scale_factor`` (output = floor(in * scale_factor)); mode 'nearest',
-    'nearest-exact', 'linear' (3-D), 'bilinear' (4-D) or 'trilinear' (5-D); align_corners
-    (linear modes only, default False) maps the corner pixels' centres onto each other."""
+    'nearest-exact', 'linear' (3-D), 'bilinear' / 'bicubic' (4-D), 'trilinear' (5-D) or
+    'area' (adaptive average pooling, 3-D/4-D); align_corners (linear and cubic modes only,
+    default False) maps the corner pixels' centres onto each other."""
     who = "interpolate"
     if not isinstance(input, Tensor) or input.ndim < 3:
         raise ValueError(f"{who}: input must be a Tensor (N, C, *spatial), got "
@@ -1212,9 +1480,14 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         raise ValueError(f"{who}: mode {mode!r} expects {_INTERP_DIMS[mode][0] + 2}-D input, "
                          f"got shape {input.shape}")
     linear_mode = mode in ("linear", "bilinear", "trilinear")
-    if align_corners is not None and not linear_mode:
+    if align_corners is not None and not (linear_mode or mode == "bicubic"):
         raise ValueError(f"{who}: align_corners can only be set with the interpolating modes "
-                         f"linear | bilinear | trilinear (mode is {mode!r})")
+                         f"linear | bilinear | bicubic | trilinear (mode is {mode!r})")
+    if antialias:
+        if mode not in ("bilinear", "bicubic"):
+            raise ValueError(f"{who}: antialias is restricted to the bilinear and bicubic "
+                             f"modes (mode is {mode!r})")
+        raise NotImplementedError(f"{who}: antialias=True is not supported")
     if (size is None) == (scale_factor is None):
         raise ValueError(f"{who}: give exactly one of size and scale_factor")
     in_sz = input.shape[2:]
@@ -1233,12 +1506,28 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         out_sz = tuple(int(_math.floor(i * float(f))) for i, f in zip(in_sz, sf))
         scales = [i / o for i, o in zip(in_sz, out_sz)] if recompute_scale_factor \
             else [1.0 / float(f) for f in sf]
+    if mode == "area":
+        pool = adaptive_avg_pool1d if nsp == 1 else adaptive_avg_pool2d
+        return pool(input, out_sz)
     x = input
     for ax, (n, o, sc) in enumerate(zip(in_sz, out_sz, scales), start=2):
-        if n == o and not linear_mode and size is not None:
+        if n == o and not linear_mode and size is not None and mode != "bicubic":
             continue
         pre = (slice(None),) * ax
         dst = np.arange(o, dtype=np.float64)
+        if mode == "bicubic":  # 4 taps, edge indices clamped; src not clamped at 0
+            src = dst * ((n - 1) / (o - 1) if o > 1 else 0.0) if align_corners else \
+                (dst + 0.5) * sc - 0.5
+            base = np.floor(src)
+            shape = (o,) + (1,) * (x.ndim - ax - 1)
+            taps = _cubic_weights(src - base)
+            y = None
+            for j, wj in enumerate(taps):
+                idx = np.clip(base.astype(np.int64) - 1 + j, 0, n - 1)
+                term = x[pre + (idx,)] * Tensor._make(wj.astype(x.dtype).reshape(shape))
+                y = term if y is None else y + term
+            x = y
+            continue
         if not linear_mode:
             off = 0.5 if mode == "nearest-exact" else 0.0
             src = np.minimum(np.floor((dst + off) * np.float32(sc)), n - 1).astype(np.int64)
@@ -1253,6 +1542,288 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None,
         lam = (src - lo).astype(x.dtype).reshape((o,) + (1,) * (x.ndim - ax - 1))
         x = x[pre + (lo,)] * Tensor._make(1 - lam) + x[pre + (hi,)] * Tensor._make(lam)
     return x
+
+
+# ----------------------------------------------------------------------------- 3-D (volumes)
+# Compositions of the 2-D ops and of differentiable gathers: conv3d sums one conv2d per depth
+# tap of the kernel; the 3-D pools gather every window (N, C, OD, OH, OW, kd*kh*kw).
+def _triple(v: Any, what: str, who: str, lo: int) -> tuple[int, ...]:
+    return _conv.pair(v, what, who, lo, 3)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D convolution of input (N, C, D, H, W) with weight (O, C/groups, kd, kh, kw) plus
+    bias (O,) -> (N, O, OD, OH, OW), as torch; ``padding`` may be 'valid' or 'same'."""
+    who = "conv3d"
+    x, unb = _batched(input, 5, who, "(N, C, D, H, W)")
+    bias, groups = _conv_weight(x, weight, bias, groups, 5, weight.shape[1]
+                                if isinstance(weight, Tensor) and weight.ndim == 5 else 0,
+                                who, False)
+    k = weight.shape[2:]
+    st = _triple(stride, "stride", who, 1)
+    dil = _triple(dilation, "dilation", who, 1)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"{who}: padding must be 'valid', 'same', an int or a triple, got "
+                             f"{padding!r}")
+        if padding == "same":
+            if st != (1, 1, 1):
+                raise ValueError(f"{who}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride!r})")
+            x = pad(x, _same_padding(k, dil))
+        pd = (0, 0, 0)
+    else:
+        pd = _triple(padding, "padding", who, 0)
+    if pd[0]:
+        x = pad(x, (0, 0, 0, 0, pd[0], pd[0]))
+    n, c, depth, h, w = x.shape
+    od = (depth - dil[0] * (k[0] - 1) - 1) // st[0] + 1
+    if od < 1:
+        raise ShapeError(f"{who}: kernel depth {k[0]} (dilated to {dil[0] * (k[0] - 1) + 1}) "
+                         f"is larger than the padded input depth {depth}")
+    out = None
+    for i in range(k[0]):  # one 2-D convolution per depth tap, summed
+        a = i * dil[0]
+        slab = x[:, :, a:a + st[0] * (od - 1) + 1:st[0]].permute(0, 2, 1, 3, 4)
+        y = conv2d(slab.reshape(n * od, c, h, w), weight[:, :, i], None, st[1:], pd[1:],
+                   dil[1:], groups)
+        out = y if out is None else out + y
+    o = weight.shape[0]
+    out = out.reshape(n, od, o, out.shape[2], out.shape[3]).permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(1, o, 1, 1, 1)
+    return _unbatch(out, unb)
+
+
+def _pool3d_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                     ceil_mode: bool, who: str) -> tuple[tuple[int, ...], ...]:
+    k = _triple(kernel_size, "kernel_size", who, 1)
+    s = k if stride is None or stride == () or stride == [] else _triple(stride, "stride",
+                                                                          who, 1)
+    p = _triple(padding, "padding", who, 0)
+    d = _triple(dilation, "dilation", who, 1)
+    if any(pi > ki // 2 for pi, ki in zip(p, k)):
+        raise ValueError(f"{who}: padding {padding!r} should be at most half of the kernel "
+                         f"size {kernel_size!r}")
+    out = tuple(_conv.pool_out(x.shape[2 + i], k[i], s[i], p[i], d[i], bool(ceil_mode))
+                for i in range(3))
+    if min(out) < 1:
+        raise ShapeError(f"{who}: input {x.shape[2:]} is too small for kernel {k} "
+                         f"(dilation {d}, padding {p}): output size {out}")
+    return k, s, p, d, out
+
+
+def _window_index(k: tuple[int, ...], s: tuple[int, ...], d: tuple[int, ...],
+                  out: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """Index arrays picking every window of a (padded) volume: (OD, OH, OW, kd, kh, kw)."""
+    pos = [np.arange(o)[:, None] * si + np.arange(ki)[None, :] * di
+           for o, ki, si, di in zip(out, k, s, d)]
+    return (pos[0][:, None, None, :, None, None], pos[1][None, :, None, None, :, None],
+            pos[2][None, None, :, None, None, :])
+
+
+def _padded_extent(n: int, k: int, s: int, p: int, d: int, o: int) -> int:
+    return max((o - 1) * s + d * (k - 1) + 1, n + 2 * p)
+
+
+def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
+               ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over kernel_size windows of input (N, C, D, H, W); ``return_indices`` also gives
+    each maximum's flat index (d * H + h) * W + w in its volume (int64). NaN propagates."""
+    who = "max_pool3d"
+    x, unb = _batched(input, 5, who, "(N, C, D, H, W)")
+    k, s, p, d, out = _pool3d_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                       who)
+    n, c = x.shape[:2]
+    size = x.shape[2:]
+    ext = tuple(_padded_extent(size[i], k[i], s[i], p[i], d[i], out[i]) for i in range(3))
+    where = (slice(p[0], p[0] + size[0]), slice(p[1], p[1] + size[1]),
+             slice(p[2], p[2] + size[2]))
+    vals = np.full((n, c) + ext, -np.inf, dtype=x.dtype)
+    vals[(slice(None), slice(None)) + where] = x.data
+    flat = np.full(ext, -1, dtype=np.int64)
+    flat[where] = np.arange(int(np.prod(size))).reshape(size)
+    win = _window_index(k, s, d, out)
+    cand = vals[(slice(None), slice(None)) + win].reshape(n, c, *out, -1)
+    pick = cand.argmax(axis=-1)  # the first maximum (a NaN counts as the maximum)
+    flat_win = flat[win].reshape(*out, -1)
+    arg = np.take_along_axis(np.broadcast_to(flat_win, cand.shape), pick[..., None],
+                             axis=-1)[..., 0]
+    if (arg < 0).any():  # an all -inf window: its first real cell, not the padding
+        first = np.take_along_axis(flat_win, (flat_win >= 0).argmax(-1)[..., None], -1)[..., 0]
+        arg = np.where(arg < 0, first, arg)
+    rows = np.arange(n * c).reshape(n * c, 1)
+    y = x.reshape(n * c, -1)[rows, arg.reshape(n * c, -1)].reshape(n, c, *out)
+    return _unbatch((y, Tensor._make(arg)) if return_indices else y, unb)
+
+
+def avg_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over kernel_size windows of input (N, C, D, H, W), torch's divisors (padding
+    counted unless count_include_pad=False; divisor_override replaces them)."""
+    who = "avg_pool3d"
+    x, unb = _batched(input, 5, who, "(N, C, D, H, W)")
+    if divisor_override is not None and (isinstance(divisor_override, bool) or not isinstance(
+            divisor_override, (int, np.integer)) or divisor_override == 0):
+        raise ValueError(f"{who}: divisor_override must be a non-zero int, got "
+                         f"{divisor_override!r}")
+    k, s, p, d, out = _pool3d_geometry(x, kernel_size, stride, padding, 1, ceil_mode, who)
+    size = x.shape[2:]
+    ext = [_padded_extent(size[i], k[i], s[i], p[i], 1, out[i]) for i in range(3)]
+    widths = []
+    for i in (2, 1, 0):  # F.pad order: last dim first
+        widths += [p[i], ext[i] - size[i] - p[i]]
+    xp = pad(x, widths)
+    win = _window_index(k, s, d, out)
+    total = xp[(slice(None), slice(None)) + win].sum(axis=(-3, -2, -1))
+    if divisor_override is not None:
+        div = np.full(out, float(divisor_override))
+    else:
+        per_dim = []
+        for i in range(3):
+            start = np.arange(out[i]) * s[i] - p[i]
+            end = np.minimum(start + k[i], size[i] + p[i])
+            if count_include_pad:
+                per_dim.append(end - start)
+            else:
+                per_dim.append(np.minimum(end, size[i]) - np.maximum(start, 0))
+        div = per_dim[0][:, None, None] * per_dim[1][None, :, None] * per_dim[2][None, None, :]
+    return _unbatch(total * Tensor._make((1.0 / div).astype(x.dtype)), unb)
+
+
+def _size3(output_size: Any, shape: tuple[int, ...], who: str) -> tuple[int, ...]:
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 3
+    return _triple(tuple(dflt if v is None else v for v, dflt in zip(size, shape)),
+                   "output_size", who, 1)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:
+    """Average input (N, C, D, H, W) down to (N, C, *output_size) with PyTorch's bins."""
+    who = "adaptive_avg_pool3d"
+    x, unb = _batched(input, 5, who, "(N, C, D, H, W)")
+    od, oh, ow = _size3(output_size, x.shape[2:], who)
+    planes = [adaptive_avg_pool2d(x[:, :, d0:d1].mean(axis=2), (oh, ow))
+              for d0, d1 in _bins(x.shape[2], od)]
+    return _unbatch(autograd.stack(planes, 2), unb)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False
+                        ) -> Tensor | tuple[Tensor, Tensor]:
+    """Max of each of PyTorch's adaptive bins of input (N, C, D, H, W); ``return_indices``
+    also gives each maximum's flat index in its volume."""
+    who = "adaptive_max_pool3d"
+    x, unb = _batched(input, 5, who, "(N, C, D, H, W)")
+    n, c, dd, h, w = x.shape
+    out = _size3(output_size, x.shape[2:], who)
+    vol = x.data
+    arg = np.empty((n, c) + out, dtype=np.int64)
+    for i, (d0, d1) in enumerate(_bins(dd, out[0])):
+        for j, (h0, h1) in enumerate(_bins(h, out[1])):
+            for q, (w0, w1) in enumerate(_bins(w, out[2])):
+                a = vol[:, :, d0:d1, h0:h1, w0:w1].reshape(n, c, -1).argmax(axis=2)
+                bh, bw = h1 - h0, w1 - w0
+                arg[:, :, i, j, q] = ((d0 + a // (bh * bw)) * h + h0 + a // bw % bh) * w \
+                    + w0 + a % bw
+    rows = np.arange(n * c).reshape(n * c, 1)
+    y = x.reshape(n * c, -1)[rows, arg.reshape(n * c, -1)].reshape(n, c, *out)
+    return _unbatch((y, Tensor._make(arg)) if return_indices else y, unb)
+
+
+# ----------------------------------------------------------------------------- sampling grids
+def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid (N, H, W, 2) of the affine maps theta (N, 2, 3) over an output of
+    size (N, C, H, W), in [-1, 1] coordinates (x, y), as torch (for grid_sample)."""
+    who = "affine_grid"
+    if not isinstance(theta, Tensor) or theta.dtype.kind != "f":
+        raise TypeError(f"{who}: theta must be a float Tensor, got {type(theta).__name__}")
+    size = tuple(int(v) for v in size)
+    if len(size) != 4:
+        raise NotImplementedError(f"{who}: only 2-D grids (size (N, C, H, W)) are supported, "
+                                  f"got size {size}")
+    n, _, h, w = size
+    if theta.shape != (n, 2, 3):
+        raise ShapeError(f"{who}: expected theta of shape ({n}, 2, 3) for size {size}, got "
+                         f"{theta.shape}")
+
+    def coords(m: int) -> np.ndarray:
+        c = np.linspace(-1.0, 1.0, m) if m > 1 else np.zeros(1)
+        return c if align_corners else c * (m - 1) / m
+
+    base = np.empty((h, w, 3), dtype=theta.dtype)
+    base[..., 0] = coords(w)[None, :]
+    base[..., 1] = coords(h)[:, None]
+    base[..., 2] = 1
+    grid = Tensor._make(base.reshape(1, h * w, 3)) @ theta.transpose(1, 2)
+    return grid.reshape(n, h, w, 2)
+
+
+def _grid_coord(g: Tensor, n: int, align_corners: bool, padding_mode: str) -> Tensor:
+    """Normalised coordinates [-1, 1] as pixel positions of a size-n axis, padded."""
+    x = (g + 1) * ((n - 1) / 2) if align_corners else ((g + 1) * n - 1) / 2
+    if padding_mode == "border":
+        return x.clip(0, n - 1)
+    if padding_mode == "reflection":
+        lo, span = (0.0, n - 1.0) if align_corners else (-0.5, float(n))
+        if span <= 0:
+            return x * 0.0
+        d = (x - lo).abs()
+        flips = np.floor(d.data / span)
+        extra = d - Tensor._make((flips * span).astype(d.dtype))
+        x = autograd.where(flips % 2 == 0, extra + lo, (span + lo) - extra)
+        return x.clip(0, n - 1)
+    return x
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Sample input (N, C, H, W) at the grid's (N, Ho, Wo, 2) normalised (x, y) positions
+    -> (N, C, Ho, Wo), as torch: mode 'bilinear' or 'nearest'; padding_mode 'zeros',
+    'border' or 'reflection'; align_corners (default False) puts -1 and 1 at the corner
+    pixels' centres instead of their outer edges. Differentiable in input and grid."""
+    who = "grid_sample"
+    x = _conv.check_input(input, 4, who, "(N, C, H, W)")
+    if not isinstance(grid, Tensor) or grid.ndim != 4 or grid.shape[-1] != 2 or \
+            grid.shape[0] != x.shape[0]:
+        raise ShapeError(f"{who}: grid must be a Tensor ({x.shape[0]}, Ho, Wo, 2), got "
+                         f"{getattr(grid, 'shape', type(grid).__name__)}")
+    if grid.dtype != x.dtype:
+        raise TypeError(f"{who}: input is {x.dtype} but grid is {grid.dtype}")
+    if mode not in ("bilinear", "nearest"):
+        raise ValueError(f"{who}: mode must be 'bilinear' or 'nearest', got {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"{who}: padding_mode must be 'zeros', 'border' or 'reflection', "
+                         f"got {padding_mode!r}")
+    n, c, h, w = x.shape
+    ac = bool(align_corners)
+    ix = _grid_coord(grid[..., 0], w, ac, padding_mode)
+    iy = _grid_coord(grid[..., 1], h, ac, padding_mode)
+    planes = x.permute(0, 2, 3, 1)  # (N, H, W, C): one gather per corner
+    batch = np.arange(n).reshape(n, 1, 1)
+
+    def tap(yy: np.ndarray, xx: np.ndarray) -> tuple[Tensor, np.ndarray]:
+        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        v = planes[batch, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]
+        return v, inside
+
+    if mode == "nearest":
+        v, inside = tap(np.round(iy.data).astype(np.int64), np.round(ix.data).astype(np.int64))
+        out = v * Tensor._make(inside[..., None].astype(x.dtype))
+        return out.permute(0, 3, 1, 2)
+    x0, y0 = np.floor(ix.data), np.floor(iy.data)
+    wx1 = ix - Tensor._make(x0.astype(x.dtype))
+    wy1 = iy - Tensor._make(y0.astype(x.dtype))
+    wx0, wy0 = 1 - wx1, 1 - wy1
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    out = None
+    for yy, xx, wt in ((y0, x0, wy0 * wx0), (y0, x0 + 1, wy0 * wx1), (y0 + 1, x0, wy1 * wx0),
+                       (y0 + 1, x0 + 1, wy1 * wx1)):
+        v, inside = tap(yy, xx)
+        term = v * (wt * Tensor._make(inside.astype(x.dtype))).reshape(*wt.shape, 1)
+        out = term if out is None else out + term
+    return out.permute(0, 3, 1, 2)
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -1354,7 +1925,7 @@ def _norm_param(t: Any, shape: tuple[int, ...], what: str, who: str) -> Tensor |
     if t is None:
         return None
     if not isinstance(t, Tensor) or t.shape != shape:
-        raise ValueError(f"{who}: {what} must be a Tensor of shape {shape}, got "
+        raise ShapeError(f"{who}: {what} must be a Tensor of shape {shape}, got "
                          f"{getattr(t, 'shape', type(t).__name__)}")
     return t
 
@@ -1371,7 +1942,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     x = input
     if not isinstance(x, Tensor) or x.ndim < 2:
-        raise ValueError(f"batch_norm: input must be a Tensor (N, C, ...), got "
+        raise ShapeError(f"batch_norm: input must be a Tensor (N, C, ...), got "
                          f"{getattr(x, 'shape', type(x).__name__)}")
     c = x.shape[1]
     axes = (0,) + tuple(range(2, x.ndim))
@@ -1414,7 +1985,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     """Normalise each (sample, channel) plane over its spatial dims, as torch's."""
     x = input
     if not isinstance(x, Tensor) or x.ndim < 3:
-        raise ValueError(f"instance_norm: input must be a Tensor (N, C, *spatial), got "
+        raise ShapeError(f"instance_norm: input must be a Tensor (N, C, *spatial), got "
                          f"{getattr(x, 'shape', type(x).__name__)}")
     n, c = x.shape[:2]
     rm = None if running_mean is None else Tensor._make(np.tile(running_mean.data, n))
@@ -1444,7 +2015,7 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         else tuple(normalized_shape)
     if not isinstance(x, Tensor) or x.ndim < len(shape) or \
             x.shape[x.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: input's trailing shape must be {shape}, got "
+        raise ShapeError(f"layer_norm: input's trailing shape must be {shape}, got "
                          f"{getattr(x, 'shape', type(x).__name__)}")
     weight = _norm_param(weight, shape, "weight", "layer_norm")
     bias = _norm_param(bias, shape, "bias", "layer_norm")
@@ -1460,18 +2031,38 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
     return y
 
 
+def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x**2) + eps) over the last len(normalized_shape) dims, times weight;
+    eps None means the machine epsilon of input's dtype (as torch)."""
+    x = input
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
+        else tuple(normalized_shape)
+    if not isinstance(x, Tensor) or x.ndim < len(shape) or \
+            x.shape[x.ndim - len(shape):] != shape:
+        raise ShapeError(f"rms_norm: input's trailing shape must be {shape}, got "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"rms_norm: input must be a float tensor, got {x.dtype}")
+    weight = _norm_param(weight, shape, "weight", "rms_norm")
+    e = float(np.finfo(x.dtype).eps) if eps is None else float(eps)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    y = x / ((x * x).mean(axis=axes, keepdims=True) + e).sqrt()
+    return y if weight is None else y * weight
+
+
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Split the C channels of input (N, C, *) into num_groups groups and normalise each
     (sample, group) over its channels and positions; weight and bias are per channel."""
     x = input
     if not isinstance(x, Tensor) or x.ndim < 2:
-        raise ValueError(f"group_norm: input must be a Tensor (N, C, *), got "
+        raise ShapeError(f"group_norm: input must be a Tensor (N, C, *), got "
                          f"{getattr(x, 'shape', type(x).__name__)}")
     n, c = x.shape[:2]
     if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or \
             num_groups < 1 or c % num_groups:
-        raise ValueError(f"group_norm: num_groups must be a positive int dividing the "
+        raise ShapeError(f"group_norm: num_groups must be a positive int dividing the "
                          f"{c} channels, got {num_groups!r}")
     weight = _norm_param(weight, (c,), "weight", "group_norm")
     bias = _norm_param(bias, (c,), "bias", "group_norm")
@@ -1552,7 +2143,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         raise TypeError(f"{who}: query, key and value must share a dtype, got {query.dtype}, "
                         f"{key.dtype}, {value.dtype}")
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ValueError(f"{who}: shapes do not fit: query {query.shape} and key {key.shape} "
+        raise ShapeError(f"{who}: shapes do not fit: query {query.shape} and key {key.shape} "
                          f"need the same last dim, key and value the same number of keys "
                          f"(value {value.shape})")
     if enable_gqa:
@@ -1573,7 +2164,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         try:
             np.broadcast_shapes(m.shape, lead + (L, S))
         except ValueError:
-            raise ValueError(f"{who}: attn_mask of shape {m.shape} does not broadcast to the "
+            raise ShapeError(f"{who}: attn_mask of shape {m.shape} does not broadcast to the "
                              f"scores' shape {lead + (L, S)}") from None
         if m.dtype == np.bool_:
             allowed = m.data

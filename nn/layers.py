@@ -19,8 +19,9 @@ from .activation import LeakyReLU, get_activation
 from .module import Container, Module, Parameter
 from .utils import positive_int
 
-__all__ = ["MLP", "Dropout", "Flatten", "Identity", "Linear", "ModuleDict", "ModuleList",
-           "Sequential", "Unflatten"]
+__all__ = ["MLP", "AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+           "FeatureAlphaDropout", "Flatten", "Identity", "Linear", "ModuleDict", "ModuleList",
+           "ParameterDict", "ParameterList", "Sequential", "Unflatten"]
 
 
 class Linear(Module):
@@ -213,6 +214,128 @@ class ModuleList(Container):
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _as_parameter(v: Any, who: str) -> Any:
+    """What a ParameterList/ParameterDict stores: a Parameter as is, a plain Tensor wrapped
+    into a Parameter (as torch), anything else (a number, None) as is."""
+    if isinstance(v, Parameter) or not isinstance(v, Tensor):
+        return v
+    return Parameter(v.data, requires_grad=v.requires_grad)
+
+
+class ParameterList(Container):
+    """A list of Parameters whose parent finds them (named "0", "1", ...), as
+    torch.nn.ParameterList; plain Tensors are wrapped into Parameters."""
+
+    # the entries live in the container's ordered dict ``_modules`` (by index), which
+    # Module._items already walks: parameters are found, named and saved from there
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _add(self, name: Any, value: Any, who: str) -> None:
+        self._modules[str(name)] = _as_parameter(value, who)
+
+    def append(self, value: Any) -> ParameterList:
+        self._add(len(self), value, "ParameterList.append")
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        if isinstance(values, Tensor) or not isinstance(values, Iterable):
+            raise TypeError(f"ParameterList.extend: expected an iterable of Parameters, got "
+                            f"{type(values).__name__}")
+        for v in values:
+            self.append(v)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList(list(self._modules.values())[idx])
+        return self._modules[str(self._index(idx, "ParameterList"))]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self._add(self._index(idx, "ParameterList"), value, "ParameterList")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._modules.values())
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterList has no forward(); index it in yours")
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): Parameter containing: [{_kind(v)}]"
+                         for k, v in self._modules.items())
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, Tensor):
+        return f"{v.dtype} of size {'x'.join(map(str, v.shape))}"
+    return type(v).__name__
+
+
+class ParameterDict(Container):
+    """A dict of Parameters (insertion ordered) named by key, as torch.nn.ParameterDict."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+                 = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def _add(self, name: Any, value: Any, who: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{who}: keys must be strings, got {type(name).__name__}")
+        self._modules[name] = _as_parameter(value, who)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._modules:
+            raise KeyError(key)
+        return self._modules[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._add(key, value, "ParameterDict")
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def keys(self) -> Any:
+        return self._modules.keys()
+
+    def values(self) -> Any:
+        return self._modules.values()
+
+    def items(self) -> Any:
+        return self._modules.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._modules.get(key, default)
+
+    def pop(self, key: str) -> Any:
+        return self._modules.pop(key)
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for k, v in pairs:
+            self._add(k, v, "ParameterDict.update")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("ParameterDict has no forward(); index it in yours")
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): Parameter containing: [{_kind(v)}]"
+                         for k, v in self._modules.items())
+
+
 class ModuleDict(Container):
     """A dict of Modules (insertion ordered) whose parameters the parent finds, named by
     key; it has no forward."""
@@ -312,22 +435,64 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-class Dropout(Module):
-    """Zero each element with probability p while training (scaling the rest by 1/(1-p));
-    the identity in eval mode."""
+class _DropoutNd(Module):
+    """The dropout modules' shared constructor (p, inplace) and repr, as torch's base."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p (the dropout probability) must be in [0, 1], "
-                             f"got {p}")
+            raise ValueError(f"{type(self).__name__}: p (the dropout probability) must be in "
+                             f"[0, 1], got {p}")
         self.p = float(p)
         self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability p while training (scaling the rest by 1/(1-p));
+    the identity in eval mode."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p while training,
+    scaling the rest by 1/(1-p); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training)
+
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) with probability p while training, scaling the
+    rest by 1/(1-p); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p while
+    training, scaling the rest by 1/(1-p); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks (keeps the mean and variance); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of (N, C, ...); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training)
 
 
 class Identity(Module):

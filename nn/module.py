@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, is_grad_enabled
 from autograd import function as _function
 from autograd._grads import zero_grads
 
@@ -40,6 +40,11 @@ def _walk(prefix: str, obj: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(obj, dict):
         for k, item in obj.items():
             yield from _walk(f"{prefix}.{k}", item)
+
+
+class StateDictError(RuntimeError, ValueError):
+    """``load_state_dict``'s error: a RuntimeError as torch's (also a ValueError, what it
+    was here before)."""
 
 
 class IncompatibleKeys(NamedTuple):
@@ -89,6 +94,75 @@ class RemovableHandle:
         self.remove()
 
 
+class _BackwardCall:
+    """One call of a module with backward hooks: its Tensor inputs and outputs pass through
+    views whose gradient hooks collect grad_output (running the pre-hooks) and grad_input
+    (running the full hooks once every input's gradient has arrived)."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.grad_inputs: list[Any] = []
+        self.grad_outputs: list[Any] = []
+        self.pending = 0
+
+    def wrap_inputs(self, args: tuple) -> tuple:
+        out = []
+        self.grad_inputs = [None] * len(args)
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a.requires_grad:
+                a = a.view_as(a)
+                a.register_hook(self._input_hook(i))
+                self.pending += 1
+            out.append(a)
+        return tuple(out)
+
+    def wrap_outputs(self, out: Any) -> Any:
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        self.grad_outputs = [None] * len(outs)
+        wrapped = []
+        for j, o in enumerate(outs):
+            if isinstance(o, Tensor) and o.requires_grad:
+                o = o.view_as(o)
+                o.register_hook(self._output_hook(j))
+            wrapped.append(o)
+        return wrapped[0] if single else tuple(wrapped)
+
+    def _output_hook(self, j: int) -> Callable:
+        def hook(g: Tensor) -> Any:
+            self.grad_outputs[j] = g
+            m = self.module
+            for fn, _ in list((m._backward_pre_hooks or {}).values()):
+                res = fn(m, tuple(self.grad_outputs))
+                if res is not None:
+                    self.grad_outputs = list(res if isinstance(res, tuple) else (res,))
+            g = self.grad_outputs[j]
+            if self.pending == 0:  # no input needs a gradient: the hooks run now
+                self._run_full()
+            return g
+        return hook
+
+    def _input_hook(self, i: int) -> Callable:
+        def hook(g: Tensor) -> Any:
+            self.grad_inputs[i] = g
+            self.pending -= 1
+            if self.pending == 0:
+                self._run_full()
+            return self.grad_inputs[i]
+        return hook
+
+    def _run_full(self) -> None:
+        m = self.module
+        for fn, _ in list((m._backward_hooks or {}).values()):
+            res = fn(m, tuple(self.grad_inputs), tuple(self.grad_outputs))
+            if res is not None:
+                res = res if isinstance(res, tuple) else (res,)
+                if len(res) != len(self.grad_inputs):
+                    raise RuntimeError(f"backward hook returned {len(res)} gradient(s) but "
+                                       f"the module has {len(self.grad_inputs)} input(s)")
+                self.grad_inputs = list(res)
+
+
 class Module:
     """Base class: subclass it, set layers/parameters as attributes, write ``forward``."""
 
@@ -97,6 +171,8 @@ class Module:
     # a call without hooks costs one attribute read each
     _forward_pre_hooks: dict[int, Any] | None = None
     _forward_hooks: dict[int, Any] | None = None
+    _backward_pre_hooks: dict[int, Any] | None = None
+    _backward_hooks: dict[int, Any] | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _function.scope_stack
@@ -116,6 +192,10 @@ class Module:
                         res = hook(self, args)
                         if res is not None:
                             args = res if isinstance(res, tuple) else (res,)
+            call = None
+            if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
+                call = _BackwardCall(self)
+                args = call.wrap_inputs(args)
             out = self.forward(*args, **kwargs)
             if self._forward_hooks:
                 for hook, with_kwargs in list(self._forward_hooks.values()):
@@ -123,6 +203,8 @@ class Module:
                            else hook(self, args, out))
                     if res is not None:
                         out = res
+            if call is not None:  # after the forward hooks, as torch
+                out = call.wrap_outputs(out)
             return out
         finally:
             stack.pop()
@@ -152,6 +234,22 @@ class Module:
         """``hook(module, args)`` runs before forward; a non-None result replaces the
         positional arguments (a non-tuple is wrapped into a 1-tuple), as torch."""
         return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False
+                                    ) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs once the gradients with respect to
+        the module's positional Tensor inputs are computed (None for inputs that need no
+        gradient); a non-None result (a tuple) replaces grad_input, as torch. With several
+        inputs a replacement reaches the last input's gradient only."""
+        return self._add_hook("_backward_hooks", hook, prepend, False)
+
+    register_backward_hook = register_full_backward_hook  # torch's older spelling
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False
+                                        ) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the gradients with respect to the
+        module's outputs are computed; a non-None result replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend, False)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
                               with_kwargs: bool = False) -> RemovableHandle:
@@ -270,8 +368,10 @@ class Module:
         return params[target]
 
     # -- buffers: state that is saved but not trained (e.g. BatchNorm's running mean) -------
-    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
-        """Keep ``tensor`` as ``self.<name>``: in ``state_dict()``, not in ``parameters()``."""
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True
+                        ) -> None:
+        """Keep ``tensor`` as ``self.<name>``: not in ``parameters()``, in ``state_dict()``
+        unless ``persistent=False`` (as torch)."""
         if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
             raise ValueError(f"register_buffer: {name!r} is not a valid public attribute name")
         if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor,
@@ -281,6 +381,11 @@ class Module:
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:
             names.append(name)
+        transient = self.__dict__.setdefault("_non_persistent", set())
+        if persistent:
+            transient.discard(name)
+        else:
+            transient.add(name)
         setattr(self, name, tensor)
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
@@ -294,22 +399,42 @@ class Module:
         return [b for _, b in self.named_buffers()]
 
     # -- state_dict ------------------------------------------------------------------------
-    def _state_items(self) -> Iterator[tuple[str, Any]]:
-        yield from self.named_parameters()
-        yield from self.named_buffers()
+    def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """torch's state_dict walk: this module's own parameters, then its persistent
+        buffers, then each child's (a module or parameter held under two names appears
+        under both, as torch)."""
+        for name, item in self._items():
+            if isinstance(item, Module) or (isinstance(item, Tensor)
+                                            and not isinstance(item, Parameter)):
+                continue
+            yield prefix + name, item
+        skip = self.__dict__.get("_non_persistent", ())
+        for name in self.__dict__.get("_buffer_names", ()):
+            t = getattr(self, name)
+            if t is not None and name not in skip:
+                yield prefix + name, t
+        for name, child in self._child_items():
+            yield from child._state_items(f"{prefix}{name}.")
 
-    def state_dict(self) -> dict[str, Tensor]:
-        """A snapshot {dotted name: Tensor} of every parameter and buffer, in definition order.
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """{dotted name: tensor} of every parameter and persistent buffer, in torch's order.
 
-        The tensors are copies, so training on afterwards does not change the snapshot.
-        Scalar (Value) parameters appear as 0-d float64 tensors.
+        As torch, the tensors share memory with the parameters (detached; ``keep_vars=True``
+        gives the parameters themselves): training on changes them, so snapshot with
+        ``copy.deepcopy(model.state_dict())``. Scalar (Value) parameters appear as 0-d
+        float64 tensors. ``destination`` (a dict to fill) and ``prefix`` as torch.
         """
-        out: dict[str, Tensor] = {}
-        for name, p in self._state_items():
+        if args:  # torch's old positional order (destination, prefix, keep_vars)
+            destination = args[0]
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
+        for name, p in self._state_items(prefix):
             if isinstance(p, Value):
                 out[name] = Tensor(np.asarray(p.data, dtype=np.float64))
             else:
-                out[name] = Tensor(p.data.copy())
+                out[name] = p if keep_vars else p.detach()
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
@@ -327,9 +452,9 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         problems = []
         if strict and missing:
-            problems.append(f"missing keys: {_keys_list(missing)}")
+            problems.append(f"Missing key(s) in state_dict: {_keys_list(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected keys: {_keys_list(unexpected)}")
+            problems.append(f"Unexpected key(s) in state_dict: {_keys_list(unexpected)}")
         arrays: dict[str, np.ndarray] = {}
         bad_shape = []
         for k, p in own.items():
@@ -340,13 +465,14 @@ class Module:
                 v.data if isinstance(v, Value) else v)
             want = () if isinstance(p, Value) else p.shape
             if arr.shape != want:
-                bad_shape.append(f"{k!r}: saved {arr.shape}, model {want}")
+                bad_shape.append(f"size mismatch for {k!r}: copying a param with shape "
+                                 f"{arr.shape} from checkpoint, the shape in current model is "
+                                 f"{want}")
             arrays[k] = arr
-        if bad_shape:
-            problems.append("shape mismatch for " + "; ".join(bad_shape))
+        problems += bad_shape
         if problems:
-            raise ValueError(f"load_state_dict into {type(self).__name__}: "
-                             + "\n  ".join(problems))
+            raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
+                               + "\n  ".join(problems))
         for k, arr in arrays.items():
             p = own[k]
             if isinstance(p, Value):

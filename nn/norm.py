@@ -16,20 +16,28 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from autograd.tensor import ShapeError
 
 from . import functional as F
 from . import init
 from .conv import factory_dtype
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "Embedding", "GroupNorm", "InstanceNorm1d",
-           "InstanceNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Embedding", "GroupNorm",
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "RMSNorm"]
 
 
 def _positive(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
     return int(n)
+
+
+def _ones_zeros(weight: Tensor | None, bias: Tensor | None) -> None:
+    if weight is not None:
+        init.ones_(weight)
+    if bias is not None:
+        init.zeros_(bias)
 
 
 class _BatchNorm(Module):
@@ -59,11 +67,16 @@ class _BatchNorm(Module):
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
+    def reset_parameters(self) -> None:
+        """The running statistics reset, weight ones, bias zeros (as torch)."""
+        self.reset_running_stats()
+        _ones_zeros(self.weight, self.bias)
+
     def forward(self, x: Tensor) -> Tensor:
         who = type(self).__name__
         if not isinstance(x, Tensor) or x.ndim not in self.ndims or \
                 x.shape[1] != self.num_features:
-            raise ValueError(f"{who}: input must be {self.layout} with C = {self.num_features},"
+            raise ShapeError(f"{who}: input must be {self.layout} with C = {self.num_features},"
                              f" got {getattr(x, 'shape', type(x).__name__)}")
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
@@ -91,6 +104,13 @@ class BatchNorm2d(_BatchNorm):
     layout = "(N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) volumes, per channel C."""
+
+    ndims = (5,)
+    layout = "(N, C, D, H, W)"
+
+
 class _InstanceNorm(_BatchNorm):
     """Per (sample, channel) normalisation over the spatial dims (PyTorch's defaults:
     affine=False, track_running_stats=False)."""
@@ -108,7 +128,7 @@ class _InstanceNorm(_BatchNorm):
             x = x.reshape(1, *x.shape)
         if not isinstance(x, Tensor) or x.ndim not in self.ndims or \
                 x.shape[1] != self.num_features:
-            raise ValueError(f"{who}: input must be {self.layout} with C = {self.num_features},"
+            raise ShapeError(f"{who}: input must be {self.layout} with C = {self.num_features},"
                              f" got {getattr(x, 'shape', type(x).__name__)}")
         use_input = self.training or not self.track_running_stats
         y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
@@ -131,6 +151,13 @@ class InstanceNorm2d(_InstanceNorm):
     layout = "(N, C, H, W) or (C, H, W)"
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) volumes."""
+
+    ndims = (5,)
+    layout = "(N, C, D, H, W) or (C, D, H, W)"
+
+
 class LayerNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias over the trailing normalized_shape
     (``bias=False`` keeps the weight only, as torch >= 2.1)."""
@@ -150,12 +177,43 @@ class LayerNorm(Module):
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt)) \
             if elementwise_affine and bias else None
 
+    def reset_parameters(self) -> None:
+        _ones_zeros(self.weight, self.bias)
+
     def forward(self, x: Tensor) -> Tensor:
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, " \
                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(mean(x**2) + eps) * weight over the trailing normalized_shape (eps None:
+    the input dtype's machine epsilon), as torch.nn.RMSNorm."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+            else tuple(normalized_shape)
+        self.normalized_shape = tuple(_positive(n, "RMSNorm: normalized_shape")
+                                      for n in shape)
+        self.eps = eps
+        self.elementwise_affine = bool(elementwise_affine)
+        dt = factory_dtype(device, dtype)
+        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt)) \
+            if elementwise_affine else None
+
+    def reset_parameters(self) -> None:
+        _ones_zeros(self.weight, None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, " \
+               f"elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
@@ -173,6 +231,9 @@ class GroupNorm(Module):
         dt = factory_dtype(device, dtype)
         self.weight = Parameter(np.ones(self.num_channels, dtype=dt)) if affine else None
         self.bias = Parameter(np.zeros(self.num_channels, dtype=dt)) if affine and bias else None
+
+    def reset_parameters(self) -> None:
+        _ones_zeros(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)

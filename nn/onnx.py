@@ -704,6 +704,9 @@ def _cell(g: _Exporter, rec: _Call) -> list[str]:
 def _recurrent(g: _Exporter, rec: _Call) -> list[str]:
     m, x = rec.module, rec.args[0]
     kind = type(m).__name__
+    if getattr(m, "bidirectional", False):
+        raise NotImplementedError(f"export_onnx: no ONNX mapping for a bidirectional {kind} "
+                                  "yet (only one direction would be exported)")
     single = x.ndim == 2
     y = _in(g, rec)
     if single:

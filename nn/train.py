@@ -181,21 +181,40 @@ def _progress_bar() -> Any:
     return tqdm
 
 
+def _compiled_step(model: Module, loss_fn: Any, optimizer: Any) -> Any:
+    """fit's training step (zero_grad, forward, loss, backward, step) under autograd.compile."""
+
+    def step(x: Any, y: Any) -> tuple[Tensor, Tensor]:
+        optimizer.zero_grad()
+        out = model(x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        optimizer.step()
+        return loss, out
+
+    return autograd.compile(step)
+
+
 def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any],
         epochs: int = 1, val_loader: Iterable[Any] | None = None,
         metrics: Sequence[Any] = ("accuracy",), progress: bool = True,
-        scheduler: Any = None) -> History:
+        scheduler: Any = None, compile: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; returns a History.
 
     Each step: zero_grad, forward, loss, backward, optimizer.step. ``scheduler.step()`` (or
     ``step(val_loss)`` for ReduceLROnPlateau) runs once per epoch. A loss that becomes nan
     or inf stops training with an error naming the epoch and batch. Accuracy is recorded
     only for classification targets (it is skipped for regression).
+
+    ``compile=True`` runs each step through ``autograd.compile`` (recorded on its first
+    calls per batch shape, then replayed: the same numbers, less overhead); the nan/inf
+    check then happens after that step's update instead of before it.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
     fns = _metric_fns(metrics, loss_fn)
     history = History()
+    compiled = _compiled_step(model, loss_fn, optimizer) if compile else None
     if progress:
         tqdm = _progress_bar()
     for epoch in range(1, epochs + 1):
@@ -206,10 +225,14 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
                    dynamic_ncols=True) if progress else train_loader
         for b, batch in enumerate(bar, start=1):
             x, y = _split(batch, "fit")
-            optimizer.zero_grad()
-            out = model(x)
-            loss = loss_fn(out, y)
-            value = loss.item()
+            if compiled is not None:
+                loss, out = compiled(x, y)
+                value = loss.item()
+            else:
+                optimizer.zero_grad()
+                out = model(x)
+                loss = loss_fn(out, y)
+                value = loss.item()
             if not math.isfinite(value):
                 if progress:
                     bar.close()
@@ -217,8 +240,9 @@ def fit(model: Module, loss_fn: Any, optimizer: Any, train_loader: Iterable[Any]
                     f"fit: the loss became {value} at epoch {epoch}, batch {b}; training "
                     "stopped. Try a smaller learning rate, check the inputs for nan/inf, or "
                     "clip gradients (nn.utils.clip_grad_norm_).")
-            loss.backward()
-            optimizer.step()
+            if compiled is None:
+                loss.backward()
+                optimizer.step()
             n = len(y)
             running.add("loss", value, n)
             for name, fn in fns:

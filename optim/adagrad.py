@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_flags
 
 __all__ = ["Adagrad"]
 
@@ -22,12 +22,15 @@ class Adagrad(Optimizer):
     clr = lr / (1 + (t - 1) lr_decay);  s = s + g^2;  p = p - clr g / (sqrt(s) + eps)
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10) -> None:
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        flags = torch_flags(maximize, foreach, False, differentiable, fused)
+        del flags["capturable"]
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps))
+                                      eps=eps, **flags))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import kernels as K
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_flags
 
 __all__ = ["Adam", "AdamW"]
 
@@ -25,9 +25,16 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        flags = torch_flags(maximize, foreach, capturable, differentiable, fused)
+        # AdamW is Adam with decoupled_weight_decay=True (torch's group shows it so too)
+        decoupled = bool(decoupled_weight_decay) or self.decoupled
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad))
+                                      weight_decay=weight_decay, amsgrad=amsgrad, **flags,
+                                      decoupled_weight_decay=decoupled))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -50,7 +57,8 @@ class Adam(Optimizer):
         b1, b2 = group["betas"]
         K.active.adam_update(p, g, state["exp_avg"], state["exp_avg_sq"],
                              state.get("max_exp_avg_sq"), group["lr"], b1, b2, group["eps"],
-                             group["weight_decay"], state["step"], self.decoupled,
+                             group["weight_decay"], state["step"],
+                             group.get("decoupled_weight_decay", self.decoupled),
                              group["amsgrad"])
 
 
@@ -62,5 +70,9 @@ class AdamW(Adam):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused)

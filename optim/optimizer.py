@@ -15,11 +15,21 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, Value
+from autograd import Tensor, Value, enable_grad
 from autograd import function as _function
 from autograd._grads import zero_grads
 
 __all__ = ["Optimizer"]
+
+
+def torch_flags(maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                differentiable: bool = False, fused: bool | None = None) -> dict[str, Any]:
+    """The keyword options every torch.optim optimizer takes, for its defaults: ``maximize``
+    (ascend: the gradient's sign is flipped) is honoured; ``foreach``, ``capturable``,
+    ``differentiable`` and ``fused`` choose torch's implementation and are recorded only
+    (there is one implementation here)."""
+    return dict(maximize=bool(maximize), foreach=foreach, capturable=capturable,
+                differentiable=differentiable, fused=fused)
 
 
 def _check_param(p: Any, who: str) -> None:
@@ -33,6 +43,23 @@ def _check_param(p: Any, who: str) -> None:
     if not p.is_leaf:
         raise ValueError(f"{who}: a parameter of shape {p.shape} is not a leaf tensor (it was "
                          "computed from others); optimize the leaves")
+
+
+class ParamState(dict):
+    """``optimizer.state``: per-parameter state dicts keyed by ``id(param)``. Indexing it by
+    the parameter itself works too, as torch's ``optimizer.state[p]`` (a defaultdict: {} for
+    a parameter without state yet); ``p in optimizer.state`` likewise."""
+
+    # (the optimizers' own loop uses get/setitem with ids, which stay dict's C methods)
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        if isinstance(key, (Tensor, Value)):
+            return self.setdefault(id(key), {})
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, (Tensor, Value)):
+            key = id(key)
+        return dict.__contains__(self, key)
 
 
 class Optimizer:
@@ -57,7 +84,7 @@ class Optimizer:
                              "Parameters?)")
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[int, dict[str, Any]] = {}  # keyed by id(param)
+        self.state: ParamState = ParamState()  # keyed by id(param)
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for g in groups:
             self.add_param_group(g)
@@ -100,16 +127,26 @@ class Optimizer:
         in place), Value grads 0.0. The same rule as ``Module.zero_grad``."""
         zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient, one fused pass per Tensor parameter."""
+    def step(self, closure: Any = None) -> Any:
+        """Update every parameter that has a gradient, one fused pass per Tensor parameter.
+
+        ``closure`` (optional, as torch) re-evaluates the model and returns the loss: it is
+        called first, with gradients enabled, and its result returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
         if _function._recorder is not None:  # autograd.compile replays this call
             _function._recorder.optimizer_step(self)
         state = self.state
         for group in self.param_groups:
+            flip = group.get("maximize", False)
             for p in group["params"]:
                 if isinstance(p, Value):
                     st = state.setdefault(id(p), {})
-                    p.data = float(self._update_value(p.data, p.grad, st, group))
+                    g = -p.grad if flip else p.grad
+                    p.data = float(self._update_value(p.data, g, st, group))
                     continue
                 g = p.grad
                 if g is None:
@@ -117,8 +154,9 @@ class Optimizer:
                 st = state.get(id(p))
                 if st is None:
                     st = state[id(p)] = {}
-                self._update_tensor(p.data, g.data, st, group)
+                self._update_tensor(p.data, -g.data if flip else g.data, st, group)
                 p._bump_version()
+        return loss
 
     def _rule(self, p: Any, g: Any, state: dict[str, Any], group: dict[str, Any]) -> Any:
         """The update rule written once for numbers and arrays alike: returns the new p."""
@@ -190,7 +228,7 @@ class Optimizer:
             for key, v in saved.items():
                 if key != "params":
                     own[key] = copy.deepcopy(v)
-        self.state = new_state
+        self.state = ParamState(new_state)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

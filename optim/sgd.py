@@ -9,7 +9,7 @@ import numpy as np
 
 from autograd import kernels as K
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, torch_flags
 
 __all__ = ["SGD"]
 
@@ -21,11 +21,15 @@ class SGD(Optimizer):
     d = d + momentum * b if nesterov else b (when momentum > 0);  p = p - lr * d.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False) -> None:
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        flags = torch_flags(maximize, foreach, False, differentiable, fused)
+        del flags["capturable"]
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov, **flags))
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

@@ -283,3 +283,13 @@ def test_bad_shapes_give_clear_errors(call, message):
 def test_dtype_mismatch_is_an_error():
     with pytest.raises(TypeError, match="input is float64 but weight is float32"):
         F.conv2d(Tensor(randn(1, 1, 5, 5)), Tensor(randn(2, 1, 3, 3).astype(np.float32)))
+
+
+@pytest.mark.parametrize("name", ["numba_backend", "numpy_backend"])
+def test_max_pool_propagates_nan_like_torch(name):
+    import importlib
+
+    kb = importlib.import_module(f"autograd.kernels.{name}")
+    x = np.array([[[[1.0, np.nan], [2.0, 0.0]]]])
+    out, arg = kb.max_pool2d(x, (2, 2, 2, 2, 0, 0, 1, 1))  # kh kw sh sw ph pw dh dw
+    assert np.isnan(out[0, 0, 0, 0]) and arg[0, 0, 0, 0] == 1

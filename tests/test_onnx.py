@@ -303,3 +303,11 @@ def test_an_input_the_graph_does_not_reach_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="outputs do not depend on the input 'input'"):
         nn.export_onnx(_CastsItsInput(), np.ones((2, 3), np.int64), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_bidirectional_rnn_is_refused_not_half_exported(tmp_path):
+    m = nn.LSTM(3, 4, bidirectional=True)
+    x = np.zeros((5, 2, 3), np.float32)
+    with pytest.raises(NotImplementedError, match="bidirectional LSTM"):
+        nn.export_onnx(m, x, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()

@@ -242,9 +242,9 @@ def test_random_inplace_fills():
 
 @pytest.mark.parametrize("call, kind, words", [
     (lambda: Tensor([1, 2]).add_(2.5), RuntimeError,
-     "add_: the result type float64 can't be cast to the desired output type int64"),
+     "add_: the result type float32 can't be cast to the desired output type int64"),
     (lambda: Tensor([1, 2]).div_(2), RuntimeError,
-     "div_: the result type float64 can't be cast to the desired output type int64"),
+     "div_: the result type float32 can't be cast to the desired output type int64"),
     (lambda: Tensor([1, 2]).exp_(), RuntimeError,
      "exp_: the result type float32 can't be cast to the desired output type int64"),
     (lambda: Tensor(np.ones(3)).add_(Tensor(np.ones((2, 3)))), ValueError,

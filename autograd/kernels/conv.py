@@ -130,7 +130,8 @@ def max_pool2d_ref(x: np.ndarray, geom: Geom, out_hw: tuple[int, int] | None = N
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Window maxima and, for each, the flat index (h * W + w) of the winner in its plane.
 
-    Padding counts as -inf (never chosen); ties go to the first element in the window.
+    Padding counts as -inf (never chosen); ties go to the first element in the window; a nan
+    in a window is its maximum (the first nan), as in torch.
     ``out_hw`` overrides the output size (ceil_mode); windows are clipped to the input.
     """
     kh, kw, sh, sw, ph, pw, dh, dw = geom
@@ -167,7 +168,8 @@ def _max_pool2d_nb(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow):
                         if wx < 0 or wx >= w:
                             continue
                         v = x[b, ci, hy, wx]
-                        if at < 0 or v > best:
+                        # a nan wins and stays (as torch and numpy's argmax): the first one
+                        if at < 0 or v > best or (v != v and best == best):
                             best = v
                             at = hy * w + wx
                 out[b, ci, y, q] = best

@@ -206,6 +206,13 @@ def div_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- activations: numba
+# One small kernel per activation and pass (forward, backward, bias + activation), each with
+# its parallel driver, so a process compiles only the activations it runs: the digits MLP
+# needs bias+relu, bias+none and relu's backward, not all six activations behind a runtime
+# branch (measured: that 6-way kernel was most of a cold first training step). The math of
+# each activation is written once, in an inlined device function ``_<act>_f`` (forward) /
+# ``_<act>_b`` (backward) shared by its kernels. Every kernel of a pass has the same
+# arguments (``slope`` too, unused but by leaky_relu), so one dispatch table serves them.
 # act codes: 0 none, 1 relu, 2 leaky_relu, 3 sigmoid, 4 tanh, 5 gelu
 _ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
 _ACT_REF = (None, relu_ref, leaky_relu_ref, sigmoid_ref, tanh_ref, gelu_ref)
@@ -215,104 +222,321 @@ _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-@kernel(inline=True)
-def _act_fwd(v, code, slope, T):
-    one = T(1)
-    if code == 1:
-        return T(0) if v <= 0 else v  # NaN propagates, as np.maximum does
-    if code == 2:
-        return v * slope if v <= 0 else v
-    if code == 3:
-        e = fexp(-abs(v))
-        r = one / (one + e)
-        return r if v >= 0 else e * r
-    if code == 4:
-        e = fexp(-(abs(v) + abs(v)))
-        t = (one - e) / (one + e)
-        return t if v >= 0 else -t
-    if code == 5:
-        return v * (T(0.5) * ferfc(-v * T(_SQRT1_2)))
-    return v
+# Device functions: v (u) is a scalar of type T, s the slope as a T.
 
 
 @kernel(inline=True)
-def _act_bwd(u, gv, code, slope, T):
-    """u is the pre-activation for relu/leaky_relu/gelu and the output for sigmoid/tanh."""
-    one = T(1)
-    if code == 1:
-        return gv if u > 0 else T(0)
-    if code == 2:
-        return gv if u > 0 else gv * slope
-    if code == 3:
-        return gv * u * (one - u)
-    if code == 4:
-        return gv * (one - u * u)
-    if code == 5:
-        cdf = T(0.5) * ferfc(-u * T(_SQRT1_2))
-        pdf = fexp(u * u * T(-0.5)) * T(_INV_SQRT_2PI)
-        return gv * (cdf + u * pdf)
-    return gv
+def _relu_f(v, s, T):
+    return T(0) if v <= 0 else v  # NaN propagates, as np.maximum does
+
+
+@kernel(inline=True)
+def _relu_b(u, gv, s, T):
+    return gv if u > 0 else T(0)
+
+
+@kernel(inline=True)
+def _leaky_relu_f(v, s, T):
+    return v * s if v <= 0 else v
+
+
+@kernel(inline=True)
+def _leaky_relu_b(u, gv, s, T):
+    return gv if u > 0 else gv * s
+
+
+@kernel(inline=True)
+def _sigmoid_f(v, s, T):
+    e = fexp(-abs(v))
+    r = T(1) / (T(1) + e)
+    return r if v >= 0 else e * r
+
+
+@kernel(inline=True)
+def _sigmoid_b(u, gv, s, T):
+    """u is sigmoid's output."""
+    return gv * u * (T(1) - u)
+
+
+@kernel(inline=True)
+def _tanh_f(v, s, T):
+    e = fexp(-(abs(v) + abs(v)))
+    t = (T(1) - e) / (T(1) + e)
+    return t if v >= 0 else -t
+
+
+@kernel(inline=True)
+def _tanh_b(u, gv, s, T):
+    """u is tanh's output."""
+    return gv * (T(1) - u * u)
+
+
+@kernel(inline=True)
+def _gelu_f(v, s, T):
+    return v * (T(0.5) * ferfc(-v * T(_SQRT1_2)))
+
+
+@kernel(inline=True)
+def _gelu_b(u, gv, s, T):
+    cdf = T(0.5) * ferfc(-u * T(_SQRT1_2))
+    pdf = fexp(u * u * T(-0.5)) * T(_INV_SQRT_2PI)
+    return gv * (cdf + u * pdf)
+
+
+# Forward: k(x, out, slope, lo, hi) over elements lo..hi of 1-D x; p(x, out, slope, chunk).
 
 
 @kernel
-def _fwd_k(x, out, code, slope, lo, hi):
+def _relu_k(x, out, slope, lo, hi):
     s = x.dtype.type(slope)
-    # one loop per activation, so each loop body is branch-free and vectorises
-    if code == 0:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 0, s, x.dtype.type)
-    elif code == 1:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 1, s, x.dtype.type)
-    elif code == 2:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 2, s, x.dtype.type)
-    elif code == 3:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 3, s, x.dtype.type)
-    elif code == 4:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 4, s, x.dtype.type)
-    elif code == 5:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_fwd(x[i], 5, s, x.dtype.type)
+    for i in range(U(lo), U(hi)):
+        out[i] = _relu_f(x[i], s, x.dtype.type)
 
 
 @driver
-def _fwd_p(x, out, code, slope, chunk):
+def _relu_p(x, out, slope, chunk):
     n = x.size
     for c in prange((n + chunk - 1) // chunk):
-        _fwd_k(x, out, code, slope, c * chunk, min(n, (c + 1) * chunk))
+        _relu_k(x, out, slope, c * chunk, min(n, (c + 1) * chunk))
 
 
 @kernel
-def _bwd_k(u, g, out, code, slope, lo, hi):
-    s = u.dtype.type(slope)
-    if code == 0:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 0, s, u.dtype.type)
-    elif code == 1:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 1, s, u.dtype.type)
-    elif code == 2:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 2, s, u.dtype.type)
-    elif code == 3:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 3, s, u.dtype.type)
-    elif code == 4:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 4, s, u.dtype.type)
-    elif code == 5:
-        for i in range(U(lo), U(hi)):
-            out[i] = _act_bwd(u[i], g[i], 5, s, u.dtype.type)
+def _leaky_relu_k(x, out, slope, lo, hi):
+    s = x.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _leaky_relu_f(x[i], s, x.dtype.type)
 
 
 @driver
-def _bwd_p(u, g, out, code, slope, chunk):
+def _leaky_relu_p(x, out, slope, chunk):
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        _leaky_relu_k(x, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _sigmoid_k(x, out, slope, lo, hi):
+    s = x.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _sigmoid_f(x[i], s, x.dtype.type)
+
+
+@driver
+def _sigmoid_p(x, out, slope, chunk):
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        _sigmoid_k(x, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _tanh_k(x, out, slope, lo, hi):
+    s = x.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _tanh_f(x[i], s, x.dtype.type)
+
+
+@driver
+def _tanh_p(x, out, slope, chunk):
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        _tanh_k(x, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _gelu_k(x, out, slope, lo, hi):
+    s = x.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _gelu_f(x[i], s, x.dtype.type)
+
+
+@driver
+def _gelu_p(x, out, slope, chunk):
+    n = x.size
+    for c in prange((n + chunk - 1) // chunk):
+        _gelu_k(x, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+# Backward: k(u, g, out, slope, lo, hi); p(u, g, out, slope, chunk). ("none" needs none.)
+
+
+@kernel
+def _relu_bwd_k(u, g, out, slope, lo, hi):
+    s = u.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _relu_b(u[i], g[i], s, u.dtype.type)
+
+
+@driver
+def _relu_bwd_p(u, g, out, slope, chunk):
     n = u.size
     for c in prange((n + chunk - 1) // chunk):
-        _bwd_k(u, g, out, code, slope, c * chunk, min(n, (c + 1) * chunk))
+        _relu_bwd_k(u, g, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _leaky_relu_bwd_k(u, g, out, slope, lo, hi):
+    s = u.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _leaky_relu_b(u[i], g[i], s, u.dtype.type)
+
+
+@driver
+def _leaky_relu_bwd_p(u, g, out, slope, chunk):
+    n = u.size
+    for c in prange((n + chunk - 1) // chunk):
+        _leaky_relu_bwd_k(u, g, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _sigmoid_bwd_k(u, g, out, slope, lo, hi):
+    s = u.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _sigmoid_b(u[i], g[i], s, u.dtype.type)
+
+
+@driver
+def _sigmoid_bwd_p(u, g, out, slope, chunk):
+    n = u.size
+    for c in prange((n + chunk - 1) // chunk):
+        _sigmoid_bwd_k(u, g, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _tanh_bwd_k(u, g, out, slope, lo, hi):
+    s = u.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _tanh_b(u[i], g[i], s, u.dtype.type)
+
+
+@driver
+def _tanh_bwd_p(u, g, out, slope, chunk):
+    n = u.size
+    for c in prange((n + chunk - 1) // chunk):
+        _tanh_bwd_k(u, g, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+@kernel
+def _gelu_bwd_k(u, g, out, slope, lo, hi):
+    s = u.dtype.type(slope)
+    for i in range(U(lo), U(hi)):
+        out[i] = _gelu_b(u[i], g[i], s, u.dtype.type)
+
+
+@driver
+def _gelu_bwd_p(u, g, out, slope, chunk):
+    n = u.size
+    for c in prange((n + chunk - 1) // chunk):
+        _gelu_bwd_k(u, g, out, slope, c * chunk, min(n, (c + 1) * chunk))
+
+
+# Bias + activation: k(z, b, out, slope, r0, r1) over rows r0..r1 of 2-D z, b over the last
+# axis; p(z, b, out, slope, rows).
+
+
+@kernel
+def _bias_none_k(z, b, out, slope, r0, r1):
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = z[i, j] + b[j]
+
+
+@driver
+def _bias_none_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_none_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+@kernel
+def _bias_relu_k(z, b, out, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _relu_f(z[i, j] + b[j], s, z.dtype.type)
+
+
+@driver
+def _bias_relu_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_relu_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+@kernel
+def _bias_leaky_relu_k(z, b, out, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _leaky_relu_f(z[i, j] + b[j], s, z.dtype.type)
+
+
+@driver
+def _bias_leaky_relu_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_leaky_relu_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+@kernel
+def _bias_sigmoid_k(z, b, out, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _sigmoid_f(z[i, j] + b[j], s, z.dtype.type)
+
+
+@driver
+def _bias_sigmoid_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_sigmoid_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+@kernel
+def _bias_tanh_k(z, b, out, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _tanh_f(z[i, j] + b[j], s, z.dtype.type)
+
+
+@driver
+def _bias_tanh_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_tanh_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+@kernel
+def _bias_gelu_k(z, b, out, slope, r0, r1):
+    s = z.dtype.type(slope)
+    n = z.shape[1]
+    for i in range(r0, r1):
+        for j in range(n):
+            out[i, j] = _gelu_f(z[i, j] + b[j], s, z.dtype.type)
+
+
+@driver
+def _bias_gelu_p(z, b, out, slope, rows):
+    m = z.shape[0]
+    for c in prange((m + rows - 1) // rows):
+        _bias_gelu_k(z, b, out, slope, c * rows, min(m, (c + 1) * rows))
+
+
+# (serial, parallel) per act code; None where a pass has no kernel for that code
+_FWD = (None, (_relu_k, _relu_p), (_leaky_relu_k, _leaky_relu_p), (_sigmoid_k, _sigmoid_p),
+        (_tanh_k, _tanh_p), (_gelu_k, _gelu_p))
+_BWD = (None, (_relu_bwd_k, _relu_bwd_p), (_leaky_relu_bwd_k, _leaky_relu_bwd_p),
+        (_sigmoid_bwd_k, _sigmoid_bwd_p), (_tanh_bwd_k, _tanh_bwd_p),
+        (_gelu_bwd_k, _gelu_bwd_p))
+_BIAS = ((_bias_none_k, _bias_none_p), (_bias_relu_k, _bias_relu_p),
+         (_bias_leaky_relu_k, _bias_leaky_relu_p), (_bias_sigmoid_k, _bias_sigmoid_p),
+         (_bias_tanh_k, _bias_tanh_p), (_bias_gelu_k, _bias_gelu_p))
 
 
 def _limit(code: int, exp_codes: tuple[int, ...]) -> int:
@@ -326,8 +550,8 @@ def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
         return fn(x, slope) if code == 2 else fn(x)
     xf = flat(x)
     out = np.empty_like(xf)
-    run(_fwd_k, _fwd_p, (xf, out, code, float(slope)), xf.size, xf.size,
-        _limit(code, _EXP_FWD))
+    serial, parallel = _FWD[code]
+    run(serial, parallel, (xf, out, float(slope)), xf.size, xf.size, _limit(code, _EXP_FWD))
     return out.reshape(x.shape)
 
 
@@ -340,7 +564,8 @@ def _bwd(code: int, u: np.ndarray, g: np.ndarray, slope: float = 0.01) -> np.nda
     uf = flat(u.astype(dt, copy=False))
     gf = flat(g.astype(dt, copy=False))
     out = np.empty_like(gf)
-    run(_bwd_k, _bwd_p, (uf, gf, out, code, float(slope)), uf.size, uf.size,
+    serial, parallel = _BWD[code]
+    run(serial, parallel, (uf, gf, out, float(slope)), uf.size, uf.size,
         _limit(code, _EXP_BWD))
     return out.reshape(u.shape)
 
@@ -398,43 +623,6 @@ def _check_act(act: str) -> int:
     return code
 
 
-@kernel
-def _bias_act_k(z, b, out, code, slope, r0, r1):
-    s = z.dtype.type(slope)
-    n = z.shape[1]
-    if code == 0:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 0, s, z.dtype.type)
-    elif code == 1:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 1, s, z.dtype.type)
-    elif code == 2:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 2, s, z.dtype.type)
-    elif code == 3:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 3, s, z.dtype.type)
-    elif code == 4:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 4, s, z.dtype.type)
-    elif code == 5:
-        for i in range(r0, r1):
-            for j in range(n):
-                out[i, j] = _act_fwd(z[i, j] + b[j], 5, s, z.dtype.type)
-
-
-@driver
-def _bias_act_p(z, b, out, code, slope, rows):
-    m = z.shape[0]
-    for c in prange((m + rows - 1) // rows):
-        _bias_act_k(z, b, out, code, slope, c * rows, min(m, (c + 1) * rows))
-
-
 def bias_act(z: np.ndarray, b: np.ndarray, act: str = "none", slope: float = 0.01) -> np.ndarray:
     """``act(z + b)``, b broadcast over the last axis of 2-D z, in one fused pass."""
     code = _check_act(act)
@@ -444,8 +632,9 @@ def bias_act(z: np.ndarray, b: np.ndarray, act: str = "none", slope: float = 0.0
     bc = np.ascontiguousarray(b)
     out = np.empty_like(zc)
     m, n = zc.shape
-    run(_bias_act_k, _bias_act_p, (zc, bc, out, code, float(slope)), m, zc.size,
-        _limit(code, _EXP_FWD), rows_per_chunk(n))
+    serial, parallel = _BIAS[code]
+    run(serial, parallel, (zc, bc, out, float(slope)), m, zc.size, _limit(code, _EXP_FWD),
+        rows_per_chunk(n))
     return out
 
 

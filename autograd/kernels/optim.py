@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from . import tuning
 from ._jit import FLOATS, U, driver, kernel, run
@@ -87,11 +89,12 @@ def adam_update_ref(
 @kernel
 def _sgd_k(p, g, buf, lr, mom, damp, nesterov, wd, first, lo, hi):
     T = p.dtype.type
-    lr, mom, damp, wd = T(lr), T(mom), T(damp), T(wd)
+    keep = T(1.0 - damp)  # rounded once from float64, as the numpy reference
+    lr, mom, wd = T(lr), T(mom), T(wd)
     for i in range(U(lo), U(hi)):
         d = g[i] + wd * p[i]
         if mom != 0:
-            bv = d if first else mom * buf[i] + (T(1) - damp) * d
+            bv = d if first else mom * buf[i] + keep * d
             buf[i] = bv
             d = d + mom * bv if nesterov else bv
         p[i] -= lr * d
@@ -130,6 +133,9 @@ def sgd_update(p, g, buf, lr, momentum=0.0, dampening=0.0, nesterov=False, weigh
 @kernel
 def _adam_k(p, g, m, v, vmax, lr, b1, b2, eps, wd, bc1, bc2, decoupled, amsgrad, lo, hi):
     T = p.dtype.type
+    # 1 - beta in float64, then rounded (as torch and the numpy reference): in float32,
+    # 1 - float32(0.999) is 0.00100005, and Adam drifted ~2e-6 from torch in 20 steps
+    c1, c2 = T(1.0 - b1), T(1.0 - b2)
     b1, b2, eps, wd = T(b1), T(b2), T(eps), T(wd)
     decay = T(1.0 - lr * wd) if decoupled else T(1)
     gwd = T(0) if decoupled else wd
@@ -138,8 +144,8 @@ def _adam_k(p, g, m, v, vmax, lr, b1, b2, eps, wd, bc1, bc2, decoupled, amsgrad,
     for i in range(U(lo), U(hi)):
         pv = p[i] * decay
         gv = g[i] + gwd * p[i]
-        mv = b1 * m[i] + (T(1) - b1) * gv
-        vv = b2 * v[i] + (T(1) - b2) * gv * gv
+        mv = b1 * m[i] + c1 * gv
+        vv = b2 * v[i] + c2 * gv * gv
         m[i] = mv
         v[i] = vv
         if amsgrad:
@@ -172,3 +178,48 @@ def adam_update(p, g, m, v, vmax, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_d
             bool(amsgrad))
     run(_adam_k, _adam_p, args, pf.size, pf.size, _th().par_min_opt)
 
+
+
+# ----------------------------------------------------------------------------- multi-tensor
+# autograd.compile's replay updates every parameter of an Adam / AdamW step in ONE call: a
+# table of addresses (the parameter, its gradient, exp_avg, exp_avg_sq, max_exp_avg_sq)
+# and per-parameter hyper-parameters, each row run through ``_adam_k`` above with exactly
+# the arguments ``adam_update`` passes it (so the numbers are the per-parameter call's).
+# Its reference is ``adam_update_ref`` per parameter. The caller keeps every array alive
+# and checks the table against the arrays before each call.
+
+
+@intrinsic
+def _vec_at(typingctx, addr, n, like):
+    """A 1-D C-contiguous array of ``like``'s dtype: ``n`` elements at address ``addr``."""
+    arr = types.Array(like.dtype, 1, "C")
+    sig = arr(addr, n, like)
+
+    def codegen(context, builder, sig, args):
+        out = context.make_array(arr)(context, builder)
+        dty = context.get_data_type(like.dtype)
+        size = context.get_constant(types.intp, context.get_abi_sizeof(dty))
+        ptr = builder.inttoptr(context.cast(builder, args[0], sig.args[0], types.intp),
+                               dty.as_pointer())
+        n_ = context.cast(builder, args[1], sig.args[1], types.intp)
+        context.populate_array(out, data=ptr, shape=cgutils.pack_array(builder, [n_]),
+                               strides=cgutils.pack_array(builder, [size]), itemsize=size,
+                               meminfo=None)
+        return out._getvalue()
+
+    return sig, codegen
+
+
+@kernel
+def _adam_multi_k(addrs, sizes, hyper, flags, like):
+    """Row j: ``_adam_k`` on the arrays at addrs[j] (p, g, m, v, vmax) of sizes[j] elements
+    (vmax: sizes[j] if flags[j, 1] (amsgrad) else 0) with hyper[j] = (lr, b1, b2, eps, wd,
+    bc1, bc2) and flags[j, 0] = decoupled."""
+    for j in range(addrs.shape[0]):
+        n = sizes[j]
+        ams = flags[j, 1] != 0
+        p = _vec_at(addrs[j, 0], n, like)
+        _adam_k(p, _vec_at(addrs[j, 1], n, like), _vec_at(addrs[j, 2], n, like),
+                _vec_at(addrs[j, 3], n, like), _vec_at(addrs[j, 4], n if ams else 0, like),
+                hyper[j, 0], hyper[j, 1], hyper[j, 2], hyper[j, 3], hyper[j, 4], hyper[j, 5],
+                hyper[j, 6], flags[j, 0] != 0, ams, 0, n)

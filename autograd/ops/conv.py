@@ -23,7 +23,7 @@ import numpy as np
 from .. import kernels as K
 from ..function import Function, is_grad_enabled
 from ..kernels.windows import out_size
-from ..tensor import Tensor
+from ..tensor import ShapeError, Tensor
 
 Geom = tuple[int, int, int, int, int, int, int, int]
 
@@ -124,7 +124,7 @@ def check_input(x: Any, ndim: int, who: str, layout: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim != ndim:
-        raise ValueError(f"{who}: input must be {ndim}-D {layout}, got shape {x.shape}")
+        raise ShapeError(f"{who}: input must be {ndim}-D {layout}, got shape {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"{who}: input must be a float tensor, got {x.dtype}")
     return x
@@ -139,7 +139,7 @@ def geometry(x_hw: tuple[int, ...], k: tuple[int, ...], stride: Any, padding: An
     eh, ew = dh * (k[0] - 1) + 1, dw * (k[1] - 1) + 1
     hp, wp = x_hw[0] + 2 * ph, x_hw[1] + 2 * pw
     if eh > hp or ew > wp:
-        raise ValueError(f"{who}: kernel {k[0]}x{k[1]} (dilated to {eh}x{ew}) is larger than "
+        raise ShapeError(f"{who}: kernel {k[0]}x{k[1]} (dilated to {eh}x{ew}) is larger than "
                          f"the padded input {hp}x{wp} (input {x_hw[0]}x{x_hw[1]}, padding "
                          f"{ph},{pw})")
     return (k[0], k[1], sh, sw, ph, pw, dh, dw)

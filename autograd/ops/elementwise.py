@@ -18,16 +18,17 @@ import numpy as np
 
 from .. import kernels as K
 from ..function import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import ShapeError, Tensor
 
 # the public functions (autograd re-exports these; helpers and Function classes stay here)
 __all__ = ["abs", "absolute", "add", "bitwise_and", "bitwise_left_shift", "bitwise_not",
-           "bitwise_or", "bitwise_right_shift", "bitwise_xor", "clamp", "clamp_max", "clamp_min",
-           "clip", "div", "divide", "erf", "exp", "floor_divide", "fmod", "gelu", "leaky_relu",
-           "log", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum", "minimum",
-           "mul", "multiply", "neg", "negative", "positive", "pow", "promote_types", "relu",
-           "remainder", "result_type", "rsub", "sigmoid", "sqrt", "step", "sub", "subtract", "tanh",
-           "true_divide", "where"]
+           "bitwise_or", "bitwise_right_shift", "bitwise_xor", "can_cast", "clamp", "clamp_max",
+           "clamp_min", "clip", "clone", "div", "divide", "eq", "erf", "exp", "floor_divide",
+           "fmod", "ge", "gelu", "greater", "greater_equal", "gt", "le", "leaky_relu", "less",
+           "less_equal", "log", "logical_and", "logical_not", "logical_or", "logical_xor", "lt",
+           "maximum", "minimum", "mul", "multiply", "ne", "neg", "negative", "not_equal",
+           "positive", "pow", "promote_types", "relu", "remainder", "result_type", "rsub",
+           "sigmoid", "signbit", "sqrt", "step", "sub", "subtract", "tanh", "true_divide", "where"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -110,6 +111,17 @@ def result_dtype(*operands: Any) -> np.dtype:
     return out
 
 
+class DtypeError(NotImplementedError, TypeError):
+    """An op that is not implemented for a dtype (an int tensor to ``frac``, floats to ``&``):
+    PyTorch raises NotImplementedError (a RuntimeError); it is a TypeError too."""
+
+
+def can_cast(from_: Any, to: Any) -> bool:
+    """torch.can_cast: whether an in-place op may write a ``from_`` result into a ``to`` tensor
+    (never float into an integer, nor a number into bool; any width within a category)."""
+    return _CATEGORY[np.dtype(from_).kind] <= _CATEGORY[np.dtype(to).kind]
+
+
 def result_type(tensor: Any, other: Any) -> np.dtype:
     """torch.result_type: the dtype an arithmetic op on the two would give."""
     return result_dtype(tensor, other)
@@ -158,6 +170,37 @@ def _operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def _float_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands of a float-valued op (true division, atan2, ...): the promoted dtype when
+    it is floating, else the default float with each operand converted from its own value (a
+    uint8 tensor with -3 computes with -3.0, as PyTorch does, not with the wrapped 253)."""
+    x, y = _operands(a, b)
+    if x.data.dtype.kind == "f":
+        return x, y
+    return _to_float(a), _to_float(b)
+
+
+def _to_float(v: Any) -> Tensor:
+    if isinstance(v, Tensor):
+        return _cast(v, _F32)
+    if _scalar_dtype(v) is None:
+        return _cast(Tensor(v), _F32)
+    return Tensor._make(np.asarray(v, dtype=_F32))
+
+
+def _is_bool(v: Any) -> bool:
+    """A bool tensor or a Python/numpy bool."""
+    c = v.__class__
+    return c is bool or c is np.bool_ or (isinstance(v, Tensor) and v.data.dtype == _BOOL)
+
+
+def _no_bool(name: str, *operands: Any) -> None:
+    """Arithmetic PyTorch does not implement when every operand is bool (floor division,
+    remainder, fmod, pow)."""
+    if all(_is_bool(v) for v in operands):
+        raise DtypeError(f"{name}: not implemented for bool tensors (convert one with .long())")
+
+
 def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back down to ``shape`` (the inverse of broadcasting)."""
     if g.shape == shape:
@@ -172,12 +215,13 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def _broadcast_error(name: str, *shapes: tuple[int, ...]) -> None:
     """Re-raise a ValueError as a named shape mismatch if it was one (checked on the error
-    path only: the backends word it differently)."""
+    path only: the backends word it differently). A ShapeError is a ValueError and, as
+    PyTorch raises, a RuntimeError."""
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
         listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
-        raise ValueError(f"{name}: shapes {listed} cannot broadcast") from None
+        raise ShapeError(f"{name}: shapes {listed} cannot broadcast") from None
 
 
 def _binary(fn: type[Function], a: Any, b: Any, name: str, **params: Any) -> Tensor:
@@ -239,11 +283,8 @@ class Mul(Function):
 
 
 class Div(Function):
-    def forward(self, a, b):
-        out = K.active.div(a, b)
-        if a.dtype.kind != "f":
-            return out.astype(_F32)  # int / int: the default float, as in PyTorch
-        return out
+    def forward(self, a, b):  # (div converts integer operands to the default float first)
+        return K.active.div(a, b)
 
     def backward(self, g):
         a, b = self.inputs
@@ -615,10 +656,7 @@ class Maximum(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        share = np.where(a.data > b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
-        share = share.astype(g.dtype)
-        return (unbroadcast(g * _const(share), a.shape),
-                unbroadcast(g * _const(1.0 - share), b.shape))
+        return _minmax_grads(g, a, b, a.data < b.data, a.data > b.data)
 
 
 class Minimum(Function):
@@ -629,10 +667,18 @@ class Minimum(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        share = np.where(a.data < b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
-        share = share.astype(g.dtype)
-        return (unbroadcast(g * _const(share), a.shape),
-                unbroadcast(g * _const(1.0 - share), b.shape))
+        return _minmax_grads(g, a, b, a.data > b.data, a.data < b.data)
+
+
+def _minmax_grads(g: Tensor, a: Tensor, b: Tensor, a_loses: np.ndarray,
+                  b_loses: np.ndarray) -> tuple[Tensor, Tensor]:
+    """PyTorch's maximum/minimum gradients: g to the winner, g / 2 to each on a tie, and g to
+    both where a nan makes neither win (nan compares false both ways)."""
+    tie = a.data == b.data
+    share_a = np.where(tie, 0.5, np.where(a_loses, 0.0, 1.0)).astype(g.dtype)
+    share_b = np.where(tie, 0.5, np.where(b_loses, 0.0, 1.0)).astype(g.dtype)
+    return (unbroadcast(g * _const(share_a), a.shape) if a.requires_grad else None,
+            unbroadcast(g * _const(share_b), b.shape) if b.requires_grad else None)
 
 
 class Where(Function):
@@ -672,16 +718,24 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    """input - alpha * other (two bool tensors: an error, as in PyTorch; use ^)."""
-    a, b = _operands(input, _scaled(other, alpha, input, "sub"))
-    if a.data.dtype == _BOOL:
+    """input - alpha * other (a bool operand is an error, as in PyTorch: use ^ or ~)."""
+    if not (isinstance(input, Tensor) and input.data.dtype.kind == "f" and (
+            other.__class__ is float or isinstance(other, Tensor)
+            and other.data.dtype.kind == "f")):
+        _check_sub_bool(input, other)  # (a float tensor with a float operand skips the check)
+    if alpha != 1:
+        other = _scaled(other, alpha, input, "sub")
+    return _binary(Sub, input, other, "sub")
+
+
+def _check_sub_bool(a: Any, b: Any) -> None:
+    ba, bb = _is_bool(a), _is_bool(b)
+    if ba and bb:
         raise RuntimeError("sub: subtraction, the `-` operator, with two bool tensors is not "
                            "supported; use the `^` or logical_xor() operator instead")
-    try:
-        return Sub.apply(a, b)
-    except ValueError:
-        _broadcast_error("sub", a.shape, b.shape)
-        raise
+    if ba or bb:
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not "
+                           "supported; to invert a mask use the `~` or logical_not() operator")
 
 
 subtract = sub
@@ -703,10 +757,13 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """True division (int / int gives float32); rounding_mode 'trunc' rounds toward zero,
     'floor' down (both keep an integer dtype and have zero gradients)."""
     if rounding_mode is None:
+        if not (isinstance(input, Tensor) and input.data.dtype.kind == "f"):
+            input, other = _float_operands(input, other)  # (a float tensor: already float)
         return _binary(Div, input, other, "div")
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                          f"{rounding_mode!r}")
+    _no_bool(f"div(rounding_mode={rounding_mode!r})", input, other)
     return _binary(DivRounded, input, other, "div", mode=rounding_mode, who="div")
 
 
@@ -719,17 +776,20 @@ def true_divide(dividend: Any, divisor: Any) -> Tensor:
 
 def floor_divide(input: Any, other: Any) -> Tensor:
     """input // other, rounded down (PyTorch >= 1.13 and Python semantics)."""
+    _no_bool("floor_divide", input, other)
     return _binary(DivRounded, input, other, "floor_divide", mode="floor",
                    who="floor_divide")
 
 
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's %: the result has the sign of the divisor."""
+    _no_bool("remainder", input, other)
     return _binary(Remainder, input, other, "remainder")
 
 
 def fmod(input: Any, other: Any) -> Tensor:
     """C's fmod: the result has the sign of the dividend."""
+    _no_bool("fmod", input, other)
     return _binary(Fmod, input, other, "fmod")
 
 
@@ -748,8 +808,12 @@ def pow(input: Any, exponent: Any) -> Tensor:
                         raise RuntimeError("pow: integers to negative integer powers are not "
                                            f"allowed (got {input.dtype} ** {p})")
                     if kind == "b":
+                        if sdt.kind == "b":  # bool ** bool stays bool, as in PyTorch
+                            return Tensor._make(input.data.copy() if p else
+                                                np.ones(input.shape, dtype=_BOOL))
                         input = _cast(input, _I64)
             return PowScalar.apply(input, p=int(p) if sdt.kind == "b" else p)
+    _no_bool("pow", input, exponent)
     a, b = _operands(input, exponent)
     try:
         return Pow.apply(a, b)
@@ -775,8 +839,9 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
-def clone(a: Tensor) -> Tensor:
-    return Clone.apply(a)
+def clone(input: Tensor) -> Tensor:
+    """A copy of input's data (differentiable: the gradient flows through unchanged)."""
+    return Clone.apply(input)
 
 
 def astype(a: Tensor, dtype: np.dtype) -> Tensor:
@@ -799,7 +864,7 @@ def sqrt(input: Tensor) -> Tensor:
 
 def abs(input: Tensor) -> Tensor:
     if input.data.dtype == _BOOL:
-        raise TypeError("abs: not implemented for bool tensors")
+        raise DtypeError("abs: not implemented for bool tensors")
     return Abs.apply(input)
 
 
@@ -858,7 +923,7 @@ def clip(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 def _clamp(input: Tensor, min: Any, max: Any, name: str) -> Tensor:
     if min is None and max is None:
-        raise ValueError(f"{name}: give at least one of min and max")
+        raise _ArgumentError(f"{name}: give at least one of min and max")
     if not isinstance(input, Tensor):
         input = lift(input)
     if _bound(min) or _bound(max):
@@ -873,12 +938,29 @@ def _clamp(input: Tensor, min: Any, max: Any, name: str) -> Tensor:
             _broadcast_error(name, x.shape, *(v.shape for v in bounds))
             raise
     dt = result_dtype(input, *(v for v in (min, max) if v is not None))
+    if dt == _BOOL:
+        raise DtypeError(f"{name}: not implemented for bool tensors with bool bounds")
     x = _cast(input, dt)
-    lo = None if min is None else dt.type(min)
-    hi = None if max is None else dt.type(max)
+    lo = None if min is None else _bound_value(min, dt, name)
+    hi = None if max is None else _bound_value(max, dt, name)
     return Clip.apply(x, lo=lo, hi=hi)
 
 
+class _ArgumentError(ValueError, RuntimeError):
+    """A bad argument combination (PyTorch raises RuntimeError; it is a ValueError too)."""
+
+
+def _bound_value(v: Any, dt: np.dtype, name: str) -> Any:
+    """A number bound in the tensor's dtype, converted as PyTorch does: a negative bound of an
+    unsigned tensor wraps around (-3 is 253 for uint8), one out of range is an error."""
+    try:
+        return dt.type(v)
+    except OverflowError:
+        top = int(np.iinfo(dt).max)
+        if dt.kind == "u" and -top <= v < 0:
+            return dt.type(v + top + 1)
+        raise RuntimeError(f"{name}: the bound {v} cannot be converted to {dt} without "
+                           "overflow") from None
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
     return clamp(input, min=min)
@@ -906,7 +988,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Tensor:
         return nonzero(condition, as_tuple=True)
     c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
-        raise TypeError(f"where: the condition must be boolean, got {c.dtype}")
+        raise DtypeError(f"where: the condition must be boolean, got {c.dtype}")
     a, b = _operands(input, other)
     try:
         return Where.apply(a, b, cond=c)
@@ -927,6 +1009,39 @@ def compare(a: Any, b: Any, ufunc: Any) -> Tensor:
         raise
 
 
+def eq(input: Any, other: Any) -> Tensor:
+    """input == other elementwise (a bool tensor; torch.equal is the whole-tensor test)."""
+    return compare(input, other, np.equal)
+
+
+def ne(input: Any, other: Any) -> Tensor:
+    return compare(input, other, np.not_equal)
+
+
+def lt(input: Any, other: Any) -> Tensor:
+    return compare(input, other, np.less)
+
+
+def le(input: Any, other: Any) -> Tensor:
+    return compare(input, other, np.less_equal)
+
+
+def gt(input: Any, other: Any) -> Tensor:
+    return compare(input, other, np.greater)
+
+
+def ge(input: Any, other: Any) -> Tensor:
+    return compare(input, other, np.greater_equal)
+
+
+not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (-0.0 and -nan included); False for unsigned and bool."""
+    return Tensor._make(np.asarray(np.signbit(input.data)))
+
+
 # ---------------------------------------------------------------------------------------
 # bitwise (integer and bool tensors) and logical (any dtype, bool result)
 # ---------------------------------------------------------------------------------------
@@ -935,7 +1050,7 @@ def _bitwise(ufunc: Any, a: Any, b: Any, name: str, shift: bool = False) -> Tens
     dt = x.data.dtype
     if dt.kind not in "iub" or (shift and dt.kind == "b"):
         allowed = "integer" if shift else "integer or bool"
-        raise TypeError(f"{name}: expected {allowed} tensors, got {dt}")
+        raise DtypeError(f"{name}: expected {allowed} tensors, got {dt}")
     try:
         return Tensor._make(np.asarray(ufunc(x.data, y.data)))
     except ValueError:
@@ -967,7 +1082,7 @@ def bitwise_right_shift(input: Any, other: Any) -> Tensor:
 def bitwise_not(input: Tensor) -> Tensor:
     """~input: bitwise on integers, logical on bools."""
     if input.data.dtype.kind not in "iub":
-        raise TypeError(f"bitwise_not (~): only integer and bool tensors can be inverted, got "
+        raise DtypeError(f"bitwise_not (~): only integer and bool tensors can be inverted, got "
                         f"{input.dtype}")
     return Tensor._make(np.invert(input.data))
 

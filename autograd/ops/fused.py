@@ -275,6 +275,35 @@ class MSE(Function):
         return (gx if x.requires_grad else None, -gx if t.requires_grad else None)
 
 
+class BinaryCrossEntropy(Function):
+    """-(t max(log p, -100) + (1 - t) max(log(1 - p), -100)) elementwise, as one node, with
+    torch's gradient (p - t) / max(p (1 - p), 1e-12) (finite at p = 0 and 1)."""
+
+    def forward(self, p, t):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        return -(t * log_p + (1 - t) * log_q)
+
+    def backward(self, g):
+        p, t = self.inputs
+        gp = gt = None
+        if p.requires_grad:
+            gp = g * (p - t) / ((1.0 - p) * p).clip(min=1e-12)
+        if t.requires_grad:  # d/dt = max(log(1 - p), -100) - max(log p, -100)
+            with np.errstate(divide="ignore"):
+                d = (np.maximum(np.log1p(-p.data), -100.0)
+                     - np.maximum(np.log(p.data), -100.0))
+            gt = g * Tensor._make(d.astype(p.dtype, copy=False))
+        return gp, gt
+
+
+def binary_cross_entropy(p: Tensor, t: Tensor) -> Tensor:
+    """The unreduced binary cross-entropy of probabilities ``p`` and targets ``t`` (same
+    shape and dtype)."""
+    return BinaryCrossEntropy.apply(p, t)
+
+
 def mse(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Squared error of two same-shape float Tensors, reduced, as one graph node."""
     if reduction not in REDUCTIONS:

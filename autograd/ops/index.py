@@ -19,7 +19,7 @@ from .elementwise import unbroadcast
 from .shape import _tensor, accumulate_rows, dim_index, expand, getitem, pad, reshape
 
 __all__ = ["argwhere", "bucketize", "gather", "index_add", "index_copy", "index_fill",
-           "index_select", "masked_fill", "masked_scatter", "masked_select", "nonzero",
+           "index_put", "index_select", "masked_fill", "masked_scatter", "masked_select", "nonzero",
            "scatter", "scatter_add", "scatter_reduce", "searchsorted", "take",
            "take_along_dim"]
 
@@ -636,3 +636,49 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,
 def where_nonzero(condition: Any) -> tuple[Tensor, ...]:
     """``where(condition)`` with one argument: ``nonzero(condition, as_tuple=True)``."""
     return nonzero(condition, as_tuple=True)
+
+
+# ---------------------------------------------------------------------------------------
+# index_put: x[indices] = values (or += with accumulate) as a function
+# ---------------------------------------------------------------------------------------
+def _put_index(indices: Any, who: str) -> tuple:
+    if isinstance(indices, Tensor) or not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{who}: indices must be a tuple of index tensors, got "
+                        f"{type(indices).__name__}")
+    out = []
+    for i in indices:
+        a = i.data if isinstance(i, Tensor) else np.asarray(i)
+        if a.dtype.kind not in "iub":
+            raise IndexError(f"{who}: index tensors must be integer or bool, got {a.dtype}")
+        out.append(a)
+    return tuple(out)
+
+
+def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    """A copy of input with ``input[indices] = values`` (``+=`` when accumulate; repeated
+    indices then add up), differentiable in input and values. indices is a tuple of integer
+    (or bool) tensors, one per leading dim; values broadcasts to the selection."""
+    from .elementwise import where
+    from .shape import ScatterAdd, broadcast_to
+
+    idx = _put_index(indices, "index_put")
+    try:
+        sel = input.data[idx]
+    except IndexError as e:
+        raise IndexBoundsError(f"index_put: {e}") from None
+    v = _tensor(values)
+    if v.dtype != input.dtype:
+        v = v.astype(input.dtype)
+    try:
+        v = broadcast_to(v, sel.shape)
+    except ValueError:
+        raise ValueError(f"index_put: values of shape {v.shape} do not broadcast to the "
+                         f"selection's shape {sel.shape}") from None
+    placed = ScatterAdd.apply(v, shape=input.shape, index=idx)
+    if accumulate:
+        return input + placed
+    count = np.zeros(input.shape, dtype=np.int64)
+    np.add.at(count, idx, 1)
+    if count.max(initial=0) > 1:  # a repeated index: its values are averaged (torch: any)
+        placed = placed / Tensor._make(np.maximum(count, 1).astype(input.dtype))
+    return where(Tensor._make(count > 0), placed, input)

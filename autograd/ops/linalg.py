@@ -1,6 +1,8 @@
 """Linear algebra: matmul and its fixed-rank forms (mm, bmm, mv, dot), the add-and-multiply
 family (addmm, addmv, addr, addbmm, baddbmm), einsum and what is spelt with it (tensordot,
-inner, trace, kron), outer.
+inner, trace, kron), outer; and torch.linalg's decompositions and solvers (inv, det,
+slogdet, solve, cholesky, eigh, svd, qr, pinv, lstsq, norms, cross), gathered in the module
+``autograd.linalg`` and, where torch has them, as top-level functions (inverse, det, svd...).
 
 Every product of two matrices goes through ``MatMul`` (the kernel dispatch
 ``K.active.matmul``); every other contraction through ``Einsum``, whose gradient with
@@ -12,6 +14,9 @@ the same dtype (no promotion); a Python number or list next to a Tensor takes it
 from __future__ import annotations
 
 import string
+import sys
+import types
+from collections import namedtuple
 from collections.abc import Sequence
 from numbers import Number
 from typing import Any
@@ -23,8 +28,11 @@ from ..function import Function
 from ..tensor import ShapeError, Tensor
 from .elementwise import lift, unbroadcast
 
-__all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "dot", "einsum", "ger", "inner",
-           "kron", "matmul", "mm", "mv", "outer", "tensordot", "trace", "vdot"]
+__all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul",
+           "cross", "det", "dist",
+           "dot", "einsum", "ger", "inner", "inverse", "kron", "linalg", "logdet", "matmul",
+           "matrix_power", "mm", "mv", "outer", "pinverse", "slogdet", "svd", "tensordot",
+           "trace", "vdot"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -457,3 +465,636 @@ def kron(input: Any, other: Any) -> Tensor:
     la, lb = string.ascii_letters[:nd], string.ascii_letters[nd:2 * nd]
     prod = _einsum(f"{la},{lb}->{''.join(x + y for x, y in zip(la, lb))}", [a, b])
     return prod.reshape(tuple(m * n for m, n in zip(a.shape, b.shape)))
+
+
+# ---------------------------------------------------------------------------------------
+# inverses, determinants, solves, decompositions: torch.linalg's spellings (the namespace
+# ``autograd.linalg`` below) and the top-level ones (torch.inverse, torch.det, ...)
+# ---------------------------------------------------------------------------------------
+class LinAlgError(RuntimeError):
+    """A singular (or not positive-definite) matrix: a RuntimeError, as torch.linalg's."""
+
+
+def _square(who: str, a: Any, floats_only: bool = True) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(a).__name__}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{who}: expected a square matrix or a batch of them (shape "
+                         f"(*, n, n)), got shape {a.shape}")
+    if floats_only and a.data.dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point tensor, got {a.dtype}")
+    return a
+
+
+def _mT(t: Tensor) -> Tensor:
+    return t.swapaxes(-1, -2)
+
+
+class Inv(Function):
+    """A^-1. Backward: dA = -A^-T g A^-T (from the output, so it differentiates again)."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("inv: the matrix is singular (not invertible)") from None
+
+    def backward(self, g):
+        it = _mT(self.output)
+        return (-(it @ g @ it),)
+
+
+class LogAbsDet(Function):
+    """log|det A|. Backward: g A^-T."""
+
+    def forward(self, a):
+        return np.linalg.slogdet(a)[1]
+
+    def backward(self, g):
+        return (g[..., None, None] * _mT(inv(self.inputs[0])),)
+
+
+class Det(Function):
+    """det A. Backward: g det(A) A^-T (a singular A has no inverse: an error here, where
+    torch would use the adjugate)."""
+
+    saves_output = True
+
+    def forward(self, a):
+        return np.linalg.det(a)
+
+    def backward(self, g):
+        return ((g * self.output)[..., None, None] * _mT(inv(self.inputs[0])),)
+
+
+class Solve(Function):
+    """X = A^-1 B for B of shape (*, n, k), batch dims broadcasting. Backward:
+    dB = A^-T g, dA = -dB X^T."""
+
+    saves_output = True
+
+    def forward(self, a, b):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("solve: the matrix A is singular (not invertible)") from None
+
+    def backward(self, g):
+        a, b = self.inputs
+        gb = Solve.apply(_mT(a), g)
+        ga = unbroadcast(-(gb @ _mT(self.output)), a.shape) if a.requires_grad else None
+        return ga, unbroadcast(gb, b.shape) if b.requires_grad else None
+
+
+class Cholesky(Function):
+    """The lower Cholesky factor L of a symmetric positive-definite A (A = L L^T).
+    Backward: with M = tril(L^T g), dA = L^-T sym(M) L^-1, where sym(M) mirrors M's strict
+    lower triangle into the upper one and halves everything (a symmetric gradient)."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        try:
+            return np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise LinAlgError("cholesky: the matrix is not positive-definite") from None
+
+    def backward(self, g):
+        from .shape import tril
+
+        L = self.output
+        m = tril(_mT(L) @ g)
+        sym = (m + _mT(tril(m, -1))) * 0.5
+        li = inv(L)
+        return (_mT(li) @ sym @ li,)
+
+
+def inv(A: Tensor) -> Tensor:
+    """torch.linalg.inv: the inverse of a square matrix (or of each in a batch)."""
+    return Inv.apply(_square("inv", A))
+
+
+def inverse(input: Tensor) -> Tensor:
+    """torch.inverse (an alias of linalg.inv)."""
+    return Inv.apply(_square("inverse", input))
+
+
+def det(A: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each in a batch)."""
+    return Det.apply(_square("det", A))
+
+
+_slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+def slogdet(A: Tensor) -> Any:
+    """(sign, logabsdet) with det A = sign * exp(logabsdet); only logabsdet has a gradient."""
+    a = _square("slogdet", A)
+    sign = Tensor._make(np.asarray(np.linalg.slogdet(a.data)[0]))
+    return _slogdet(sign, LogAbsDet.apply(a))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """log det A: nan where det A < 0, -inf where it is 0 (as torch.logdet)."""
+    sign, lad = slogdet(_square("logdet", input))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return lad + Tensor._make(np.log(sign.data))
+
+
+def solve(A: Tensor, B: Any, *, left: bool = True) -> Tensor:
+    """torch.linalg.solve: X with A X = B (X A = B when left=False). B is (*, n, k), or a
+    vector (*, n) when it is 1-D or has A's shape without the last dim."""
+    a = _square("solve", A)
+    a, b = _pair(a, B, "solve")
+    if not left:
+        return _mT(solve(_mT(a), _mT(b)))
+    vec = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vec:
+        b = b.unsqueeze(-1)
+    if b.shape[-2] != a.shape[-1]:
+        raise ShapeError(f"solve: A of shape {a.shape} and B of shape {B.shape} do not fit "
+                         f"(B needs {a.shape[-1]} rows)")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"solve: the batch dims of A {a.shape} and B {B.shape} do not "
+                         "broadcast") from None
+    x = Solve.apply(a, b)
+    return x.squeeze(-1) if vec else x
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """torch.linalg.cholesky: L (lower) with A = L L^T; ``upper=True`` gives L^T."""
+    L = Cholesky.apply(_square("cholesky", A))
+    return _mT(L) if upper else L
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A^n for an int n (n = 0: the identity; n < 0: powers of the inverse)."""
+    a = _square("matrix_power", A, floats_only=False)  # integer matrices too, for n >= 0
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"matrix_power: n must be an int, got {n!r}")
+    if n == 0:
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return a * 0 + Tensor._make(eye.copy())
+    if n < 0:
+        a, n = inv(a), -n
+    result, base = None, a
+    while n:
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result
+
+
+def _cross(who: str, a: Tensor, b: Tensor, dim: int) -> Tensor:
+    from .shape import broadcast_tensors, dim_index, roll
+
+    a, b = _pair(a, b, who)
+    if a.ndim != b.ndim:
+        raise ShapeError(f"{who}: the inputs must have the same number of dims, got shapes "
+                         f"{a.shape} and {b.shape}")
+    a, b = broadcast_tensors(a, b)
+    d = dim_index(dim, a.ndim, who)
+    if a.shape[d] != 3:
+        raise ShapeError(f"{who}: dim {dim} must have size 3, got shape {a.shape}")
+    return roll(a, -1, d) * roll(b, -2, d) - roll(a, -2, d) * roll(b, -1, d)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """torch.cross: the 3-vector cross product along dim (None: the first dim of size 3,
+    torch's current default; linalg.cross uses the last dim)."""
+    if dim is None:
+        shape = np.broadcast_shapes(input.shape, other.shape)
+        sizes3 = [i for i, n in enumerate(shape) if n == 3]
+        if not sizes3:
+            raise ShapeError(f"cross: no dim of size 3 in shape {shape}")
+        dim = sizes3[0]
+    return _cross("cross", input, other, dim)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """torch.linalg.cross: the cross product along dim (default the last)."""
+    return _cross("linalg.cross", input, other, dim)
+
+
+def multi_dot(tensors: Sequence[Tensor]) -> Tensor:
+    """The product of a chain of matrices (the first and last may be vectors)."""
+    ts = list(tensors)
+    if len(ts) < 2:
+        raise RuntimeError(f"multi_dot: expected at least 2 tensors, got {len(ts)}")
+    for i, t in enumerate(ts):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"multi_dot: element {i} is a {type(t).__name__}, not a Tensor")
+        if t.ndim != 2 and not (t.ndim == 1 and i in (0, len(ts) - 1)):
+            raise ShapeError(f"multi_dot: tensor {i} must be 2-D (only the first and last "
+                             f"may be 1-D), got shape {t.shape}")
+    out = ts[0]
+    for t in ts[1:]:
+        out = matmul(out, t)
+    return out
+
+
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    """torch.chain_matmul (deprecated there for linalg.multi_dot): the product of 2-D
+    matrices; one matrix is returned as it is."""
+    if len(matrices) == 1:
+        _need_ndim("chain_matmul", "matrix", matrices[0], 2)
+        return matrices[0]
+    return multi_dot(list(matrices))
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of vectors along dim (broadcasting the rest)."""
+    x, y = _pair(x, y, "vecdot")
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vecdot: expected a floating point tensor, got {x.dtype}")
+    return (x * y).sum(dim)
+
+
+def _vector_norm(*args: Any, **kwargs: Any) -> Tensor:
+    from .reduce import vector_norm
+
+    return vector_norm(*args, **kwargs)
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1),
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """torch.linalg.matrix_norm over the two dims: 'fro', 'nuc' (the sum of the singular
+    values), 2 / -2 (the largest / smallest), inf / -inf (max / min absolute row sum),
+    1 / -1 (max / min absolute column sum)."""
+    from .shape import dim_index
+
+    if not isinstance(A, Tensor):
+        raise TypeError(f"matrix_norm: expected a Tensor, got {type(A).__name__}")
+    if A.ndim < 2:
+        raise ShapeError(f"matrix_norm: expected a tensor with 2 or more dims, got shape "
+                         f"{A.shape}")
+    dims = tuple(dim)
+    if len(dims) != 2:
+        raise ShapeError(f"matrix_norm: dim must be a 2-tuple, got {dim!r}")
+    d0, d1 = (dim_index(d, A.ndim, "matrix_norm") for d in dims)
+    if d0 == d1:
+        raise ShapeError(f"matrix_norm: the two dims must differ, got {dim!r}")
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return _vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in (2, -2, "nuc"):
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                r = r.unsqueeze(d)
+        return r
+    if ord in (np.inf, -np.inf):
+        d_sum, d_ext = d1, d0
+    elif ord in (1, -1):
+        d_sum, d_ext = d0, d1
+    else:
+        raise RuntimeError(f"matrix_norm: ord={ord!r} is not supported (expected 'fro', "
+                           "'nuc', inf, -inf, 1, -1, 2 or -2)")
+    s = A.abs().sum(d_sum, keepdim=True)
+    r = s.amax(d_ext, keepdim=True) if ord > 0 else s.amin(d_ext, keepdim=True)
+    return r if keepdim else r.squeeze((d0, d1))
+
+
+def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """torch.linalg.norm: a vector norm over one dim (or of a 1-D input), a matrix norm over
+    two (or of a 2-D input when ord is given); with neither ord nor dim, the 2-norm of all."""
+    if isinstance(dim, (int, np.integer)):
+        dim = (int(dim),)
+    if dim is None:
+        if ord is None:
+            return _vector_norm(A, 2, None, keepdim, dtype=dtype)
+        if A.ndim == 1:
+            return _vector_norm(A, ord, None, keepdim, dtype=dtype)
+        if A.ndim == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+        raise ShapeError(f"linalg.norm: with ord={ord!r} and no dim the input must be 1-D or "
+                         f"2-D, got shape {A.shape}")
+    dim = tuple(dim)
+    if len(dim) == 1:
+        return _vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if len(dim) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    raise ShapeError(f"linalg.norm: dim must be an int or a 1- or 2-tuple, got {dim!r}")
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The p-norm of input - other (broadcasting)."""
+    return _vector_norm(input - other, p)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, **kw: Any) -> Tensor:
+    """Pairwise p-norm distances between the rows of x1 (*, P, M) and x2 (*, R, M):
+    (*, P, R). (``compute_mode`` is accepted and ignored: this computes differences.)"""
+    kw.pop("compute_mode", None)
+    if kw:
+        raise TypeError(f"cdist: unexpected argument(s) {sorted(kw)}")
+    a, b = _pair(x1, x2, "cdist")
+    if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-1]:
+        raise ShapeError(f"cdist: expected x1 (*, P, M) and x2 (*, R, M) with the same M, got "
+                         f"shapes {a.shape} and {b.shape}")
+    return _vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
+
+
+def _diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    from .shape import diagonal
+
+    return diagonal(A, offset, dim1, dim2)
+
+
+# ``autograd.linalg``: torch.linalg's names, importable (``from autograd.linalg import inv``)
+linalg = types.ModuleType("autograd.linalg", "torch.linalg's spellings over numbagrad's "
+                          "ops (inv, det, slogdet, solve, cholesky, norms, cross, ...).")
+for _name, _fn in {"inv": inv, "det": det, "slogdet": slogdet, "solve": solve,
+                   "cholesky": cholesky, "matrix_power": matrix_power, "cross": linalg_cross,
+                   "multi_dot": multi_dot, "vecdot": vecdot, "matrix_norm": matrix_norm,
+                   "norm": linalg_norm, "matmul": matmul, "diagonal": _diagonal,
+                   "LinAlgError": LinAlgError}.items():
+    setattr(linalg, _name, _fn)
+linalg.vector_norm = _vector_norm
+linalg.__all__ = sorted(n for n in vars(linalg) if not n.startswith("_"))
+sys.modules["autograd.linalg"] = linalg
+del _name, _fn
+
+
+# ---------------------------------------------------------------------------------------
+# eigh and svd. Each Function returns its outputs packed in one array (eigenvalues as an
+# extra row above the eigenvectors; U, S and V stacked), which the public functions slice
+# into views; so the gradients of all the outputs reach one backward, and that backward,
+# written with Tensor ops on the (differentiable) outputs, differentiates again.
+# ---------------------------------------------------------------------------------------
+def _off_diag_inverse(d: Tensor) -> Tensor:
+    """F with F[..., i, j] = 1 / (d_j - d_i) off the diagonal and 0 on it."""
+    diff = d.unsqueeze(-2) - d.unsqueeze(-1)
+    n = d.shape[-1]
+    eye = Tensor._make(np.eye(n, dtype=bool))
+    from .elementwise import where
+
+    with np.errstate(divide="ignore"):
+        return where(eye, 0.0, 1.0 / where(eye, 1.0, diff))
+
+
+class Eigh(Function):
+    """Eigen-decomposition of a symmetric matrix: packed (*, n + 1, n), row 0 the ascending
+    eigenvalues, the rest the eigenvectors (columns). Backward:
+    dA = V (diag(gL) + F o sym(V^T gV)) V^T with F_ij = 1 / (l_j - l_i), a symmetric
+    gradient (eigh reads one triangle, so the input is taken as symmetric), as torch."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a, uplo):
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        return np.concatenate([w[..., None, :], v], axis=-2)
+
+    def backward(self, g):
+        out = self.output
+        lam, V = out[..., 0, :], out[..., 1:, :]
+        gl, gv = g[..., 0, :], g[..., 1:, :]
+        vtg = _mT(V) @ gv
+        inner = _off_diag_inverse(lam) * ((vtg - _mT(vtg)) * 0.5)
+        from .shape import diag_embed
+
+        return (V @ (inner + diag_embed(gl)) @ _mT(V),)
+
+
+class Svd(Function):
+    """The reduced SVD A = U diag(S) V^T: packed (*, m + 1 + n, k), k = min(m, n): U's rows,
+    then S, then V's rows. Backward (real case, Townsend's formula), with
+    F_ij = 1 / (s_j^2 - s_i^2): dA = U [(F o (U^T gU - gU^T U)) S + diag(gS)
+    + S (F o (V^T gV - gV^T V))] V^T + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        self.m = a.shape[-2]
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        return np.concatenate([u, s[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
+
+    def backward(self, g):
+        from .shape import diag_embed
+
+        m, out = self.m, self.output
+        U, S, V = out[..., :m, :], out[..., m, :], out[..., m + 1:, :]
+        gU, gS, gV = g[..., :m, :], g[..., m, :], g[..., m + 1:, :]
+        F = _off_diag_inverse(S * S)
+        utg, vtg = _mT(U) @ gU, _mT(V) @ gV
+        J = F * (utg - _mT(utg))
+        K = F * (vtg - _mT(vtg))
+        inner = J * S.unsqueeze(-2) + diag_embed(gS) + S.unsqueeze(-1) * K
+        ga = U @ inner @ _mT(V)
+        k, n = S.shape[-1], V.shape[-2]
+        inv_s = (1.0 / S).unsqueeze(-2)
+        if m > k:
+            proj = gU - U @ utg
+            ga = ga + (proj * inv_s) @ _mT(V)
+        if n > k:
+            proj = gV - V @ vtg
+            ga = ga + (U * inv_s) @ _mT(proj)
+        return (ga,)
+
+
+_eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+_svd = namedtuple("svd", ["U", "S", "Vh"])
+_svd_old = namedtuple("svd", ["U", "S", "V"])
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> Any:
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (or batch), reading
+    its lower (UPLO='L') or upper triangle: the named tuple (eigenvalues, eigenvectors)."""
+    a = _square("eigh", A)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    p = Eigh.apply(a, uplo=UPLO)
+    return _eigh(p[..., 0, :], p[..., 1:, :])
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of a symmetric matrix."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def _matrix_input(who: str, A: Any) -> Tensor:
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(A).__name__}")
+    if A.ndim < 2:
+        raise ShapeError(f"{who}: expected a matrix or a batch of them (shape (*, m, n)), "
+                         f"got shape {A.shape}")
+    if A.data.dtype.kind != "f":
+        raise RuntimeError(f"{who}: expected a floating point tensor, got {A.dtype}")
+    return A
+
+
+def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> Any:
+    """torch.linalg.svd: the named tuple (U, S, Vh) with A = U diag(S) Vh. Gradients need
+    full_matrices=False (or a square A), as in torch."""
+    a = _matrix_input("svd", A)
+    m, n = a.shape[-2:]
+    if full_matrices and m != n:
+        if a.requires_grad:
+            from ..function import is_grad_enabled
+
+            if is_grad_enabled():
+                raise NotImplementedError("svd: the gradient of full_matrices=True is not "
+                                          "defined for a non-square matrix; pass "
+                                          "full_matrices=False")
+        u, s, vh = np.linalg.svd(a.data, full_matrices=True)
+        return _svd(Tensor._make(u), Tensor._make(s), Tensor._make(vh))
+    p = Svd.apply(a)
+    return _svd(p[..., :m, :], p[..., m, :], _mT(p[..., m + 1:, :]))
+
+
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
+    """torch.svd (deprecated there): (U, S, V) with A = U diag(S) V^T (V, not Vh)."""
+    a = _matrix_input("svd", input)
+    m, n = a.shape[-2:]
+    if some or m == n:
+        p = Svd.apply(a)
+        u, s, v = p[..., :m, :], p[..., m, :], p[..., m + 1:, :]
+    else:
+        u, s, vh = linalg_svd(a, True)
+        v = _mT(vh)
+    if not compute_uv:
+        u, v = u * 0, v * 0
+    return _svd_old(u, s, v)
+
+
+def svdvals(A: Tensor, *, driver: Any = None) -> Tensor:
+    """The singular values of A, descending."""
+    a = _matrix_input("svdvals", A)
+    return Svd.apply(a)[..., a.shape[-2], :]
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse, from the SVD: singular values at most
+    max(atol, rtol * s_max) count as zero (rtol defaults to eps * max(m, n) without atol)."""
+    a = _matrix_input("pinv", A)
+    m, n = a.shape[-2:]
+    p = Svd.apply(a)
+    U, S, V = p[..., :m, :], p[..., m, :], p[..., m + 1:, :]
+    smax = S.data[..., :1] if S.shape[-1] else np.zeros(S.shape[:-1] + (1,), S.dtype)
+    eps = np.finfo(a.dtype).eps
+    if rtol is None:
+        rtol = eps * builtins_max(m, n) if atol is None else 0.0
+    tol = np.maximum(0.0 if atol is None else atol, rtol * smax)
+    keep = S.data > tol
+    from .elementwise import where
+
+    s_inv = where(Tensor._make(keep), 1.0 / where(Tensor._make(keep), S, 1.0), 0.0)
+    return (V * s_inv.unsqueeze(-2)) @ _mT(U)
+
+
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None,
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values above the tolerance (pinv's), as int64."""
+    a = _matrix_input("matrix_rank", A)
+    s = np.linalg.svd(a.data, compute_uv=False)
+    m, n = a.shape[-2:]
+    smax = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    if rtol is None:
+        rtol = np.finfo(a.dtype).eps * builtins_max(m, n) if atol is None else 0.0
+    tol = np.maximum(0.0 if atol is None else atol, rtol * smax)
+    return Tensor._make(np.asarray((s > tol).sum(-1), dtype=np.int64))
+
+
+class Qr(Function):
+    """The reduced QR decomposition of a tall (or square) A, m >= n: packed (*, m + n, n),
+    Q's rows then R's. Backward, with M = R gR^T - gQ^T Q:
+    dA = (gQ + Q copyltu(M)) R^-T, copyltu mirroring M's lower triangle upward."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a):
+        self.m = a.shape[-2]
+        q, r = np.linalg.qr(a, mode="reduced")
+        return np.concatenate([q, r], axis=-2)
+
+    def backward(self, g):
+        from .shape import diag_embed, diagonal, tril
+
+        m, out = self.m, self.output
+        Q, R = out[..., :m, :], out[..., m:, :]
+        gQ, gR = g[..., :m, :], g[..., m:, :]
+        M = R @ _mT(gR) - _mT(gQ) @ Q
+        low = tril(M, -1)
+        sym = low + _mT(low) + diag_embed(diagonal(M, 0, -2, -1))   # copyltu(M)
+        return (_mT(solve(R, _mT(gQ + Q @ sym))),)
+
+
+_qr = namedtuple("qr", ["Q", "R"])
+
+
+def qr(A: Tensor, mode: str = "reduced") -> Any:
+    """torch.linalg.qr: (Q, R) with A = Q R, Q orthonormal columns and R upper triangular;
+    mode 'reduced', 'complete' or 'r' (Q empty). Gradients for mode='reduced' with m >= n
+    (or a square A in any mode but 'r')."""
+    a = _matrix_input("qr", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    m, n = a.shape[-2:]
+    differentiable = m >= n and (mode == "reduced" or m == n) and mode != "r"
+    if not differentiable:
+        from ..function import is_grad_enabled
+
+        if a.requires_grad and is_grad_enabled():
+            raise NotImplementedError(f"qr: the gradient is implemented for mode='reduced' "
+                                      f"with rows >= columns, got mode={mode!r} and shape "
+                                      f"{a.shape}")
+        q, r = np.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+        if mode == "r":
+            q = np.zeros(0, dtype=a.dtype)
+        return _qr(Tensor._make(q), Tensor._make(r))
+    p = Qr.apply(a)
+    return _qr(p[..., :m, :], p[..., m:, :])
+
+
+_lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def lstsq(A: Tensor, B: Any, rcond: float | None = None, *, driver: Any = None) -> Any:
+    """The least-squares (minimum-norm) solution of A X = B, from the pseudo-inverse: the
+    named tuple (solution, residuals, rank, singular_values) as torch's default 'gelsy'
+    driver fills it (residuals and singular_values empty). B is (*, m, k) or (*, m)."""
+    a = _matrix_input("lstsq", A)
+    a, b = _pair(a, B, "lstsq")
+    vec = b.ndim == a.ndim - 1
+    if vec:
+        b = b.unsqueeze(-1)
+    if b.ndim < 2 or b.shape[-2] != a.shape[-2]:
+        raise ShapeError(f"lstsq: A of shape {a.shape} and B of shape {B.shape} do not fit "
+                         f"(B needs {a.shape[-2]} rows)")
+    x = pinv(a, rtol=rcond) @ b
+    empty = Tensor._make(np.zeros(0, dtype=a.dtype))
+    return _lstsq(x.squeeze(-1) if vec else x, empty, matrix_rank(a, rtol=rcond),
+                  Tensor._make(np.zeros(0, dtype=a.dtype)))
+
+
+def builtins_max(*args: Any) -> Any:
+    import builtins
+
+    return builtins.max(*args)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: pinv with singular values below rcond * s_max treated as zero."""
+    return pinv(input, rtol=rcond)
+
+
+for _name, _fn in {"eigh": eigh, "eigvalsh": eigvalsh, "svd": linalg_svd, "svdvals": svdvals,
+                   "pinv": pinv, "matrix_rank": matrix_rank, "lstsq": lstsq,
+                   "qr": qr}.items():
+    setattr(linalg, _name, _fn)
+linalg.__all__ = sorted(n for n in vars(linalg) if not n.startswith("_"))
+del _name, _fn

@@ -20,11 +20,12 @@ from ..function import Function
 from ..tensor import Tensor
 from .elementwise import (
     _BOOL,
-    _F32,
+    DtypeError,
     _broadcast_error,
     _cast,
     _const,
     _float,
+    _float_operands,
     _operands,
     _zeros,
     add,
@@ -33,17 +34,19 @@ from .elementwise import (
     lift,
     mul,
     pow,
+    result_dtype,
     unbroadcast,
     where,
 )
 
-__all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "arccos", "arccosh", "arcsin",
-           "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
-           "atanh", "ceil", "copysign", "cos", "cosh", "equal", "erfc", "erfinv", "exp2",
-           "expm1", "fix", "float_power", "floor", "fmax", "fmin", "frac", "hypot", "isclose",
-           "isfinite", "isinf", "isnan", "isneginf", "isposinf", "lerp", "log10", "log1p",
-           "log2", "logaddexp", "logaddexp2", "logit", "nan_to_num", "reciprocal", "round",
-           "rsqrt", "sgn", "sign", "sin", "sinh", "square", "tan", "trunc", "xlogy"]
+__all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "angle", "arccos", "arccosh",
+           "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
+           "atanh", "ceil", "conj", "copysign", "cos", "cosh", "deg2rad", "digamma", "equal",
+           "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor", "fmax", "fmin",
+           "frac", "heaviside", "hypot", "isclose", "isfinite", "isinf", "isnan", "isneginf",
+           "isposinf", "lerp", "lgamma", "log10", "log1p", "log2", "logaddexp", "logaddexp2",
+           "logit", "nan_to_num", "polygamma", "rad2deg", "real", "reciprocal", "round",
+           "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square", "tan", "trunc", "xlogy"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -514,6 +517,117 @@ class NanToNum(Function):
         return (g * _const(np.isfinite(x).astype(g.dtype)),)
 
 
+class Sinc(Function):
+    """sin(pi x) / (pi x), 1 at 0: d/dx = (cos(pi x) - sinc(x)) / x, 0 at 0."""
+
+    saves_output = True
+
+    def forward(self, a):
+        return _np(np.sinc, a).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        zero = _mask(x.data == 0)
+        safe = where(zero, 1.0, x)
+        return (g * where(zero, 0.0, (cos(safe * math.pi) - self.output) / safe),)
+
+
+class Angle(Function):
+    """The argument of a real number: 0 for x >= 0, pi for x < 0 (nan stays nan); zero
+    gradient, as PyTorch for real inputs."""
+
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.where(a < 0, a.dtype.type(math.pi), np.where(np.isnan(a), a, 0)).astype(
+            a.dtype, copy=False)
+
+    def backward(self, g):
+        return (_zeros(self.inputs[0]),)
+
+
+class Lgamma(Function):
+    """log |Gamma(x)| (inf at 0 and the negative integers): d/dx = digamma(x)."""
+
+    def forward(self, a):
+        return _LGAMMA(a.astype(np.float64)).astype(a.dtype)
+
+    def backward(self, g):
+        return (g * digamma(self.inputs[0]),)
+
+
+def _lgamma1(v: float) -> float:
+    try:
+        return math.lgamma(v)
+    except ValueError:  # a pole (0, -1, -2, ...)
+        return math.inf
+
+
+_LGAMMA = np.vectorize(_lgamma1, otypes=[np.float64])
+
+
+def _polygamma(n: int, x: np.ndarray) -> np.ndarray:
+    """psi^(n)(x) in float64: digamma for n = 0, else (-1)^(n+1) n! sum_k 1 / (x + k)^(n+1).
+    Recurrence up to x >= 12, then the asymptotic series; reflection for x < 0 (n <= 2)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        neg = x < 0
+        z = np.where(neg, 1.0 - x, x)
+        acc = np.zeros_like(z)
+        sign = -1.0 if n % 2 == 0 else 1.0  # (-1)^(n+1)
+        fact = math.factorial(n)
+        for _ in range(12):  # psi^(n)(z) = psi^(n)(z + 1) + (-1)^(n+1) n! / z^(n+1)
+            small = z < 12.0
+            if not small.any():
+                break
+            if n == 0:
+                acc = acc - np.where(small, 1.0 / z, 0.0)
+            else:
+                acc = acc + np.where(small, sign * fact / z ** (n + 1), 0.0)
+            z = np.where(small, z + 1.0, z)
+        inv = 1.0 / z
+        bern = (1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730, 7.0 / 6)
+        if n == 0:
+            series = np.log(z) - 0.5 * inv
+            for k, b in enumerate(bern, start=1):
+                series = series - b / (2 * k) * inv ** (2 * k)
+        else:
+            series = math.factorial(n - 1) * inv ** n + 0.5 * fact * inv ** (n + 1)
+            for k, b in enumerate(bern, start=1):
+                series = series + b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * (
+                    inv ** (2 * k + n))
+            series = sign * series
+        out = acc + series
+        if n == 0:  # psi(x) = psi(1 - x) - pi / tan(pi x)
+            out = np.where(neg, out - math.pi / np.tan(math.pi * x), out)
+            out = np.where(neg & (x == np.floor(x)), np.nan, out)
+            out = np.where(x == 0, np.where(np.signbit(x), np.inf, -np.inf), out)
+        elif n == 1:  # psi'(x) = pi^2 / sin^2(pi x) - psi'(1 - x)
+            out = np.where(neg, (math.pi / np.sin(math.pi * x)) ** 2 - out, out)
+            out = np.where((x <= 0) & (x == np.floor(x)), np.inf, out)
+        elif n == 2:  # psi''(x) = psi''(1 - x) - 2 pi^3 cot(pi x) / sin^2(pi x)
+            t = math.pi * x
+            out = np.where(neg, out - 2 * math.pi ** 3 / (np.tan(t) * np.sin(t) ** 2), out)
+            out = np.where((x <= 0) & (x == np.floor(x)), -np.inf, out)
+        else:
+            out = np.where(x <= 0, np.nan, out)  # (negative arguments: not implemented)
+            out = np.where((x <= 0) & (x == np.floor(x)), sign * np.inf, out)
+        out = np.where(np.isposinf(x), 0.0 if n else np.inf, out)
+        return np.where(np.isnan(x) | np.isneginf(x), np.nan, out)
+
+
+class Polygamma(Function):
+    """psi^(n)(x), the n-th derivative of digamma (n = 0: digamma itself): d/dx is
+    psi^(n+1)(x)."""
+
+    def forward(self, a, n):
+        self.n = n
+        return _polygamma(n, a).astype(a.dtype)
+
+    def backward(self, g):
+        return (g * Polygamma.apply(self.inputs[0], n=self.n + 1),)
+
+
 # ---------------------------------------------------------------------------------------
 # public functions
 # ---------------------------------------------------------------------------------------
@@ -521,11 +635,12 @@ def _unary(fn: type[Function], input: Tensor, name: str) -> Tensor:
     return fn.apply(_float(input, name))
 
 
-def _fbinary(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
-    """A float function of two operands: promoted, ints and bools computed in float32."""
-    a, b = _operands(a, b)
+def _fbinary(fn: type[Function], a: Any, b: Any, name: str, ints: bool = True) -> Tensor:
+    """A float function of two operands: promoted, ints and bools computed in float32 (an
+    error with ``ints=False``, where PyTorch has no integer kernel)."""
+    a, b = _float_operands(a, b) if ints else _operands(a, b)
     if a.data.dtype.kind != "f":
-        a, b = _cast(a, _F32), _cast(b, _F32)
+        raise DtypeError(f"{name}: not implemented for {a.dtype} tensors (use float tensors)")
     try:
         return fn.apply(a, b)
     except ValueError:
@@ -620,12 +735,73 @@ def square(input: Tensor) -> Tensor:
     return Square.apply(input)
 
 
+def sinc(input: Tensor) -> Tensor:
+    """The normalized sinc, sin(pi x) / (pi x) (1 at 0)."""
+    return _unary(Sinc, input, "sinc")
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    return mul(_float(input, "deg2rad"), math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    return mul(_float(input, "rad2deg"), 180.0 / math.pi)
+
+
+def angle(input: Tensor) -> Tensor:
+    """The argument of each (real) element: 0 or pi."""
+    return _unary(Angle, input, "angle")
+
+
+def lgamma(input: Tensor) -> Tensor:
+    """log |Gamma(x)|."""
+    return _unary(Lgamma, input, "lgamma")
+
+
+def digamma(input: Tensor) -> Tensor:
+    """psi(x) = d/dx lgamma(x) (-inf at +0, +inf at -0, nan at negative integers)."""
+    return Polygamma.apply(_float(input, "digamma"), n=0)
+
+
+def polygamma(n: int, input: Tensor) -> Tensor:
+    """The n-th derivative of digamma (n >= 0), as torch.polygamma(n, input)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise RuntimeError(f"polygamma: n must be a non-negative integer, got {n!r}")
+    return Polygamma.apply(_float(input, "polygamma"), n=int(n))
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:
+    """0 where input < 0, values where input == 0, 1 where input > 0 (nan gives 0); both
+    tensors of one dtype, as in PyTorch. No gradient (PyTorch has none either)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside: values must be a Tensor, got {type(values).__name__}")
+    x, v = input.data, values.data
+    if x.dtype != v.dtype:
+        raise RuntimeError(f"heaviside: input and values must have the same dtype, got "
+                           f"{x.dtype} and {v.dtype}")
+    try:
+        return Tensor._make(np.asarray(np.where(x == 0, v, x > 0).astype(x.dtype)))
+    except ValueError:
+        _broadcast_error("heaviside", x.shape, v.shape)
+        raise
+
+
+def real(input: Tensor) -> Tensor:
+    """The real part: a real tensor itself (numbagrad has no complex dtypes)."""
+    return input
+
+
+def conj(input: Tensor) -> Tensor:
+    """The complex conjugate: a real tensor itself."""
+    return input
+
+
 def logaddexp(input: Any, other: Any) -> Tensor:
-    return _fbinary(Logaddexp, input, other, "logaddexp")
+    return _fbinary(Logaddexp, input, other, "logaddexp", ints=False)
 
 
 def logaddexp2(input: Any, other: Any) -> Tensor:
-    return _fbinary(Logaddexp2, input, other, "logaddexp2")
+    return _fbinary(Logaddexp2, input, other, "logaddexp2", ints=False)
 
 
 def xlogy(input: Any, other: Any) -> Tensor:
@@ -668,8 +844,11 @@ sgn = sign
 def _rounding(input: Tensor, how: str, decimals: int = 0) -> Tensor:
     kind = input.data.dtype.kind
     if kind == "b":
-        raise TypeError(f"{how}: not implemented for bool tensors")
+        raise DtypeError(f"{how}: not implemented for bool tensors")
     if kind != "f":
+        if decimals:
+            raise DtypeError(f"{how}: decimals={decimals} is not implemented for {input.dtype} "
+                             "tensors (as in PyTorch; convert to float first)")
         return Tensor._make(input.data.copy())  # integers are already whole
     return Rounding.apply(input, how=how, decimals=int(decimals))
 
@@ -696,7 +875,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
 
 def frac(input: Tensor) -> Tensor:
     if input.data.dtype.kind != "f":
-        raise TypeError(f"frac: expected a floating-point tensor, got {input.dtype}")
+        raise DtypeError(f"frac: expected a floating-point tensor, got {input.dtype}")
     return Frac.apply(input)
 
 
@@ -705,7 +884,7 @@ def copysign(input: Any, other: Any) -> Tensor:
 
 
 def hypot(input: Any, other: Any) -> Tensor:
-    return _fbinary(Hypot, input, other, "hypot")
+    return _fbinary(Hypot, input, other, "hypot", ints=False)
 
 
 def _binary_keep(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
@@ -728,9 +907,15 @@ def fmin(input: Any, other: Any) -> Tensor:
 
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input) (weight a number or a Tensor)."""
+    for what, v in (("end", end), ("weight", weight)):
+        if (isinstance(v, Tensor) and isinstance(input, Tensor)
+                and v.data.dtype != input.data.dtype
+                and (what == "end" or v.ndim)):
+            raise RuntimeError(f"lerp: expected dtype {input.dtype} for `{what}` but got dtype "
+                               f"{v.dtype} (as in PyTorch, no promotion)")
     s, e = _operands(input, end)
     if s.data.dtype.kind != "f":
-        raise TypeError(f"lerp: expected floating-point tensors, got {s.dtype}")
+        raise DtypeError(f"lerp: expected floating-point tensors, got {s.dtype}")
     w = _cast(lift(weight, s), s.data.dtype)
     try:
         return Lerp.apply(s, e, w)
@@ -740,8 +925,11 @@ def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
 
 
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """input + value * tensor1 * tensor2."""
+    """input + value * tensor1 * tensor2 (a float value with integer tensors is truncated to
+    an integer, as PyTorch converts it to the tensors' dtype)."""
     prod = mul(tensor1, tensor2)
+    if isinstance(value, float) and result_dtype(input, prod).kind != "f":
+        value = int(value)
     return add(input, prod if value == 1 else mul(prod, value))
 
 

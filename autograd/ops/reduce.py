@@ -22,10 +22,10 @@ from .. import kernels as K
 from ..function import Function, is_grad_enabled
 from ..tensor import ShapeError, Tensor, _as_dtype
 
-__all__ = ["amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "count_nonzero",
-           "log_softmax", "logsumexp", "max", "mean", "min", "nanmean", "nansum", "norm",
-           "prod", "softmax", "softmin", "std", "std_mean", "sum", "var", "var_mean",
-           "vector_norm"]
+__all__ = ["amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "corrcoef",
+           "count_nonzero", "cov", "log_softmax", "logsumexp", "max", "mean", "min", "nanmean",
+           "nansum", "norm", "prod", "softmax", "softmin", "std", "std_mean", "sum",
+           "trapezoid", "var", "var_mean", "vector_norm"]
 
 
 class DimError(IndexError, ValueError, RuntimeError):
@@ -52,7 +52,7 @@ def normalize_axis(axis: Any, ndim: int, who: str) -> tuple[int, ...]:
                            f"dimension{'s' if ndim != 1 else ''}")
         out.append(int(a) % ndim)
     if len(set(out)) != len(out):
-        raise ShapeError(f"{who}: dim {axis!r} repeats a dim (each may appear once)")
+        raise ShapeError(f"{who}: repeated axis in {axis!r} (each dim may appear once)")
     return tuple(sorted(out))
 
 
@@ -166,6 +166,9 @@ class Amax(Function):
 
     saves_output = True
     smallest = False
+    #: where the result is nan, do the input's nans share the gradient (torch's full max,
+    #: min and median), or is it nan (torch's amax/amin: no element equals a nan result)?
+    nan_shares = False
 
     def forward(self, a, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
@@ -178,9 +181,10 @@ class Amax(Function):
         kept = _kept_shape(x.shape, self.axes)
         out = self.output.data.reshape(kept)
         mask = x.data == out
-        if x.data.dtype.kind == "f":
+        if self.nan_shares and x.data.dtype.kind == "f":
             mask |= np.isnan(x.data) & np.isnan(out)  # a nan result: the nans share it
-        share = (mask / mask.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = (mask / mask.sum(axis=self.axes, keepdims=True)).astype(x.dtype)
         if not self.keepdims:
             g = g.reshape(kept)
         return (g * Tensor._make(share),)
@@ -193,15 +197,19 @@ class Amin(Amax):
 class Max(Amax):
     """x.max() over everything (torch's full max: ties share the gradient too)."""
 
+    nan_shares = True
+
 
 class Min(Amax):
     smallest = True
+    nan_shares = True
 
 
 class Median(Amax):
     """The lower median of all elements (nan if any is nan); ties share the gradient."""
 
     ignore_nan = False
+    nan_shares = True
 
     def forward(self, a, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
@@ -718,9 +726,15 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
     """torch.norm: the p-norm of the elements over dim ('fro' = 2); 'nuc' is not supported."""
     if p == "fro" or p is None:
         p = 2
+    elif p == "nuc":  # the nuclear norm of a matrix (over dim, two dims, or all of a 2-D x)
+        from .linalg import matrix_norm
+
+        dim, keepdim = _alias("norm", dim, axis, keepdim, keepdims)
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim,
+                           dtype=dtype)
     elif isinstance(p, str):
-        raise ValueError(f"norm: p={p!r} is not supported (expected a number, inf, -inf or "
-                         "'fro')")
+        raise ValueError(f"norm: p={p!r} is not supported (expected a number, inf, -inf, "
+                         "'fro' or 'nuc')")
     dim, keepdim = _alias("norm", dim, axis, keepdim, keepdims)
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
@@ -756,9 +770,9 @@ def _softmax_args(who: str, x: Tensor, dim: Any, dtype: Any, axis: Any) -> tuple
     dim, _ = _alias(who, dim, axis, False, None)
     x = _cast(x, dtype)
     if x.data.dtype.kind != "f":  # NotImplementedError (a RuntimeError), as torch
-        raise NotImplementedError(f"{who}: not implemented for {x.dtype} tensors (expected a "
-                                  "floating point tensor); pass dtype=autograd.float32 or "
-                                  "call .float() first")
+        raise NotImplementedError(f"{who}: expected a floating point tensor, got {x.dtype} "
+                                  "(not implemented for integers); pass "
+                                  "dtype=autograd.float32 or call .float() first")
     return x, _one_axis(-1 if dim is None else dim, x.ndim, who)
 
 
@@ -823,3 +837,106 @@ def _pick(who: str, x: Tensor, idx: np.ndarray, d: int | None, keepdim: bool) ->
         cls = _pickers[who] = type(who.capitalize() + "Pick", (Pick,),
                                    {"name": who, "__module__": __name__})
     return cls.apply(x, index=_along(idx, d, keepdim))
+
+
+# ---------------------------------------------------------------------------------------
+# cov, corrcoef, trapezoid (compositions of differentiable ops)
+# ---------------------------------------------------------------------------------------
+def cov(input: Tensor, *, correction: int = 1, fweights: Any = None,
+        aweights: Any = None) -> Tensor:
+    """The covariance matrix of the variables in input's rows (observations in columns; a
+    1-D input is one variable, giving a 0-d result), with frequency and/or importance
+    weights per observation, as torch.cov."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"cov: expected a Tensor, got {type(input).__name__}")
+    if input.ndim > 2:
+        raise RuntimeError(f"cov: expected input to have two or fewer dimensions, got shape "
+                           f"{input.shape}")
+    if input.data.dtype == np.bool_:
+        raise RuntimeError("cov: bool tensors are not supported (convert with .float())")
+    x = input if input.data.dtype.kind == "f" else input.astype(np.float32)
+    x = x.reshape(1, -1) if x.ndim < 2 else x
+    n = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        wt = wt if isinstance(wt, Tensor) else Tensor(wt)
+        if wt.ndim > 1 or wt.data.size != n:
+            raise RuntimeError(f"cov: {name} must be a 1-D tensor of {n} weights (one per "
+                               f"observation), got shape {wt.shape}")
+        if name == "fweights" and wt.data.dtype.kind not in "iu":
+            raise RuntimeError(f"cov: fweights must be integers, got {wt.dtype}")
+        if (wt.data < 0).any():
+            raise RuntimeError(f"cov: {name} cannot be negative")
+        wt = wt.reshape(-1).astype(x.dtype)
+        w = wt if w is None else w * wt
+    if w is None:
+        avg = x.mean(1, keepdim=True)
+        xm = x - avg
+        with np.errstate(divide="ignore", invalid="ignore"):  # too few observations: inf/nan
+            c = (xm @ xm.mT) / Tensor._make(np.asarray(builtins.max(n - correction, 0), x.dtype))
+    else:
+        w_sum = w.sum()
+        avg = (x * w).sum(1, keepdim=True) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aweights is None:
+            norm = w_sum - correction
+        else:
+            aw = aweights if isinstance(aweights, Tensor) else Tensor(aweights)
+            norm = w_sum - correction * (w * aw.reshape(-1).astype(x.dtype)).sum() / w_sum
+        xm = x - avg
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = ((xm * w) @ xm.mT) / norm.clamp(min=0)
+    return c.squeeze()
+
+
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson correlation coefficients of the rows' variables (clipped to [-1, 1])."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    sd = c.diagonal().sqrt()
+    c = c / sd.unsqueeze(1) / sd.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def _trapezoid_terms(who: str, y: Tensor, x: Any, dx: Any, dim: int) -> Tensor:
+    """(y[i+1] + y[i]) / 2 * (x[i+1] - x[i]) along dim (dx: a constant spacing)."""
+    from .shape import dim_index, narrow
+
+    if not isinstance(y, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(y).__name__}")
+    if x is not None and dx is not None:
+        raise TypeError(f"{who}: pass x or dx, not both")
+    if y.data.dtype == np.bool_:
+        raise RuntimeError(f"{who}: bool tensors are not supported for y (convert with "
+                           ".float())")
+    d = dim_index(dim, y.ndim, who)
+    n = y.shape[d]
+    yf = y if y.data.dtype.kind == "f" else y.astype(np.float32)
+    if n == 0:
+        return yf.sum(d, keepdim=True)[(slice(None),) * d + (slice(0, 0),)]
+    mid = (narrow(yf, d, 1, n - 1) + narrow(yf, d, 0, n - 1)) * 0.5
+    if x is None:
+        return mid * (1 if dx is None else dx)
+    xt = x if isinstance(x, Tensor) else Tensor(x)
+    if xt.ndim == 1:
+        if xt.shape[0] != n:
+            raise RuntimeError(f"{who}: x has {xt.shape[0]} points but y has {n} along dim "
+                               f"{dim}")
+        spacing = xt[1:] - xt[:-1]
+        spacing = spacing.reshape((-1,) + (1,) * (y.ndim - 1 - d))
+    else:
+        spacing = narrow(xt, d, 1, n - 1) - narrow(xt, d, 0, n - 1)
+    return mid * spacing
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The trapezoid-rule integral of y along dim, at points x (or a constant spacing dx,
+    default 1)."""
+    from .shape import dim_index
+
+    terms = _trapezoid_terms("trapezoid", y, x, dx, dim)
+    return terms.sum(dim_index(dim, y.ndim, "trapezoid"))

@@ -20,8 +20,10 @@ from ..tensor import Tensor
 from .elementwise import where
 from .reduce import Median, NanMedian, _cast, _need_float, _one_axis, _pick, _ret, _to_int64
 
-__all__ = ["argsort", "bincount", "cummax", "cummin", "cumprod", "cumsum", "kthvalue",
-           "logcumsumexp", "median", "mode", "nanmedian", "sort", "topk", "unique"]
+__all__ = ["argsort", "bincount", "cummax", "cummin", "cumprod", "cumsum",
+           "cumulative_trapezoid", "histc", "kthvalue", "logcumsumexp", "median", "mode",
+           "msort", "nanmedian", "nanquantile", "quantile", "sort", "topk", "unique",
+           "unique_consecutive"]
 
 
 def _dim(who: str, x: Tensor, dim: Any, axis: Any = None) -> int | None:
@@ -378,3 +380,153 @@ def bincount(input: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:
                          "per input element)")
     out = np.bincount(a, weights=w, minlength=minlength)
     return Tensor._make(out.astype(np.float32) if w.dtype == np.float32 else out)
+
+
+# ---------------------------------------------------------------------------------------
+# quantiles, msort, unique_consecutive, histc, cumulative_trapezoid
+# ---------------------------------------------------------------------------------------
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def msort(input: Tensor) -> Tensor:
+    """input sorted along dim 0 (the values of ``sort(input, 0)``)."""
+    return sort(input, 0).values
+
+
+def _quantile(who: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str,
+              ignore_nan: bool) -> Tensor:
+    from .index import take_along_dim
+    from .shape import dim_index
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"{who}: input must be a float or double tensor, got {input.dtype}")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{who}: q must be a scalar or a 1-D tensor, got shape "
+                               f"{q.shape}")
+        if q.dtype != input.dtype:
+            raise RuntimeError(f"{who}: q must have the input's dtype {input.dtype}, got "
+                               f"{q.dtype}")
+        scalar_q, qa = q.ndim == 0, q.data.reshape(-1)
+    else:
+        scalar_q = isinstance(q, (int, float, np.number))
+        qa = np.asarray(q, dtype=input.dtype).reshape(-1)
+    if ((qa < 0) | (qa > 1)).any() or np.isnan(qa).any():
+        raise RuntimeError(f"{who}: q values must be in the range [0, 1], got {qa.tolist()}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{who}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
+                         f"got {interpolation!r}")
+    if dim is None:
+        x, d = input.reshape(-1), 0
+    else:
+        d = dim_index(dim, input.ndim, who)
+        x = input.reshape(1) if input.ndim == 0 else input
+    n = x.shape[d]
+    v = sort(x, d).values.movedim(d, -1)                     # (*batch, n), nans last
+    batch = v.shape[:-1]
+    nans = np.isnan(v.data)
+    count = (n - nans.sum(-1)) if ignore_nan else np.full(batch, n)
+    pos = qa.reshape((-1,) + (1,) * len(batch)) * (count - 1)   # (Q, *batch)
+    pos = np.maximum(pos, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(np.ceil(pos).astype(np.int64), max(n - 1, 0))
+    vq = v.unsqueeze(0).expand((qa.size,) + v.shape)
+
+    def at(idx: np.ndarray) -> Tensor:
+        return take_along_dim(vq, Tensor._make(idx[..., None]), -1).squeeze(-1)
+
+    if n == 0:
+        out = Tensor._make(np.full((qa.size,) + batch, np.nan, dtype=input.dtype))
+    elif interpolation == "lower":
+        out = at(lo)
+    elif interpolation == "higher":
+        out = at(hi)
+    elif interpolation == "nearest":
+        out = at(np.minimum(np.round(pos).astype(np.int64), n - 1))
+    else:
+        w = (pos - lo) if interpolation == "linear" else np.where(hi > lo, 0.5, 0.0)
+        a, b = at(lo), at(hi)
+        out = a + (b - a) * Tensor._make(w.astype(input.dtype))
+    if n:
+        bad = (count == 0) if ignore_nan else nans.any(-1)
+        if bad.any():
+            out = where(Tensor._make(np.broadcast_to(bad, out.shape)), math.nan, out)
+    if keepdim:
+        if dim is None:
+            out = out.reshape((qa.size,) + (1,) * input.ndim)
+        elif input.ndim:
+            out = out.unsqueeze(d + 1)
+    return out.squeeze(0) if scalar_q else out
+
+
+def quantile(input: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The q-th quantiles (q a number or a 1-D tensor in [0, 1]) over dim (None: all), with
+    torch's interpolations; a slice holding a nan gives nan. A 1-D q adds a first dim."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(input: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
+                interpolation: str = "linear") -> Tensor:
+    """quantile ignoring nans (an all-nan slice gives nan)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+def unique_consecutive(input: Tensor, return_inverse: bool = False,
+                       return_counts: bool = False, dim: int | None = None) -> Any:
+    """Each run of equal consecutive elements (slices along dim) collapsed to one, with the
+    inverse indices and the run lengths when asked. No gradient."""
+    a = input.data
+    if dim is None:
+        flat = a.reshape(-1)
+        new = np.ones(flat.shape, dtype=bool)
+        new[1:] = flat[1:] != flat[:-1]
+        vals, inv_shape = flat[new], a.shape
+    else:
+        d = _one_axis(dim, a.ndim, "unique_consecutive")
+        d = 0 if d is None else d
+        rows = np.moveaxis(a.reshape(1) if a.ndim == 0 else a, d, 0)
+        new = np.ones(rows.shape[0], dtype=bool)
+        new[1:] = (rows[1:] != rows[:-1]).reshape(rows.shape[0] - 1, -1).any(1) \
+            if rows.shape[0] > 1 else new[1:]
+        vals, inv_shape = np.moveaxis(rows[new], 0, d), (rows.shape[0],)
+    out = [Tensor._make(np.ascontiguousarray(vals))]
+    if return_inverse:
+        out.append(Tensor._make((np.cumsum(new) - 1).astype(np.int64).reshape(inv_shape)))
+    if return_counts:
+        starts = np.flatnonzero(new)
+        out.append(Tensor._make(np.diff(np.append(starts, new.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """A histogram of bins equal-width bins over [min, max] (both 0: the data's range);
+    elements outside are ignored, max itself counts in the last bin. No gradient."""
+    a = input.data
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"histc: expected a floating point tensor, got "
+                                  f"{input.dtype} (not implemented for integers)")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
+        raise RuntimeError(f"histc: bins must be a positive int, got {bins!r}")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError(f"histc: max must be larger than min, got min={lo} max={hi}")
+    finite = a[np.isfinite(a)]
+    if lo == hi and finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    vals = a.reshape(-1)
+    vals = vals[(vals >= lo) & (vals <= hi)]
+    pos = ((vals - lo) * bins / (hi - lo)).astype(np.int64)
+    pos[pos == bins] = bins - 1
+    return Tensor._make(np.bincount(pos, minlength=bins)[:bins].astype(a.dtype))
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The running trapezoid-rule integral of y along dim (one element shorter)."""
+    from .reduce import _trapezoid_terms
+
+    return cumsum(_trapezoid_terms("cumulative_trapezoid", y, x, dx, dim), dim)

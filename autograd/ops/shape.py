@@ -22,8 +22,9 @@ from ..function import Function
 from ..tensor import ShapeError, Tensor, _index
 from .elementwise import clone, promote_types, unbroadcast
 
-__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
-           "broadcast_to", "cat", "chunk", "column_stack", "concat", "concatenate",
+__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
+           "broadcast_tensors", "broadcast_to", "cartesian_prod", "cat", "chunk",
+           "column_stack", "combinations", "concat", "concatenate",
            "contiguous", "diag", "diag_embed", "diagonal", "diff", "dsplit", "dstack", "expand",
            "expand_as", "expand_dims", "flatten", "flip", "fliplr", "flipud", "hsplit",
            "hstack", "meshgrid", "moveaxis", "movedim", "narrow", "pad", "permute",
@@ -399,17 +400,24 @@ def _resolve_shape(x: Tensor, shape: tuple) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
-def view(x: Tensor, *shape: Any) -> Tensor:
+def view(x: Tensor, *shape: Any, **kw: Any) -> Tensor:
     """Tensor.view: ``view(2, -1)``, ``view((2, -1))``, ``view(x.size())``; ``view(dtype)``
     reinterprets the bytes (no gradient). As in PyTorch the new shape must be reachable
     without a copy: a transposed or strided tensor that cannot be viewed so is an error
     (use reshape, or contiguous() first)."""
+    if kw:
+        if shape or set(kw) not in ({"size"}, {"dtype"}):
+            raise TypeError(f"view: takes a shape (positionally or as size=) or dtype=, got "
+                            f"{sorted(kw)}" + (" and a positional shape" if shape else ""))
+        shape = tuple(kw.values())
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = shape[0]
         if not isinstance(shape, (tuple, list)):
             return _view_dtype(x, shape)
     out = reshape(x, shape)
-    if (not x.data.flags.c_contiguous and out is not x and x.data.size
+    if out is x:  # a new tensor viewing the same memory, as torch's view always gives
+        return Reshape.apply(x, shape=x.shape)
+    if (not x.data.flags.c_contiguous and x.data.size
             and not np.may_share_memory(out.data, x.data)):
         raise ShapeError(f"view: a tensor of shape {x.shape} and strides {x.stride()} cannot "
                          f"be viewed as shape {out.shape} without a copy (it is not "
@@ -455,8 +463,13 @@ def _permute(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     return Transpose.apply(x, axes=axes)
 
 
-def permute(x: Tensor, *dims: Any) -> Tensor:
-    """Reorder all dims: ``permute(x, (2, 0, 1))`` or ``x.permute(2, 0, 1)``."""
+def permute(x: Tensor, *dims: Any, **kw: Any) -> Tensor:
+    """Reorder all dims: ``permute(x, (2, 0, 1))``, ``x.permute(2, 0, 1)``, ``dims=``."""
+    if kw:
+        if dims or set(kw) != {"dims"}:
+            raise TypeError(f"permute: takes dims (positionally or as dims=), got "
+                            f"{sorted(kw)}" + (" and positional dims" if dims else ""))
+        dims = (kw["dims"],)
     dims = _sizes(dims, "permute")
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute: got {len(dims)} dims {dims} for a tensor with {x.ndim} "
@@ -1140,3 +1153,58 @@ def _list_index(i: list) -> Any:
     if arr.dtype == object:
         raise IndexError(f"getitem: the list index {i!r} holds something that is not an int")
     return arr
+
+
+# ---------------------------------------------------------------------------------------
+# block_diag, cartesian_prod, combinations
+# ---------------------------------------------------------------------------------------
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (0-, 1- or 2-D) as the blocks of a block-diagonal matrix."""
+    if not tensors:
+        return Tensor._make(np.zeros((1, 0), dtype=np.float32))
+    ts = []
+    for i, t in enumerate(tensors):
+        t = _tensor(t)
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: input {i} must have 2 or fewer dims, got shape "
+                               f"{t.shape}")
+        ts.append(reshape(t, (1, -1)) if t.ndim < 2 else t)
+    dt = _common_dtype(ts)
+    width = sum(t.shape[1] for t in ts)
+    rows, col = [], 0
+    for t in ts:
+        t = t if t.dtype == dt else t.astype(dt)
+        rows.append(pad(t, ((0, 0), (col, width - col - t.shape[1]))))
+        col += t.shape[1]
+    return cat(rows, 0)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (one tensor: itself)."""
+    ts = [_tensor(t) for t in tensors]
+    if not ts:
+        raise RuntimeError("cartesian_prod: expected at least one tensor")
+    for i, t in enumerate(ts):
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: expected 1-D tensors, input {i} has shape "
+                               f"{t.shape}")
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*ts, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The r-length combinations of a 1-D tensor's elements, as rows (itertools' order)."""
+    import itertools
+
+    if input.ndim != 1:
+        raise RuntimeError(f"combinations: expected a 1-D tensor, got shape {input.shape}")
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
+        raise RuntimeError(f"combinations: r must be a non-negative int, got {r!r}")
+    if r == 0:
+        return Tensor._make(np.zeros((0,), dtype=input.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return getitem(input, idx)

@@ -30,7 +30,12 @@ ROLE_COLOUR = {
     "constant": "#ffffff",
     "output": "#fdd49e",
     "intermediate": "#ffffff",
+    "step": "#fff3c4",          # a step of an expanded composite op (draw(expand=True))
 }
+ROLE_NAME = {"step": "expanded step"}
+#: the box around an expanded composite op: dashed, so it reads as "what this op computes"
+EXPAND_BOX = {"style": "rounded,dashed,filled", "fillcolor": "#fffbea", "color": "#b8860b",
+              "fontcolor": "#6b4e00"}
 _ROLE_STYLE = {"constant": {"style": "filled,dashed", "color": "#999999",
                             "fontcolor": "#555555"},
                "output": {"penwidth": "2"}}
@@ -49,6 +54,7 @@ class Picture:
         self.scopes: dict[Any, Any] = {}         # scope key -> Module
         self.parent: dict[Any, Any] = {}         # scope key -> enclosing scope key
         self.scope_label: dict[Any, str] = {}    # a box title other than the module's own
+        self.box_style: dict[Any, dict[str, str]] = {}  # a box drawn other than a module's
         self.roles: set[str] = set()
         self.flow_states: set[str] = set()       # "zero", "unknown", "none" when present
         self.role_of: dict[str, str] = {}        # value node name -> its role
@@ -106,11 +112,21 @@ class Picture:
 # ---------------------------------------------------------------------------------------
 # folding
 # ---------------------------------------------------------------------------------------
-def fold(pic: Picture, max_nodes: int, node_mag: list[float | None], wrap: bool) -> None:
+def is_expansion(key: Any) -> bool:
+    """Is this box an expanded composite op (not a module)?"""
+    return isinstance(key, tuple) and len(key) == 2 and key[0] == "expand"
+
+
+def fold(pic: Picture, max_nodes: int, node_mag: list[float | None],
+         wrap: str | None) -> None:
+    """Collapse above max_nodes; wrap (the rank direction, or None for no wrapping) a long
+    LR/RL chain onto rows, a wide TB/BT graph onto bands."""
     if len(pic.nodes) > max_nodes:
         _collapse(pic, max_nodes, node_mag)
-    if wrap:
+    if wrap in ("LR", "RL"):
         _wrap(pic)
+    elif wrap in ("TB", "BT"):
+        _wrap_wide(pic)
 
 
 def _collapse(pic: Picture, max_nodes: int, node_mag: list[float | None]) -> None:
@@ -120,8 +136,8 @@ def _collapse(pic: Picture, max_nodes: int, node_mag: list[float | None]) -> Non
     n_ops = sum(1 for name in pic.nodes if name.startswith("op"))
     refuse = (f"draw: the graph has {total} nodes ({total - n_ops} values, {n_ops} ops), more "
               f"than max_nodes={max_nodes}")
-    parents = {p for p in pic.parent.values() if p is not None}
-    innermost = [k for k in pic.scopes if k not in parents]
+    parents = {p for k, p in pic.parent.items() if p is not None and not is_expansion(k)}
+    innermost = [k for k in pic.scopes if k not in parents and not is_expansion(k)]
     if not innermost:
         raise ValueError(f"{refuse}. Pass max_nodes={total} (or more) to draw it anyway - "
                          "Graphviz may take a while on a graph this big - or draw a smaller "
@@ -129,6 +145,8 @@ def _collapse(pic: Picture, max_nodes: int, node_mag: list[float | None]) -> Non
     group = {key: f"m{j}" for j, key in enumerate(innermost)}
     members: dict[str, list[str]] = {g: [] for g in group.values()}
     for name, key in pic.cluster_of.items():
+        while is_expansion(key):  # an expanded op's steps go with its module
+            key = pic.parent.get(key)
         if key in group:
             members[group[key]].append(name)
     boxes = {}
@@ -142,6 +160,8 @@ def _collapse(pic: Picture, max_nodes: int, node_mag: list[float | None]) -> Non
                     "count": 1}
     _merge(pic, {n: g for g, b in boxes.items() for n in b["names"]}, boxes, node_mag)
     for key in innermost:
+        pic.scopes.pop(key)
+    for key in [k for k in pic.scopes if is_expansion(k) and pic.parent.get(k) in group]:
         pic.scopes.pop(key)
     _fold_repeats(pic, boxes, node_mag)
     if len(pic.nodes) > max_nodes:
@@ -258,12 +278,13 @@ def _fold_repeats(pic: Picture, boxes: dict[str, dict[str, Any]],
 # ---------------------------------------------------------------------------------------
 # wrapping long chains onto rows
 # ---------------------------------------------------------------------------------------
-def _est_width(attrs: dict[str, str]) -> float:
-    """A rough width in px of a node as Graphviz will draw it (fontsize 11 Helvetica)."""
+def _est_width(attrs: dict[str, str], tb: bool = False) -> float:
+    """A rough width in px of a node as Graphviz will draw it (fontsize 11 Helvetica), in
+    a graph running left to right (tb=False) or top to bottom (a record's fields turn)."""
     label = attrs.get("label", "")
     per_char = 6.3
     if attrs.get("shape") == "record":
-        across = label.startswith("{ ")
+        across = label.startswith("{ ") != tb
         fields = label.strip("{} ").split(" | ")
         widths = [max(len(line) for line in f.split("\\n")) * per_char + 14 for f in fields]
         return sum(widths) if across else max(widths)
@@ -340,27 +361,68 @@ def _wrap(pic: Picture) -> None:
     for n in names:  # a leaf stays on its first user's row
         if not preds[n] and succs[n]:
             row[n] = min(row[s] for s in succs[n])
-    # an edge into a later row starts there at a small "from ..." stub naming its source, so
-    # each row is a picture of its own and the rows stack in order
-    new_edges = []
-    stubs: dict[tuple[str, int], str] = {}
-    for a, b, attrs in pic.edges:
-        if row[a] != row[b]:
-            key = (a, row[b])
-            if key not in stubs:
-                stub = stubs[key] = f"c{len(stubs)}"
-                source = pic.nodes[a].get("label", a).strip("{} ").split(" | ")[0]
-                source = source.split("\\n")[0]
-                pic.nodes[stub] = {"label": f"from {source}", "shape": "cds",
-                                   "style": "dashed", "fontsize": "10", "color": "#999999",
-                                   "tooltip": f"continued from the row above: {source}"}
-                row[stub] = row[b]
-            a = stubs[key]
-            attrs = {**attrs, "style": "dashed"}
-        new_edges.append((a, b, attrs))
-    pic.edges = new_edges
+    pic.edges = _cut(pic, row, "row")
     pic.rows = row
     _split_boxes(pic, row)
+
+
+def _first_line(pic: Picture, name: str) -> str:
+    return pic.nodes[name].get("label", name).strip("{} ").split(" | ")[0].split("\\n")[0]
+
+
+def _fan_in(pic: Picture, row: dict[str, int]) -> tuple[dict[str, int], set[str]]:
+    """How many edges come into each node from other rows, counting those from nodes used
+    only there (which can be bundled), and the nodes used more than once."""
+    uses: dict[str, int] = {}
+    for a, _, _ in pic.edges:
+        uses[a] = uses.get(a, 0) + 1
+    shared = {a for a, n in uses.items() if n > 1}
+    groups: dict[str, int] = {}
+    for a, b, _ in pic.edges:
+        if row[a] != row[b] and a not in shared:
+            groups[b] = groups.get(b, 0) + 1
+    return groups, shared
+
+
+def _cut(pic: Picture, row: dict[str, int], what: str
+         ) -> list[tuple[str, str, dict[str, str]]]:
+    """The edges once each row (or band) is a picture of its own: an edge into a later row
+    starts there at a small "from ..." stub naming its source; when three or more edges come
+    into one node from other rows, each row's edges meet at a "to ..." stub, and one
+    "from N inputs above" stub carries them all on. Adds the stubs to pic.nodes and row."""
+    groups, shared = _fan_in(pic, row)
+    new_edges = []
+    stubs: dict[tuple[Any, ...], str] = {}
+
+    def stub(key: tuple[Any, ...], r: int, label: str, tip: str) -> tuple[str, bool]:
+        made = key not in stubs
+        if made:
+            stubs[key] = name = f"c{len(stubs)}"
+            pic.nodes[name] = {"label": label, "shape": "cds", "style": "dashed",
+                               "fontsize": "10", "color": "#999999", "tooltip": tip}
+            row[name] = r
+        return stubs[key], made
+
+    for a, b, attrs in pic.edges:
+        if row[a] == row[b]:
+            new_edges.append((a, b, attrs))
+            continue
+        n = groups.get(b, 0)
+        if n >= 3 and a not in shared:
+            target = _first_line(pic, b)
+            out, _ = stub(("to", row[a], b), row[a], f"to {target}",
+                          f"inputs of {target}, in the {what} below")
+            new_edges.append((a, out, attrs))
+            into, made = stub(("in", b), row[b], f"from {n} inputs above",
+                              f"{n} inputs of {target}, continued from the {what} above")
+            if made:
+                new_edges.append((into, b, {**attrs, "style": "dashed"}))
+            continue
+        source = _first_line(pic, a)
+        into, _ = stub(("from", a, row[b]), row[b], f"from {source}",
+                       f"continued from the {what} above: {source}")
+        new_edges.append((into, b, {**attrs, "style": "dashed"}))
+    return new_edges
 
 
 def _split_boxes(pic: Picture, row: dict[str, int]) -> None:
@@ -384,6 +446,8 @@ def _split_boxes(pic: Picture, row: dict[str, int]) -> None:
             pic.scopes[new] = pic.scopes[key]
             first = min(rows_of[key])
             pic.scope_label[new] = pic.title(key) + ("" if r == first else " (cont.)")
+            if key in pic.box_style:
+                pic.box_style[new] = pic.box_style[key]
             pic.parent[new] = key_for(pic.parent.get(key), r)
         return piece[(key, r)]
 
@@ -422,16 +486,18 @@ def emit(pic: Picture, rankdir: str, title: str | None, legend: bool) -> Graph:
     subs: dict[Any, graphviz.Digraph] = {}
     for key in pic.scopes:
         sub = graphviz.Digraph(name=f"cluster_{cluster_num[key]}")
-        sub.attr(label=pic.title(key), style="rounded,filled",
-                 fillcolor=_CLUSTER_FILL[depth[key] % 2], color="#999999", fontname=FONT,
-                 fontsize="12", labeljust="l", tooltip=pic.title(key))
+        look = {"style": "rounded,filled", "fillcolor": _CLUSTER_FILL[depth[key] % 2],
+                "color": "#999999", **pic.box_style.get(key, {})}
+        sub.attr(label=pic.title(key), fontname=FONT, fontsize="12", labeljust="l",
+                 tooltip=pic.title(key), **look)
         subs[key] = sub
     # a wrapped graph: each row in an unframed box of its own, so each row is one component
     # of the layout; they are packed in one column in the order their boxes are met, which
     # Graphviz stacks from the bottom up (so the last row is added first)
     rows: dict[int, graphviz.Digraph] = {}
     if pic.rows:
-        g.attr(pack="8", packmode="array_ic1")
+        # Graphviz packs before it turns an LR drawing: one "row" of the array is a column then
+        g.attr(pack="8", packmode="array_ic1" if rankdir in ("LR", "RL") else "array_i1")
         for r in sorted(set(pic.rows.values())):
             rows[r] = graphviz.Digraph(name=f"cluster_row{r}")
             rows[r].attr(label="", peripheries="0", style="", margin="4")
@@ -451,7 +517,7 @@ def emit(pic: Picture, rankdir: str, title: str | None, legend: bool) -> Graph:
     for key in keys:
         parent = pic.parent.get(key)
         holder(parent, top_row.get(key, 0)).subgraph(subs[key])
-    for r in sorted(rows, reverse=True):
+    for r in sorted(rows, reverse=rankdir in ("LR", "RL")):  # see packmode above
         g.subgraph(rows[r])
     for a, b, attrs in pic.edges:
         g.edge(a, b, **attrs)
@@ -467,9 +533,10 @@ def _legend_html(pic: Picture) -> str:
     scale = pic.scale
     if scale is None:
         order = ["leaf", "constant"] if pic.scalar else ["parameter", "input", "constant"]
-        order += ["intermediate", "output"]
-        cells = [cell.format(ROLE_COLOUR[r], ' style="dashed"' if r == "constant" else "",
-                             "black", r) for r in order if r in pic.roles]
+        order += ["intermediate", "step", "output"]
+        cells = [cell.format(ROLE_COLOUR[r], ' style="dashed"' if r in ("constant", "step")
+                             else "", "black", ROLE_NAME.get(r, r))
+                 for r in order if r in pic.roles]
         cells.append(cell.format(OP_FILL, "", "black", "op"))
         rows.append("<tr>" + "".join(cells) + "</tr>")
         span = len(cells)
@@ -499,3 +566,74 @@ def _legend_html(pic: Picture) -> str:
     head = f'<tr><td colspan="{span}"><b>legend</b></td></tr>'
     return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">' + head
             + "".join(rows) + "</table>>")
+
+
+def _wrap_wide(pic: Picture) -> None:
+    """A top-to-bottom graph whose widest rank would be wider than WRAP_ABOVE: the nodes, in
+    the order a depth-first walk from the output meets them (inputs first), fill bands about
+    ROW_WIDTH wide, one under the other; an edge between bands continues at a stub."""
+    names = list(pic.nodes)
+    preds: dict[str, list[str]] = {n: [] for n in names}
+    succs: dict[str, list[str]] = {n: [] for n in names}
+    for a, b, _ in pic.edges:
+        succs[a].append(b)
+        preds[b].append(a)
+    # post-order from the outputs (iterative): each node right after its inputs
+    order: list[str] = []
+    seen: set[str] = set()
+    for sink in [n for n in names if not succs[n]]:
+        stack: list[tuple[str, bool]] = [(sink, False)]
+        while stack:
+            n, done = stack.pop()
+            if done:
+                order.append(n)
+                continue
+            if n in seen:
+                continue
+            seen.add(n)
+            stack.append((n, True))
+            stack.extend((p, False) for p in reversed(preds[n]) if p not in seen)
+    if len(order) != len(names):
+        return
+    to_end: dict[str, int] = {}
+    for n in reversed(order):
+        to_end[n] = max((to_end[s] + 1 for s in succs[n]), default=0)
+    for n in order:  # dot puts a node one rank above its nearest user
+        if succs[n]:
+            to_end[n] = min(to_end[s] for s in succs[n]) + 1
+    rank = {n: -to_end[n] for n in names}
+    size = {n: _est_width(pic.nodes[n], tb=True) + 30.0 for n in names}  # + nodesep
+    full: dict[int, float] = {}
+    for n in names:
+        full[rank[n]] = full.get(rank[n], 0.0) + size[n]
+    if max(full.values(), default=0.0) <= WRAP_ABOVE:
+        return
+    limit = float(ROW_WIDTH)
+    for _ in range(6):
+        band: dict[str, int] = {}
+        used: dict[tuple[int, int], float] = {}
+        b = 0
+        for n in order:
+            k = (b, rank[n])
+            if used.get(k, 0.0) and used[k] + size[n] > limit:
+                b += 1
+                k = (b, rank[n])
+            band[n] = b
+            used[k] = used.get(k, 0.0) + size[n]
+        # what the stubs will add: one per source band of a node fed from other bands
+        extra: dict[tuple[int, int], float] = {}
+        groups, shared = _fan_in(pic, band)
+        for c, m in groups.items():
+            k = (band[c], rank[c] - 1)
+            extra[k] = extra.get(k, 0.0) + 150.0 * (1 if m >= 3 else m)
+        for a, c, _ in pic.edges:
+            if a in shared and band[a] != band[c]:
+                k = (band[c], rank[c] - 1)
+                extra[k] = extra.get(k, 0.0) + 150.0
+        worst = max(used.get(k, 0.0) + e for k, e in extra.items()) if extra else 0.0
+        if worst <= ROW_WIDTH * 1.15 or limit < 300:
+            break
+        limit *= 0.75
+    pic.edges = _cut(pic, band, "band")
+    pic.rows = band
+    _split_boxes(pic, band)

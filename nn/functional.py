@@ -342,12 +342,13 @@ def _noise_dropout(x: Any, p: float, training: bool, who: str, noise: str,
             raise RuntimeError(f"{who}: feature dropout requires at least {lead} dimensions "
                                f"in the input, got shape {x.shape}")
         shape = x.shape[:lead] + (1,) * (x.ndim - lead)
-    keep = (autograd.rng().random(shape) >= p).astype(x.dtype)
+    # keep / (1 - p), drawn by ``dropout`` itself so autograd.compile replays a fresh draw
+    mask = dropout(Tensor._make(np.ones(shape, dtype=x.dtype)), p, True)
     if not alpha:
-        return x * Tensor._make(keep * x.dtype.type(1.0 / (1.0 - p)))
-    a = 1.0 / np.sqrt((_SELU_NEG * _SELU_NEG * p + 1.0) * (1.0 - p))
-    shift = ((keep - 1.0) * (_SELU_NEG * a) + _SELU_NEG * a * p).astype(x.dtype)
-    return x * Tensor._make(keep * x.dtype.type(a)) + Tensor._make(shift)
+        return x * mask
+    a = 1.0 / float(np.sqrt((_SELU_NEG * _SELU_NEG * p + 1.0) * (1.0 - p)))
+    shift = mask * (_SELU_NEG * a * (1.0 - p)) + _SELU_NEG * a * (p - 1.0)
+    return x * (mask * (a * (1.0 - p))) + shift
 
 
 def _check_p(p: float, who: str) -> None:

@@ -67,6 +67,26 @@ def test_help_shows_three_examples():
     assert r.returncode == 0
     examples = [ln for ln in r.stdout.splitlines() if ln.strip().startswith("python -m")]
     assert len(examples) == 3
+    assert "--expand" in r.stdout
+
+
+@needs_dot
+def test_expand_draws_tanh_and_sigmoid_as_their_steps(tmp_path):
+    out = tmp_path / "e.svg"
+    r = run("--expand", "tanh(x*w)", "--at", "x=0.5", "w=-0.7", "--rankdir", "TB", "-o",
+            str(out))
+    assert r.returncode == 0, r.stderr
+    svg = Svg(out.read_bytes())
+    assert [Svg.text(c) for c in svg.clusters.values()] == ["tanh expanded (numpy, this run)"]
+    texts = {Svg.text(g) for g in svg.nodes.values()}
+    n = 0.5 * -0.7
+    e = math.exp(2 * n)
+    g_e = 1 / (e + 1) - (e - 1) / (e + 1) ** 2                  # d tanh / d e
+    assert f"e | data {e:.4f} | grad {g_e:.4f}" in texts
+    assert f"e + 1 | data {e + 1:.4f} | grad {-(e - 1) / (e + 1) ** 2:.4f}" in texts
+    plain = tmp_path / "p.svg"
+    assert run("tanh(x*w)", "--at", "x=0.5", "w=-0.7", "-o", str(plain)).returncode == 0
+    assert not Svg(plain.read_bytes()).clusters
 
 
 def test_numbagrad_console_script_graph_and_demo(tmp_path):

@@ -433,3 +433,16 @@ def test_packed_sequence_construction_and_conversions():
     data, batch_sizes, sorted_indices, unsorted_indices = p  # a named tuple, as torch
     assert batch_sizes.tolist() == [2, 1]
     assert onn.utils.rnn is R
+
+
+def test_channel_dropout_under_compile_replays_fresh_masks():
+    """The masks are drawn through F.dropout, so autograd.compile replays them (no eager
+    fallback) with a new draw at every call."""
+    f = ag.compile(lambda x: F.feature_alpha_dropout(F.dropout2d(x, 0.5), 0.3, True))
+    x = ag.ones(8, 6, 2, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a CompileWarning would mean the eager fallback
+        outs = [f(x).data.copy() for _ in range(4)]
+    assert f.stats["replays"] == 2 and f.stats["eager"] == 0
+    assert not np.array_equal(outs[2], outs[3])
+    assert all(np.all((o == o[:, :, :1, :1]).all((2, 3))) for o in outs)  # whole channels

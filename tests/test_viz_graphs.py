@@ -4,6 +4,7 @@ Rendered SVGs are parsed as XML and checked for what a reader sees."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -156,3 +157,247 @@ def test_the_ten_layer_sigmoid_gradient_flow_picture_fits():
     ws = [n for n in svg.names("v") if Svg.text(svg.nodes[n]).startswith("weight")]
     rms = [float(re.search(r"rms \|grad\| (\S+)", Svg.text(svg.nodes[n])).group(1)) for n in ws]
     assert min(rms) < max(rms) / 100
+
+
+# -- draw(expand=True): composite ops as the steps a learner writes ----------------------
+NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]\d+)?")
+
+
+def steps_of(svg: Svg, i: int) -> list[tuple[str, str]]:
+    """(op text, value text) of op i's expansion, in order (step values are named
+    s{i}_{r}, r counting on from the op's inputs); the last value is the op's own output."""
+    ops = sorted((int(n.split("_")[1]), n) for n in svg.nodes if n.startswith(f"op{i}_"))
+    vals = sorted((int(n.split("_")[1]), n) for n in svg.nodes if n.startswith(f"s{i}_"))
+    names = [n for _, n in vals] + [f"v{i}"]
+    assert len(names) == len(ops)
+    return [(Svg.text(svg.nodes[op]), Svg.text(svg.nodes[v])) for (_, op), v in zip(ops, names)]
+
+
+def numbers(text: str, field: str) -> np.ndarray:
+    """The numbers of one field ("data" or "grad") of a record's text."""
+    part = next(p for p in text.split(" | ") if p.startswith(field))
+    return np.array([float(v) for v in NUMBER.findall(part)])
+
+
+def op_index(root, cls: str) -> int:
+    return next(i for i, t in enumerate(viz.walk(root))
+                if t._ctx is not None and type(t._ctx).__name__ == cls)
+
+
+@needs_dot
+def test_mean_expands_into_sum_then_times_one_over_n():
+    x = Tensor(np.array([[1.0, -2.0, 3.5], [0.25, 4.0, -1.0]], np.float32),
+               requires_grad=True, label="x")
+    y = x.mean()
+    y.backward()
+    svg = svg_of(ag.draw(y, expand=True))
+    steps = steps_of(svg, 1)
+    assert [op for op, _ in steps] == ["sum", "* 1/6"]
+    s_text = steps[0][1]
+    assert s_text.startswith("sum ()")
+    assert numbers(s_text, "data") == pytest.approx([float(np.sum(x.data))], abs=1e-4)
+    assert numbers(s_text, "grad") == pytest.approx([1 / 6], abs=1e-4)
+    assert steps[1][1].startswith("mean () float32")                  # the op's own output
+    assert numbers(steps[1][1], "data") == pytest.approx([np.mean(x.data)], abs=1e-4)
+    # marked as an expansion: a titled box, step nodes in the legend, tooltips saying so
+    titles = [Svg.text(c) for c in svg.clusters.values()]
+    assert titles == ["mean expanded (numpy, this run)"]
+    assert "expanded step" in Svg.text(svg.nodes["legend"])
+    tip = svg.tooltip("s1_1")
+    assert "expanded" in tip and "numpy" in tip
+    # without the option: one node
+    plain = svg_of(ag.draw(y))
+    assert [Svg.text(plain.nodes[n]) for n in plain.names("op")] == ["mean"]
+    assert not any("_" in n for n in plain.nodes)
+
+
+@needs_dot
+def test_softmax_steps_carry_the_gradient_from_the_rest_of_the_graph():
+    x = Tensor(np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]]), requires_grad=True, label="x")
+    w = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 1.0]])
+    y = (x.softmax(dim=-1) * Tensor(w)).sum()
+    y.backward(retain_graph=True)                 # interior gradients still computable
+    svg = svg_of(ag.draw(y, expand=True))
+    steps = steps_of(svg, op_index(y, "Softmax"))
+    assert [op for op, _ in steps] == ["exp", "sum(dim=1, keepdim)", "/"]
+    e = np.exp(x.data)
+    s = e.sum(axis=1, keepdims=True)
+    g = w                                         # d y / d softmax
+    g_s = -(g * e / s ** 2).sum(axis=1, keepdims=True)
+    g_e = g / s + g_s
+    assert steps[0][1].startswith("e (2, 3)")
+    np.testing.assert_allclose(numbers(steps[0][1], "data"), e.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(steps[0][1], "grad"), g_e.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(steps[1][1], "data"), s.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(steps[1][1], "grad"), g_s.ravel(), atol=1e-4)
+
+
+@needs_dot
+def test_mse_and_var_tell_their_parameters_from_shapes_and_values():
+    x = Tensor(np.array([[1.0, 2.0], [4.0, -1.0], [0.5, 0.5]], np.float32),
+               requires_grad=True, label="x")
+    t = Tensor(np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 0.0]], np.float32), label="t")
+    loss = nn.functional.mse_loss(x, t, reduction="sum") + x.var(dim=0, correction=0,
+                                                                 keepdim=True).sum()
+    loss.backward(retain_graph=True)
+    svg = svg_of(ag.draw(loss, expand=True))
+    mse = steps_of(svg, op_index(loss, "MSE"))
+    assert [op for op, _ in mse] == ["-", "square", "sum"]
+    d = x.data.astype(np.float64) - t.data
+    np.testing.assert_allclose(numbers(mse[0][1], "data"), d.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(mse[0][1], "grad"), (2 * d).ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(mse[1][1], "data"), (d * d).ravel(), atol=1e-4)
+    var = steps_of(svg, op_index(loss, "Var"))
+    assert [op for op, _ in var] == ["mean(dim=0, keepdim)", "-", "square",
+                                     "sum(dim=0, keepdim)", "* 1/3"]     # correction 0
+    xd = x.data.astype(np.float64)
+    m = xd.mean(axis=0, keepdims=True)
+    np.testing.assert_allclose(numbers(var[0][1], "data"), m.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(var[3][1], "data"), ((xd - m) ** 2).sum(0), atol=1e-4)
+    np.testing.assert_allclose(numbers(var[3][1], "grad"), [1 / 3, 1 / 3], atol=1e-4)
+    lse = Tensor(xd[:2], requires_grad=True).logsumexp(dim=-1)
+    steps = steps_of(svg_of(ag.draw(lse, expand=True)), 1)
+    assert [op for op, _ in steps] == ["exp", "sum(dim=1)", "log"]
+    np.testing.assert_allclose(numbers(steps[1][1], "data"), np.exp(xd[:2]).sum(1), atol=1e-4)
+    std = Tensor(xd, requires_grad=True).std(dim=1)
+    steps = steps_of(svg_of(ag.draw(std, expand=True)), 1)
+    assert [op for op, _ in steps][-2:] == ["* 1/1 (n - 1)", "sqrt"]      # default correction
+
+
+@needs_dot
+def test_cross_entropy_expands_into_log_softmax_pick_and_mean():
+    z = Tensor(np.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]], np.float32),
+               requires_grad=True, label="z")
+    labels = np.array([0, 2])
+    loss = nn.functional.cross_entropy(z, labels)
+    svg = svg_of(ag.draw(loss, expand=True))                 # before backward: no grads
+    steps = steps_of(svg, 1)
+    assert [op.split(" | ")[0] for op, _ in steps] == ["log_softmax(dim=1)",
+                                                        "pick [i, label_i]", "neg", "mean"]
+    assert "labels = [0, 2]" in steps[1][0]
+    zd = z.data.astype(np.float64)
+    logp = zd - np.log(np.exp(zd).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(numbers(steps[0][1], "data"), logp.ravel(), atol=1e-4)
+    assert "grad" not in steps[0][1]
+    picked = logp[np.arange(2), labels]
+    np.testing.assert_allclose(numbers(steps[1][1], "data"), picked, atol=1e-4)
+    loss.backward(retain_graph=True)
+    steps = steps_of(svg_of(ag.draw(loss, expand=True)), 1)
+    g_logp = np.zeros((2, 3))
+    g_logp[np.arange(2), labels] = -1 / 2
+    np.testing.assert_allclose(numbers(steps[0][1], "grad"), g_logp.ravel(), atol=1e-4)
+    np.testing.assert_allclose(numbers(steps[2][1], "grad"), [1 / 2] * 2, atol=1e-4)
+    # after a plain backward the labels are gone: one node, saying why
+    loss2 = nn.functional.cross_entropy(z, labels)
+    loss2.backward()
+    svg2 = svg_of(ag.draw(loss2, expand=True))
+    assert Svg.text(svg2.nodes["op1"]) == "crossentropy | (not expanded)"
+    assert "freed by backward()" in svg2.tooltip("op1")
+
+
+@needs_dot
+def test_an_expansion_that_would_not_reproduce_the_op_is_not_drawn():
+    z = Tensor(np.array([[2.0, 0.5], [0.1, 0.2]]), requires_grad=True)
+    loss = nn.functional.cross_entropy(z, np.array([0, 1]), label_smoothing=0.2)
+    svg = svg_of(ag.draw(loss, expand=True))
+    assert "(not expanded)" in Svg.text(svg.nodes["op1"])
+    assert "do not reproduce" in svg.tooltip("op1")
+    with pytest.raises(TypeError, match="expand must be True or False"):
+        ag.draw(loss, expand="yes")
+
+
+@needs_dot
+def test_value_tanh_expands_with_the_numbers_of_the_run():
+    x, w = Value(0.5, label="x"), Value(-0.7, label="w")
+    n = x * w + 0.1
+    n.label = "n"
+    o = n.tanh()
+    o.backward()
+    svg = svg_of(o.draw(expand=True))
+    steps = steps_of(svg, len(viz.walk(o)) - 1)
+    assert [op for op, _ in steps] == ["* 2", "exp", "- 1", "+ 1", "/"]
+    e = math.exp(2 * n.data)
+    num, den = e - 1, e + 1
+    g_num, g_den = 1 / den, -num / den ** 2
+    g_e = g_num + g_den
+    assert steps[0][1] == f"2*n | data {2 * n.data:.4f} | grad {e * g_e:.4f}"
+    assert steps[1][1] == f"e | data {e:.4f} | grad {g_e:.4f}"
+    assert steps[2][1] == f"e - 1 | data {num:.4f} | grad {g_num:.4f}"
+    assert steps[3][1] == f"e + 1 | data {den:.4f} | grad {g_den:.4f}"
+    assert numbers(steps[4][1], "data") == pytest.approx([math.tanh(n.data)], abs=1e-4)
+    # the weighted sum of a neuron: one product per input, then one sum
+    ws = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
+    z = Value.dot(ws, [2.0, 3.0], Value(0.25, label="b"))
+    z.backward()
+    ops = [op for op, _ in steps_of(svg_of(z.draw(expand=True)), len(viz.walk(z)) - 1)]
+    assert ops == ["*", "*", "+"]
+
+
+def _layer_sum(n_out: int):
+    from nn.scalar import Layer
+
+    ag.manual_seed(0)
+    layer = Layer(3, n_out, "tanh")
+    xs = [Value(v, label=f"x{i}") for i, v in enumerate((1.0, -0.5, 2.0))]
+    out = sum(layer(xs))
+    out.backward()
+    return out
+
+
+@needs_dot
+def test_wide_top_to_bottom_graphs_wrap_under_2000_px():
+    xs = [Value(i / 10, label=f"x{i}") for i in range(32)]
+    ws = [Value(0.5, label=f"w{i}") for i in range(32)]
+    y = Value.dot(ws, xs)                        # one op with 64 inputs
+    y.backward()
+    assert width_of(ag.draw(y, rankdir="TB", wrap=False)) > 4000
+    svg = svg_of(ag.draw(y, rankdir="TB"))
+    assert svg.width_px() < 2000
+    texts = [Svg.text(svg.nodes[n]) for n in svg.names("v")]
+    assert len(texts) == 65                                      # every input still drawn
+    assert any(t.startswith("from ") and "inputs above" in t
+               for t in (Svg.text(g) for g in svg.nodes.values()))
+    # the bands read top to bottom: the first inputs above the output
+    root = "v64"
+    assert svg._points(svg.nodes["v0"])[:, 1].max() < svg._points(svg.nodes[root])[:, 1].min()
+    # a wide layer of 32 neurons, both ways up, and 64 tensors stacked
+    for rankdir in ("TB", "BT"):
+        loss = _layer_sum(32)
+        wide = svg_of(ag.draw(loss, rankdir=rankdir))
+        assert wide.width_px() < 2000, rankdir
+        first = wide._points(wide.nodes["v0"])[:, 1]
+        last = wide._points(wide.nodes[f"v{len(viz.walk(loss)) - 1}"])[:, 1]
+        assert (first.max() < last.min()) == (rankdir == "TB")
+    ts = [Tensor([float(i)], requires_grad=True, label=f"t{i}") for i in range(64)]
+    s = ag.stack(ts).sum()
+    s.backward()
+    assert svg_of(ag.draw(s, rankdir="TB")).width_px() < 2000
+
+
+@needs_dot
+def test_expanded_ops_inside_folded_modules_still_fit():
+    loss = mlp32()
+    svg = svg_of(ag.draw(loss, expand=True, max_nodes=50))
+    assert svg.width_px() < 2000
+    boxes = [Svg.text(svg.nodes[n]) for n in svg.nodes if n.startswith("m")]
+    folded = [t for t in boxes if "x 30" in t]
+    assert len(folded) == 1 and "@ W.T, + b, relu" in folded[0]     # the layer's steps
+
+
+@needs_dot
+def test_a_linear_layer_expands_into_matmul_bias_and_activation():
+    ag.manual_seed(0)
+    layer = nn.Linear(2, 2, dtype=np.float64)
+    x = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), label="x")
+    loss = nn.functional.relu(layer(x)).sum()
+    loss.backward(retain_graph=True)
+    svg = svg_of(ag.draw(loss, expand=True))
+    i = next(i for i, t in enumerate(viz.walk(loss)) if t._ctx is not None
+             and t._ctx.describe().startswith("linear"))
+    steps = steps_of(svg, i)
+    assert [op for op, _ in steps][:2] == ["@ W.T", "+ b"]
+    w, b = layer.weight.data, layer.bias.data
+    np.testing.assert_allclose(numbers(steps[0][1], "data"), (x.data @ w.T).ravel(), atol=1e-4)
+    z = x.data @ w.T + b
+    g = (z > 0).astype(float)                         # d loss / d (x @ W.T), through relu
+    np.testing.assert_allclose(numbers(steps[0][1], "grad"), g.ravel(), atol=1e-4)

@@ -63,6 +63,16 @@ def warm(quiet: bool = False) -> float:
                 nb.sgd_update(p, g, None, 0.1)
                 nb.adam_update(p, g, m, v, None, 1e-3)
                 nb.adam_update(p, g, m, v, v.copy(), 1e-3, amsgrad=True)
+        # autograd.compile's multi-tensor Adam (one call for all small parameters): a table
+        # of (p, g, m, v, vmax) addresses, sizes, hyper-parameters and flags per row
+        from .optim import _adam_multi_k
+
+        rows = [np.ascontiguousarray(a).reshape(-1) for a in (x.copy(), g, np.zeros_like(x),
+                                                              np.zeros_like(x), x[:0])]
+        addrs = np.array([[a.ctypes.data for a in rows]], np.int64)
+        _adam_multi_k(addrs, np.array([x.size], np.int64),
+                      np.array([[1e-3, 0.9, 0.999, 1e-8, 0.0, 0.1, 0.001]]),
+                      np.zeros((1, 2), np.int64), np.empty(0, dt))
         for parallel in (False, True):
             matmul2d(x, x.T, parallel=parallel)
         img = np.linspace(-1, 1, 2 * 3 * 5 * 5, dtype=dt).reshape(2, 3, 5, 5)

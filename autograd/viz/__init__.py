@@ -2,9 +2,11 @@
 Tensor, and ``save_graph(root, "g.svg")``.
 
 One job per file: ``walk`` (the graph walk, node roles, labels, tooltips), ``flow`` (the
-gradient-flow magnitudes, from the engines, and their colour scale), ``layout`` (module boxes,
-folding big graphs, DOT), ``draw`` (assembles a picture), ``render`` (finding and running
-Graphviz with a timeout, saving through ``autograd._files``), ``cli`` (the command line)::
+gradient-flow magnitudes, from the engines, and their colour scale), ``expand`` (composite ops
+as the steps a learner writes, for ``draw(root, expand=True)``), ``layout`` (module boxes,
+folding big graphs, wrapping long and wide ones, DOT), ``draw`` (assembles a picture),
+``render`` (finding and running Graphviz with a timeout, saving through ``autograd._files``),
+``cli`` (the command line)::
 
     python -m autograd.viz "tanh(x*w + b)" --at x=0.5 w=0.7 b=0 -o neuron.svg
 """

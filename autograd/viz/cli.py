@@ -176,10 +176,10 @@ def _parse_at(items: Sequence[str]) -> dict[str, float]:
 _EXAMPLES = """examples:
   python -m autograd.viz "tanh(x*w + b)" --at x=0.5 w=0.7 b=0 -o neuron.svg
   python -m autograd.viz --grad-flow -o flow.png "-x*y + exp(y)" --at x=2 y=-1
-  python -m autograd.viz "relu(a*b - 1)**2" --at a=1.5 b=2 --rankdir TB -o relu.dot
+  python -m autograd.viz "sigmoid(a*b - 1)**2" --at a=1.5 b=2 --rankdir TB --expand -o s.svg
 """
 _WITH_VALUE = {"-o", "--output", "--rankdir", "--title", "--timeout", "--max-nodes"}
-_FLAGS = {"-h", "--help", "--grad-flow"}
+_FLAGS = {"-h", "--help", "--grad-flow", "--expand"}
 _AT_ITEM = re.compile(r"^[A-Za-z_]\w*=")
 
 
@@ -210,6 +210,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"])
     parser.add_argument("--grad-flow", action="store_true",
                         help="colour nodes and edges by gradient magnitude")
+    parser.add_argument("--expand", action="store_true",
+                        help="draw tanh and sigmoid as the steps they stand for (tanh = "
+                             "(e^2x - 1) / (e^2x + 1)), with their values and gradients")
     parser.add_argument("--title", default=None, help="a title above the graph")
     parser.add_argument("--timeout", type=_positive(float, "--timeout"),
                         default=DEFAULT_TIMEOUT,
@@ -291,7 +294,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m autograd.viz"
     out.backward()
     try:
         path = save_graph(out, args.output, rankdir=args.rankdir, grad_flow=args.grad_flow,
-                          title=args.title, timeout=args.timeout, max_nodes=args.max_nodes)
+                          title=args.title, timeout=args.timeout, max_nodes=args.max_nodes,
+                          expand=args.expand)
     except (GraphvizNotFoundError, TimeoutError, RuntimeError, ValueError, OSError) as e:
         msg = re.sub(r"max_nodes=(\d+)", r"--max-nodes \1", str(e))
         print(f"error: {msg}", file=sys.stderr)

@@ -128,6 +128,8 @@ def draw(root: Value | Tensor, *, rankdir: str = "LR", show_data: bool = True,
                                            else None)
             except NotExpanded as e:
                 note = f"not expanded: {e}"
+            except (ValueError, IndexError, TypeError) as e:  # a drawing never fails on it
+                note = f"not expanded: {type(e).__name__}: {e}"
             else:
                 _expansion(pic, i, node, exp, text, index, edge_mag, node_mag[i], rankdir)
                 continue

@@ -50,7 +50,6 @@ class Expansion:
     title: str
     n_inputs: int
     steps: list[Step] = field(default_factory=list)
-    note: str = ""            # shown in the tooltip: what was told from the shapes
 
     def ref(self, r: int) -> int:
         """The index in ``steps`` of reference r (r >= n_inputs)."""

@@ -608,29 +608,30 @@ def _wrap_wide(pic: Picture) -> None:
         full[rank[n]] = full.get(rank[n], 0.0) + size[n]
     if max(full.values(), default=0.0) <= WRAP_ABOVE:
         return
+    # in a band of its own dot may line up a band's sources (and the stubs, which are
+    # sources too) in one rank whatever their rank in the whole graph: counted together
+    level = {n: rank[n] if preds[n] else 1 for n in names}
     limit = float(ROW_WIDTH)
     for _ in range(6):
         band: dict[str, int] = {}
         used: dict[tuple[int, int], float] = {}
         b = 0
         for n in order:
-            k = (b, rank[n])
+            k = (b, level[n])
             if used.get(k, 0.0) and used[k] + size[n] > limit:
                 b += 1
-                k = (b, rank[n])
+                k = (b, level[n])
             band[n] = b
             used[k] = used.get(k, 0.0) + size[n]
         # what the stubs will add: one per source band of a node fed from other bands
         extra: dict[tuple[int, int], float] = {}
         groups, shared = _fan_in(pic, band)
         for c, m in groups.items():
-            k = (band[c], rank[c] - 1)
-            extra[k] = extra.get(k, 0.0) + 150.0 * (1 if m >= 3 else m)
+            extra[band[c]] = extra.get(band[c], 0.0) + 150.0 * (1 if m >= 3 else m)
         for a, c, _ in pic.edges:
             if a in shared and band[a] != band[c]:
-                k = (band[c], rank[c] - 1)
-                extra[k] = extra.get(k, 0.0) + 150.0
-        worst = max(used.get(k, 0.0) + e for k, e in extra.items()) if extra else 0.0
+                extra[band[c]] = extra.get(band[c], 0.0) + 150.0
+        worst = max(used.get((k, 1), 0.0) + e for k, e in extra.items()) if extra else 0.0
         if worst <= ROW_WIDTH * 1.15 or limit < 300:
             break
         limit *= 0.75

@@ -139,8 +139,8 @@ class _ConvNd(Module):
         return s
 
 
-class Conv2d(_ConvNd):
-    """2-D convolution: (N, in_channels, H, W) -> (N, out_channels, OH, OW)."""
+class _Conv(_ConvNd):
+    """Conv1d/2d/3d: PyTorch's signature and defaults; forward is nn.functional.conv{nd}d."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -150,43 +150,25 @@ class Conv2d(_ConvNd):
 
     def forward(self, x: Tensor) -> Tensor:
         x, padding = self._mode_padded(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+        conv = (F.conv1d, F.conv2d, F.conv3d)[self.nd - 1]
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class Conv1d(_ConvNd):
+class Conv2d(_Conv):
+    """2-D convolution: (N, in_channels, H, W) -> (N, out_channels, OH, OW)."""
+
+
+class Conv1d(_Conv):
     """1-D convolution over sequences: (N, in_channels, L) -> (N, out_channels, OL)."""
 
     nd = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
 
-    def forward(self, x: Tensor) -> Tensor:
-        x, padding = self._mode_padded(x)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
-
-
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over volumes: (N, in_channels, D, H, W) -> (N, out_channels, OD, OH,
     OW)."""
 
     nd = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x, padding = self._mode_padded(x)
-        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):

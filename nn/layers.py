@@ -277,27 +277,8 @@ def _kind(v: Any) -> str:
     return type(v).__name__
 
 
-class ParameterDict(Container):
-    """A dict of Parameters (insertion ordered) named by key, as torch.nn.ParameterDict."""
-
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
-                 = None) -> None:
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
-
-    def _add(self, name: Any, value: Any, who: str) -> None:
-        if not isinstance(name, str):
-            raise TypeError(f"{who}: keys must be strings, got {type(name).__name__}")
-        self._modules[name] = _as_parameter(value, who)
-
-    def __getitem__(self, key: str) -> Any:
-        if key not in self._modules:
-            raise KeyError(key)
-        return self._modules[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._add(key, value, "ParameterDict")
+class _KeyedContainer(Container):
+    """The dict protocol ParameterDict and ModuleDict share (entries live in _modules)."""
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
@@ -323,6 +304,33 @@ class ParameterDict(Container):
     def pop(self, key: str) -> Any:
         return self._modules.pop(key)
 
+    def clear(self) -> None:
+        self._modules.clear()
+
+
+class ParameterDict(_KeyedContainer):
+    """A dict of Parameters (insertion ordered) named by key, as torch.nn.ParameterDict."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+                 = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def _add(self, name: Any, value: Any, who: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"{who}: keys must be strings, got {type(name).__name__}")
+        self._modules[name] = _as_parameter(value, who)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._modules:
+            raise KeyError(key)
+        return self._modules[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._add(key, value, "ParameterDict")
+
+
     def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
         for k, v in pairs:
@@ -336,7 +344,7 @@ class ParameterDict(Container):
                          for k, v in self._modules.items())
 
 
-class ModuleDict(Container):
+class ModuleDict(_KeyedContainer):
     """A dict of Modules (insertion ordered) whose parameters the parent finds, named by
     key; it has no forward."""
 
@@ -362,29 +370,6 @@ class ModuleDict(Container):
             raise TypeError(f"ModuleDict: keys must be strings, got {type(key).__name__}")
         self._add(key, module, "ModuleDict")
 
-    def __delitem__(self, key: str) -> None:
-        del self._modules[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._modules
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._modules)
-
-    def keys(self) -> Any:
-        return self._modules.keys()
-
-    def values(self) -> Any:
-        return self._modules.values()
-
-    def items(self) -> Any:
-        return self._modules.items()
-
-    def pop(self, key: str) -> Module:
-        return self._modules.pop(key)
-
-    def clear(self) -> None:
-        self._modules.clear()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleDict has no forward(); call its modules by key")

@@ -14,7 +14,31 @@ from .optimizer import Optimizer, torch_flags
 __all__ = ["Adam", "AdamW"]
 
 
-class Adam(Optimizer):
+def _zeros(p: Any) -> Any:
+    return np.zeros_like(p) if isinstance(p, np.ndarray) else 0.0
+
+
+class _AdamLike(Optimizer):
+    """Shared checks of the optimizers with ``betas`` and ``eps``."""
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        b1, b2 = group["betas"]
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got "
+                             f"{group['betas']}")
+        if group["eps"] < 0:
+            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {group['eps']}")
+
+    @staticmethod
+    def _moments(state: dict[str, Any], p: Any, second: str) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _zeros(p)
+            state[second] = _zeros(p)
+
+
+class Adam(_AdamLike):
     """torch.optim.Adam's rule, at step t with g = grad (+ weight_decay * p for Adam):
 
     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  (amsgrad: v_max = max(v_max, v))
@@ -35,15 +59,6 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad, **flags,
                                       decoupled_weight_decay=decoupled))
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        b1, b2 = group["betas"]
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got "
-                             f"{group['betas']}")
-        if group["eps"] < 0:
-            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {group['eps']}")
 
     def _update_tensor(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                        group: dict[str, Any]) -> None:

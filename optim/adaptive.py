@@ -10,13 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from .adam import _AdamLike, _zeros
 from .optimizer import Optimizer, torch_flags
 
 __all__ = ["Adadelta", "Adamax", "NAdam", "RAdam"]
-
-
-def _zeros(p: Any) -> Any:
-    return np.zeros_like(p) if isinstance(p, np.ndarray) else 0.0
 
 
 def _sqrt(x: Any) -> Any:
@@ -26,26 +23,6 @@ def _sqrt(x: Any) -> Any:
 def _lerp(a: Any, b: Any, w: float) -> Any:
     """torch.lerp(a, b, w) for 0 <= w < 0.5 (the moment updates): a + w (b - a)."""
     return a + w * (b - a)
-
-
-class _AdamLike(Optimizer):
-    """Shared checks of the optimizers with ``betas`` and ``eps``."""
-
-    def _check_group(self, group: dict[str, Any]) -> None:
-        super()._check_group(group)
-        b1, b2 = group["betas"]
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got "
-                             f"{group['betas']}")
-        if group["eps"] < 0:
-            raise ValueError(f"{type(self).__name__}: eps must be >= 0, got {group['eps']}")
-
-    @staticmethod
-    def _moments(state: dict[str, Any], p: Any, second: str) -> None:
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _zeros(p)
-            state[second] = _zeros(p)
 
 
 class Adamax(_AdamLike):

@@ -834,28 +834,17 @@ def _taker(bufs: _Bufs, i: int, shape: tuple, dtype: Any) -> Callable[[], np.nda
 
 
 def _mm_into(m: int, k: int, n: int, dtype: Any) -> Callable:
-    """``out[...] = a @ b`` exactly as ``K.active.matmul(a, b)`` computes it (the numba
-    backend's size dispatch resolved here, the thread decision at every call)."""
+    """``out[...] = a @ b`` exactly as ``K.active.matmul(a, b)`` computes it: the numba
+    backend's products below its small-product cut-off go straight to BLAS, the rest
+    through ``matmul_into``, the backend's one dispatch (decided at every call)."""
     from .kernels import matmul as mk
 
     mm = np.matmul
-    if K.active is not K.numba_backend:
+    if (K.active is not K.numba_backend or dtype not in (np.float32, np.float64)
+            or 2 * m * k * n < mk._min_flops()):
         return lambda a, b, out: mm(a, b, out=out)
-    flops = 2 * m * k * n
-    if flops < mk._min_flops() or dtype not in (np.float32, np.float64) or not mk.use_kernel(
-            m, k, n, dtype):
-        return lambda a, b, out: mm(a, b, out=out)
-    serial_ok = mk.tuning.thresholds().mm_serial_beats_blas
-    pays, mm2 = mk._threads_pay, mk.matmul2d
-
-    def run(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-        threads = pays(flops)
-        if not threads and not serial_ok:
-            mm(a, b, out=out)
-        else:
-            mm2(a, b, out=out, parallel=threads)
-
-    return run
+    into = mk.matmul_into
+    return lambda a, b, out: into(a, b, out)
 
 
 def _chunked(serial: Any, parallel: Any, n: int, size: int, limit: int, chunk: int

@@ -124,7 +124,8 @@ def tune() -> None:
     from threadpoolctl import threadpool_limits
 
     if _busy():
-        print("warning: the machine is busy (load average above half the cores); the figures "
+        print("warning: the machine is busy (other processes use over a quarter of the cores); "
+              "the figures "
               "measured now will favour the serial and BLAS paths", file=sys.stderr)
     with threadpool_limits(limits=1, user_api="blas"):
         _tune()
@@ -208,12 +209,35 @@ def _tune() -> None:
     print(f"saved to {path}" if path else "cache dir not writable: figures used for this run only")
 
 
-def _busy() -> bool:
-    """Other work on the machine would skew the measurements (they would be cached)."""
+def _busy(window: float = 0.5) -> bool:
+    """Other work on the machine would skew the measurements (they would be cached).
+
+    Measured, not read off the load average: the load average still counts the compiling
+    ``warm`` just did (a minute-long average), so right after ``warm`` it always said busy.
+    Over a short window in which this process sleeps, the CPU time the machine spent
+    (``/proc/stat``) is other processes' work: busy above a quarter of the cores. Where
+    there is no ``/proc/stat``, the load average decides (above half the cores).
+    """
+    cores = os.cpu_count() or 1
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields) - idle, sum(fields)
+
     try:
-        return os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1)
-    except OSError:
+        busy0, total0 = sample()
+        time.sleep(window)
+        busy1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        try:
+            return os.getloadavg()[0] > 0.5 * cores
+        except OSError:
+            return False
+    if total1 <= total0:
         return False
+    return (busy1 - busy0) / (total1 - total0) > 0.25
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         warm()
         if tuning.tune_enabled() and not tuning.tuning_file().exists():
             if _busy():
-                print("machine busy (load average above half the cores): not tuning now, the "
+                print("machine busy (other processes use over a quarter of the cores): not "
+                      "tuning now, the "
                       "defaults hold; run `python -m autograd.kernels tune` when it is quiet")
             else:
                 tune()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import importlib as _importlib
-import pkgutil as _pkgutil
+import os as _os
 import sys as _sys
 
 from . import creation as _creation
@@ -69,8 +69,9 @@ _CORE = ["CompileWarning", "Function", "FunctionCtx", "Tensor", "Value", "backwa
          "set_grad_enabled", "set_num_threads", "sum_to"]
 # every op family in autograd/ops/ that lists public names in __all__ exports them here
 _FAMILIES = [_creation] + [
-    _importlib.import_module(f"{__name__}.ops.{m.name}")
-    for m in sorted(_pkgutil.iter_modules(_ops.__path__), key=lambda m: m.name)]
+    _importlib.import_module(f"{__name__}.ops.{name[:-3]}")
+    for name in sorted(_os.listdir(_ops.__path__[0]))
+    if name.endswith(".py") and not name.startswith("_")]
 _owner: dict[str, str] = {}
 for _m in _FAMILIES:
     for _name in getattr(_m, "__all__", ()):

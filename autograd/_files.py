@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +84,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | Callable[[IO[bytes]
     folder = path.parent if str(path.parent) else Path(".")
     mode = _target_mode(path)
     try:
+        import tempfile  # here, not at import: it costs ~2 ms and few programs save
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise _error(e, path, who) from None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import zipfile
 from typing import Any
 
 import numpy as np
@@ -126,6 +125,8 @@ def load(path: str | os.PathLike) -> Any:
     A missing file, a truncated file, or a file not written by ``nn.save`` is a clear error.
     A ``.safetensors`` path is read as that format (a flat state_dict).
     """
+    import zipfile  # here: np.load needs it anyway, and `import nn` should not pay for it
+
     path = os.fspath(path)
     if path.endswith(".safetensors"):
         from .safetensors import load_safetensors

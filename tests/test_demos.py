@@ -140,6 +140,9 @@ def test_digits(tmp_path: Path) -> None:
     r = demos.load("digits").run(quick=True, out=tmp_path)
     assert r["accuracy"] > 0.90
     assert r["confusion"].sum() == 360
+    # the compiled step replayed (no fallback) and stayed bit-identical to the eager one
+    assert r["compiled"]["eager_reason"] is None and r["compiled"]["identical"]
+    assert r["compiled"]["compiled_s"] > 0 and r["compiled"]["eager_s"] > 0
     files_exist(r, tmp_path, "digits.png", "training.png")
 
 

@@ -180,6 +180,7 @@ def test_moons_engines_agree(tmp_path: Path) -> None:
     assert r["scalar_accuracy"] == r["tensor_accuracy"]
     assert r["scalar_losses"][-1] < r["scalar_losses"][0]
     assert r["tensor_ms_per_step"] < r["scalar_ms_per_step"]
+    assert r["compiled"]["eager_reason"] is None and r["compiled"]["identical"]
     files_exist(r, tmp_path, "moons.png")
 
 

@@ -23,6 +23,8 @@ import optim
 from autograd import Tensor
 
 from ._common import ForeignLoad, header, interleaved_rounds, machine_header, machine_line, med
+from .bench_mlp import _data as _mlp_data
+from .bench_mlp import _init
 
 # (name, layer sizes, batch, hidden activation)
 CONFIGS = [
@@ -36,20 +38,7 @@ EPS = 1e-8
 
 
 def _data(sizes: list[int], batch: int) -> tuple[np.ndarray, np.ndarray]:
-    r = np.random.default_rng(0)
-    x = r.standard_normal((batch, sizes[0])).astype(np.float32)
-    y = r.integers(0, sizes[-1], batch).astype(np.int64)
-    return x, y
-
-
-def _init(sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    r = np.random.default_rng(1)
-    out = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1 / np.sqrt(n_in)
-        out.append((r.uniform(-bound, bound, (n_out, n_in)).astype(np.float32),
-                    r.uniform(-bound, bound, n_out).astype(np.float32)))
-    return out
+    return _mlp_data(sizes, batch, "xent")
 
 
 def numbagrad_step(sizes: list[int], batch: int, act: str, compiled: bool

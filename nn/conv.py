@@ -253,25 +253,23 @@ class MaxPool2d(_Pool):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = bool(return_indices), bool(ceil_mode)
 
+    op = "max_pool2d"  # the nn.functional form this layer calls (1d/3d set their own)
+
     def forward(self, x: Tensor) -> Any:
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+        return getattr(F, self.op)(x, self.kernel_size, self.stride, self.padding,
+                                   self.dilation, self.ceil_mode, self.return_indices)
 
 
 class MaxPool1d(MaxPool2d):
     """Maximum over each window of (N, C, L)."""
 
-    def forward(self, x: Tensor) -> Any:
-        return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+    op = "max_pool1d"
 
 
 class MaxPool3d(MaxPool2d):
     """Maximum over each window of (N, C, D, H, W)."""
 
-    def forward(self, x: Tensor) -> Any:
-        return F.max_pool3d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+    op = "max_pool3d"
 
 
 class AvgPool2d(_Pool):
@@ -288,17 +286,18 @@ class AvgPool2d(_Pool):
         self.padding, self.ceil_mode = padding, bool(ceil_mode)
         self.count_include_pad, self.divisor_override = bool(count_include_pad), divisor_override
 
+    op = "avg_pool2d"
+
     def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return getattr(F, self.op)(x, self.kernel_size, self.stride, self.padding,
+                                   self.ceil_mode, self.count_include_pad,
+                                   self.divisor_override)
 
 
 class AvgPool3d(AvgPool2d):
     """Mean over each window of (N, C, D, H, W)."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return F.avg_pool3d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+    op = "avg_pool3d"
 
 
 class AvgPool1d(_Pool):

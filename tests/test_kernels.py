@@ -143,8 +143,9 @@ def test_import_compiles_nothing_and_warm_cache_is_reused():
         n = 2 * tuning.thresholds().small_act  # above this machine's cut-off: the kernel runs
         nb.sigmoid(np.linspace(-3, 3, n, dtype=np.float32))
         nb.bias_act(x, x[0], "relu"); mm.matmul2d(x, x.T)
-        hits = sum(sum(k.stats.cache_hits.values()) for k in kernels)
-        misses = sum(sum(k.stats.cache_misses.values()) for k in kernels)
+        # the sigmoid may run its serial kernel or its parallel driver (this machine's cut-offs)
+        hits = sum(sum(k.stats.cache_hits.values()) for k in set(kernels + acts))
+        misses = sum(sum(k.stats.cache_misses.values()) for k in set(kernels + acts))
         used = sorted(k.py_func.__name__ for k in acts if k.signatures)
         print(json.dumps([before, hits, misses, used]))
     """

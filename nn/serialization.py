@@ -10,7 +10,6 @@ new file gets the permissions ``open(path, "w")`` would give it.
 from __future__ import annotations
 
 import errno
-import json
 import os
 from typing import Any
 
@@ -111,6 +110,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     tree = _encode(obj, arrays, "")
     meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "numbagrad": __version__,
             "kind": what, "tree": tree}
+    import json  # here, not at `import nn` (as zipfile below)
+
     blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
 
     def write(f: Any) -> None:
@@ -125,6 +126,7 @@ def load(path: str | os.PathLike) -> Any:
     A missing file, a truncated file, or a file not written by ``nn.save`` is a clear error.
     A ``.safetensors`` path is read as that format (a flat state_dict).
     """
+    import json
     import zipfile  # here: np.load needs it anyway, and `import nn` should not pay for it
 
     path = os.fspath(path)

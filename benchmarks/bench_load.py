@@ -10,6 +10,12 @@ for the scheduler: multiples of several ms); "spread" is (p90 - p10) / median. n
 matmul runs with BLAS held to 1 thread and at 2 threads (threadpoolctl), and the ratio is
 against the faster of the two measured under the same load.
 
+The ratio compares MEANS: a run of calls takes n x the mean, and that is what a user waits
+for. Medians flatter a two-thread BLAS under load: with a spinner on the other core its
+256x784x512 median stayed at 0.73 ms while its mean was 2.54 ms (p90 4.8 ms, worst 49 ms;
+Intel Xeon, AVX-512), because most calls run before the scheduler takes its second core and
+a few wait a whole slice. Both ratios are printed; the target is on the means.
+
 Targets: under load numbagrad >= 0.6x numpy; quiet, numbagrad's spread < 30%.
 Run: python -m benchmarks.bench_load   (about 30-50 s)
 """
@@ -144,21 +150,24 @@ def _table(title: str, cases: list, ts: dict, busy: float) -> list:
     header(title)
     print(f"CPU busy during this section: {busy:.2f} of {os.cpu_count()} cores "
           "(this process + the spinner + anything else)\n")
-    print("| case | numbagrad ms | mean ms | spread | numpy 1 thr ms | numpy 2 thr ms | "
-          "numbagrad / best numpy |")
+    print("| case | numbagrad ms (median / mean) | spread | numpy 1 thr ms | numpy 2 thr ms | "
+          "numbagrad / best numpy, means | by medians |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     out = []
     for name, cands in cases:
         t = ts[name, "numbagrad"]
-        med = float(np.median(t))
+        med, mean = float(np.median(t)), float(t.mean())
         p10, p90 = np.percentile(t, [10, 90])
-        nps = {c: float(np.median(ts[name, c])) for c in cands if c != "numbagrad"}
-        ratio = min(nps.values()) / med
-        n1 = nps.get("numpy 1 thr", nps.get("numpy"))
-        n2 = nps.get("numpy 2 thr")
-        n2s = f"{n2 * 1e3:.3f}" if n2 is not None else "-"
-        print(f"| {name} | {med * 1e3:.3f} | {t.mean() * 1e3:.3f} | {(p90 - p10) / med:.0%} | "
-              f"{n1 * 1e3:.3f} | {n2s} | {ratio:.2f}x |")
+        others = [c for c in cands if c != "numbagrad"]
+        meds = {c: float(np.median(ts[name, c])) for c in others}
+        means = {c: float(ts[name, c].mean()) for c in others}
+        ratio = min(means.values()) / mean
+        by_median = min(meds.values()) / med
+
+        cells = {c: f"{meds[c] * 1e3:.3f} / {means[c] * 1e3:.3f}" for c in others}
+        n1 = cells.get("numpy 1 thr", cells.get("numpy", "-"))
+        print(f"| {name} | {med * 1e3:.3f} / {mean * 1e3:.3f} | {(p90 - p10) / med:.0%} | "
+              f"{n1} | {cells.get('numpy 2 thr', '-')} | {ratio:.2f}x | {by_median:.2f}x |")
         out.append((name, ratio, (p90 - p10) / med))
     return out
 
@@ -199,7 +208,7 @@ def main() -> None:
     print(f"\n(one core busy: a `while True` spinner pinned to cpu {cpu})")
     header("targets")
     for name, ratio, _ in busy:
-        print(f"  one core busy, {name}: numbagrad/numpy >= {RATIO_TARGET}: "
+        print(f"  one core busy, {name}: numbagrad/numpy (means) >= {RATIO_TARGET}: "
               f"{'PASS' if ratio >= RATIO_TARGET else 'MISS'} ({ratio:.2f})")
     for name, _, spread in quiet:
         print(f"  quiet, {name}: spread < {SPREAD_TARGET:.0%}: "

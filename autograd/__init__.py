@@ -82,3 +82,11 @@ for _m in _FAMILIES:
         globals()[_name] = getattr(_m, _name)
 __all__ = sorted((set(_CORE) | set(_owner)) - set(dir(_builtins)))
 del _m, _name
+
+_SUBMODULES = ("data", "utils")  # loaded on first use (torch.utils.data's spelling included)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

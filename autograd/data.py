@@ -19,14 +19,17 @@ from .creation import rng as _global_rng
 from .tensor import Tensor
 
 __all__ = [
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "Subset",
     "TensorDataset",
     "blobs",
     "circles",
     "load_digits",
     "load_mnist",
     "moons",
+    "random_split",
     "read_idx",
     "spirals",
     "train_test_split",
@@ -61,8 +64,92 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
 
-    def __getitem__(self, i: Any) -> tuple[np.ndarray, ...]:
-        return tuple(a[i] for a in self.arrays)
+    def __getitem__(self, i: Any) -> tuple[Tensor, ...]:
+        """One sample as Tensors sharing the arrays' memory (as torch's TensorDataset)."""
+        return tuple(Tensor._make(np.asarray(a[i])) for a in self.arrays)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+        n = len(dataset)
+        bad = [i for i in self.indices if not -n <= i < n]
+        if bad:
+            raise IndexError(f"Subset: index {bad[0]} is out of range for a dataset of {n} "
+                             "samples")
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, (list, np.ndarray)):
+            return [self.dataset[self.indices[int(j)]] for j in i]
+        return self.dataset[self.indices[i]]
+
+
+class ConcatDataset(Dataset):
+    """Datasets one after another: sample ``len(a)`` of ``ConcatDataset([a, b])`` is b[0]."""
+
+    def __init__(self, datasets: Sequence[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: give at least one dataset")
+        self.ends = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, i: Any) -> Any:
+        n = len(self)
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool):
+            raise TypeError(f"ConcatDataset: index must be an int, got {type(i).__name__}")
+        if not -n <= i < n:
+            raise IndexError(f"ConcatDataset: index {i} is out of range for {n} samples")
+        i = int(i) % n
+        k = int(np.searchsorted(self.ends, i, side="right"))
+        start = self.ends[k - 1] if k else 0
+        return self.datasets[k][i - start]
+
+
+def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: Any = None,
+                 seed: int | None = None) -> list[Subset]:
+    """Split a dataset into non-overlapping random Subsets of the given lengths.
+
+    As torch: ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1
+    (each gets ``floor(n * f)`` and the remainder goes one by one to the first splits). The
+    order comes from ``generator`` (a numpy Generator), else ``seed``, else
+    ``autograd.rng()``.
+    """
+    n = len(dataset)
+    lengths = list(lengths)
+    if not lengths:
+        raise ValueError("random_split: give at least one length")
+    if all(isinstance(x, (float, np.floating)) for x in lengths) and math.isclose(
+            sum(lengths), 1.0, abs_tol=1e-6):
+        if any(x < 0 for x in lengths):
+            raise ValueError(f"random_split: fractions must be >= 0, got {lengths}")
+        counts = [int(math.floor(n * f)) for f in lengths]
+        for k in range(n - sum(counts)):
+            counts[k % len(counts)] += 1
+    else:
+        if any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 0
+               for x in lengths):
+            raise ValueError(f"random_split: lengths must be non-negative ints (or fractions "
+                             f"summing to 1), got {lengths}")
+        counts = [int(x) for x in lengths]
+        if sum(counts) != n:
+            raise ValueError(f"random_split: the lengths sum to {sum(counts)}, but the dataset "
+                             f"has {n} samples")
+    gen = generator if generator is not None else _gen(seed)
+    order = gen.permutation(n)
+    out, start = [], 0
+    for c in counts:
+        out.append(Subset(dataset, order[start:start + c].tolist()))
+        start += c
+    return out
 
 
 class DataLoader:
@@ -75,7 +162,19 @@ class DataLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None) -> None:
+                 drop_last: bool = False, seed: int | None = None, *,
+                 collate_fn: Any = None, num_workers: int = 0, pin_memory: bool = False,
+                 generator: Any = None, persistent_workers: bool = False) -> None:
+        """torch's ``num_workers``, ``pin_memory`` and ``persistent_workers`` are accepted:
+        batches are always made in this process (no worker processes) and there is no
+        device memory to pin. ``collate_fn`` turns a list of samples into a batch (its
+        result is yielded as is); ``generator`` is a numpy Generator for the shuffle."""
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got "
+                            f"{type(collate_fn).__name__}")
+        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got "
                             f"{type(dataset).__name__}")
@@ -85,7 +184,8 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.seed = seed
-        self._rng = np.random.default_rng(seed) if seed is not None else None
+        self._rng = (generator if generator is not None else
+                     np.random.default_rng(seed) if seed is not None else None)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -104,6 +204,9 @@ class DataLoader:
         ds = self.dataset
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
+            if self.collate_fn is not None:
+                yield self.collate_fn([ds[int(i)] for i in idx])
+                continue
             if isinstance(ds, TensorDataset):
                 if not self.shuffle:
                     cols = [a[start:start + bs] for a in ds.arrays]  # views, no copy

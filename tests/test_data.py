@@ -179,3 +179,30 @@ def test_load_mnist_errors(tmp_path):
         D.load_mnist(tmp_path)
     with pytest.raises(ValueError, match="kind"):
         D.load_mnist(tmp_path, kind="val")
+
+
+def test_torch_style_utils_data():
+    from autograd.utils.data import ConcatDataset, DataLoader, Subset, TensorDataset, random_split
+
+    assert autograd.utils.data.DataLoader is D.DataLoader
+    X = np.arange(20, dtype=np.float32).reshape(10, 2)
+    y = np.arange(10)
+    ds = TensorDataset(X, y)
+    xi, yi = ds[3]  # Tensors, as torch's TensorDataset gives
+    assert isinstance(xi, autograd.Tensor) and xi.tolist() == [6.0, 7.0] and yi.item() == 3
+    a, b = random_split(ds, [0.7, 0.3], seed=0)
+    assert (len(a), len(b)) == (7, 3)
+    assert sorted(a.indices + b.indices) == list(range(10))
+    c1, _ = random_split(ds, [0.7, 0.3], seed=0)
+    assert c1.indices == a.indices  # the same seed, the same split
+    got = [int(v) for _, yb in DataLoader(a, batch_size=3, num_workers=2) for v in yb.tolist()]
+    assert got == a.indices  # in order without shuffle; the labels are the indices here
+    assert [len(bt) for bt in DataLoader(ds, 4, collate_fn=lambda s: s)] == [4, 4, 2]
+    cat = ConcatDataset([ds, Subset(ds, [9, 8])])
+    assert len(cat) == 12 and cat[10][1].item() == 9 and cat[-1][1].item() == 8
+    with pytest.raises(ValueError, match="sum to 9"):
+        random_split(ds, [5, 4])
+    with pytest.raises(IndexError, match="out of range"):
+        Subset(ds, [10])
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)

@@ -84,9 +84,13 @@ __all__ = sorted((set(_CORE) | set(_owner)) - set(dir(_builtins)))
 del _m, _name
 
 _SUBMODULES = ("data", "utils")  # loaded on first use (torch.utils.data's spelling included)
+# torch.save / torch.load: nn.save and nn.load (nn builds on autograd, so looked up lazily)
+_FROM_NN = ("save", "load")
 
 
 def __getattr__(name: str):
     if name in _SUBMODULES:
         return _importlib.import_module(f"{__name__}.{name}")
+    if name in _FROM_NN:
+        return getattr(_importlib.import_module("nn.serialization"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

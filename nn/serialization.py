@@ -120,12 +120,22 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     write_atomic(path, write, who="nn.save")
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(path: str | os.PathLike, map_location: Any = None, *,
+         weights_only: bool | None = None) -> Any:
     """Read what ``save`` wrote: a state_dict {name: Tensor}, an optimizer state, or a dict.
 
     A missing file, a truncated file, or a file not written by ``nn.save`` is a clear error.
-    A ``.safetensors`` path is read as that format (a flat state_dict).
+    A ``.safetensors`` path is read as that format (a flat state_dict). torch.load's
+    ``map_location`` (None or "cpu": everything lives on the CPU) and ``weights_only`` (the
+    format holds arrays and plain values only, never pickled code, so either value is
+    safe) are accepted.
     """
+    loc = getattr(map_location, "type", map_location)
+    if loc not in (None, "cpu"):
+        raise ValueError(f"nn.load: map_location={map_location!r}: numbagrad runs on the CPU "
+                         "only; pass None or 'cpu'")
+    if weights_only not in (None, True, False):
+        raise TypeError(f"nn.load: weights_only must be a bool, got {weights_only!r}")
     import json
     import zipfile  # here: np.load needs it anyway, and `import nn` should not pay for it
 

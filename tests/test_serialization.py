@@ -152,3 +152,19 @@ def test_fit_steps_a_scheduler_each_epoch_and_one_hot():
     assert oh.dtype == np.int64  # as torch
     with pytest.raises(RuntimeError, match=r"class values must be in \[0, 3\)"):
         nn.functional.one_hot(np.array([3]), 3)
+
+
+def test_torch_style_save_load_spellings(tmp_path):
+    """torch.save(model.state_dict(), f) / torch.load(f, map_location=..., weights_only=...)."""
+    m = nn.Linear(3, 2)
+    p = tmp_path / "m.pt"
+    autograd.save(m.state_dict(), p)
+    sd = autograd.load(p, map_location="cpu", weights_only=True)
+    assert autograd.save is nn.save and autograd.load is nn.load
+    m2 = nn.Linear(3, 2)
+    m2.load_state_dict(sd)
+    np.testing.assert_array_equal(m2.weight.data, m.weight.data)
+    sd2 = autograd.load(p, map_location=autograd.device("cpu"))
+    np.testing.assert_array_equal(sd2["bias"].data, m.bias.data)
+    with pytest.raises(ValueError, match="CPU only"):
+        autograd.load(p, map_location="cuda:0")

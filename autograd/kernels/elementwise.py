@@ -96,10 +96,10 @@ def select(cond: np.ndarray, a: np.ndarray, b: np.ndarray | None = None) -> np.n
 
     np.where takes a branch per element, which a random mask mispredicts half the time:
     relu's backward on 32768 float32 took 110-117 us with it and 13 us this way (numpy 2.4,
-    Intel Xeon, AVX-512). Other dtypes and broadcasting shapes go to np.where.
+    Intel Xeon, AVX-512). Other dtypes, 0-d and broadcasting shapes go to np.where.
     """
-    a = np.asarray(a)
-    if (a.dtype.kind != "f" or cond.shape != a.shape
+    a, cond = np.asarray(a), np.asarray(cond)
+    if (a.dtype.kind != "f" or a.ndim == 0 or cond.shape != a.shape
             or (b is not None and (np.shape(b) != a.shape or np.asarray(b).dtype != a.dtype))):
         return np.where(cond, a, 0 if b is None else b).astype(a.dtype, copy=False)
     it = np.dtype(f"u{a.dtype.itemsize}")

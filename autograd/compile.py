@@ -20,9 +20,9 @@ topological sort, no version checks and no per-op Tensor or Function objects. Th
 is ``optimizer.step()``'s, with the learning rate and other hyper-parameters read from
 ``param_groups`` (and the state from ``optimizer.state``) at every replay, so a scheduler's
 changes and a loaded state dict apply. Parameters and the optimizer state change in place
-exactly as in the eager step (same kernels, same order: the numbers are bit-identical);
-the returned Tensors hold this call's values (without a graph). The 8 most recently used
-signatures are kept.
+exactly as in the eager step (same kernels, same order: the numbers are bit-identical,
+except in the fused step below); the returned Tensors hold this call's values (without a
+graph). The 8 most recently used signatures are kept.
 
 The replay is lowered to array-level calls when the plan is built (``FAST``): the fused
 dense layer (``LinearAct``: relu, leaky_relu, sigmoid, tanh or none, with a bias) and
@@ -36,6 +36,23 @@ reused only while nothing outside the replay holds it: a ``.grad`` or a returned
 caller keeps is never overwritten by a later call. The lowering mirrors the eager dispatch
 of ``bias_act``, ``act_backward``, ``softmax_xent``, ``matmul``, ``adam_update`` and
 ``sgd_update``: a change there must be mirrored here (the bit-identity tests catch it).
+
+The fused step (``fuse=True``, the default; ``autograd._fuse``): a record that is a plain
+dense-network step (``zero_grad`` with set_to_none, a chain of ``LinearAct`` layers from
+the first Tensor argument, softmax cross-entropy (mean or sum, no class weights; label
+smoothing is kept) or MSE (mean or sum) on the last output against a label / target
+argument, one ``backward()`` of that loss, one ``Adam`` / ``AdamW`` / ``SGD`` step over
+exactly those layers' weights and biases, the loss returned) runs as ONE numba call on the
+numba backend: forward, loss, backward and the update in place
+(``kernels.fused_step``), float32 or float64, while every product stays at most
+``kernels.fused_step.MAX_FLOPS`` (larger ones keep the replay). It reads ``param_groups``
+and ``optimizer.state`` at every call as the replay does; the gradients are fresh arrays
+per call (views of one), the loss a fresh 0-d Tensor. Its numbers agree with the eager
+step within float rounding, not bit for bit (its products sum in another order than
+BLAS). A call the kernel does not run (a group with ``maximize`` or ``amsgrad``, a
+parameter's first step, an odd layout) takes the replay; the replay's guards and the label
+range check run before it either way. ``compiled.fused`` says whether the last call ran
+the fused step; ``autograd.compile(fn, fuse=False)`` gives the bit-identical replay.
 
 Dropout (``nn.functional.dropout`` and the modules built on it) draws a fresh mask from
 ``autograd.rng()`` at every replay, as the eager step does.
@@ -1358,6 +1375,8 @@ class _FastReplay:
                              if isinstance(v, _Slot) and wr[v.index].label == _WRAPPER]
         steps: list[Callable[[], None]] = []
         self.fused_steps = 0
+        self.fused: Callable[[list], Any] | None = None  # the fused step (_fuse), if any
+        self.ran_fused = False
         for e in rec.events:
             kind = e[0]
             if kind == "fwd":
@@ -1465,6 +1484,12 @@ class _FastReplay:
         plan.cur = flat
         prev = _mode.enabled
         try:
+            self.ran_fused = False
+            if self.fused is not None:
+                res = self.fused(A)  # None: this call takes the replay (e.g. a first step)
+                if res is not None:
+                    self.ran_fused = True
+                    return res
             for step in self.steps:
                 step()
             for w, s in self.out_holders:
@@ -1508,17 +1533,21 @@ def _arg_key(a: Any) -> Any:
 class CompiledFunction:
     """What ``autograd.compile(fn)`` returns: call it like ``fn``."""
 
-    def __init__(self, fn: Callable, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, fn: Callable, cache_size: int = CACHE_SIZE, fuse: bool = True) -> None:
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
             raise ValueError(f"compile: cache_size must be a positive int, got {cache_size!r}")
+        if not isinstance(fuse, bool):
+            raise TypeError(f"compile: fuse must be True or False, got {fuse!r}")
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.cache_size = cache_size
         self._cache: OrderedDict[Any, _Entry] = OrderedDict()
         self.eager_reason: str | None = None  # set once the function falls back to eager
         self.stats = {"records": 0, "replays": 0, "eager": 0}
+        self.fuse = fuse  # try the fused step (one numba call) for matching records
+        self.fused = False  # did the last call run the fused step?
 
     def __repr__(self) -> str:
         state = f"eager: {self.eager_reason}" if self.eager_reason else (
@@ -1538,6 +1567,7 @@ class CompiledFunction:
         return self.fn(*args, **kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.fused = False
         if self.eager_reason is not None or _F._recorder is not None:
             return self._eager(args, kwargs)  # nested inside another recording: inline
         names = sorted(kwargs)
@@ -1557,6 +1587,8 @@ class CompiledFunction:
                     return self._eager(args, kwargs)
                 if res is not _STALE:
                     self.stats["replays"] += 1
+                    fast = entry.plan.fast
+                    self.fused = fast is not None and fast.ran_fused
                     return res
                 entry = _Entry()  # something the record relied on changed: record again
                 cache[key] = entry
@@ -1607,6 +1639,10 @@ class CompiledFunction:
                                     "random numbers drawn outside dropout)")
             else:
                 entry.plan = _Plan(rec, tmpl)
+                if self.fuse and entry.plan.fast is not None:
+                    from . import _fuse
+
+                    entry.plan.fast.fused = _fuse.build(rec, entry.plan)
                 entry.fingerprint = entry.guards = None
         except _Unreplayable as e:
             self._give_up(str(e))
@@ -1619,12 +1655,15 @@ class CompiledFunction:
                       f"runs eagerly from now on: {reason}.", CompileWarning, stacklevel=4)
 
 
-def compile(fn: Callable | None = None, *, cache_size: int = CACHE_SIZE) -> Any:
+def compile(fn: Callable | None = None, *, cache_size: int = CACHE_SIZE, fuse: bool = True
+            ) -> Any:
     """Record ``fn`` (a training step: forward, ``backward()``, ``optimizer.step()``) on its
     first calls per input signature and replay the record on later calls; see the module
     docstring for what is recorded, checked and refused. Usable as ``@autograd.compile`` or
     ``@autograd.compile(cache_size=4)``. ``compiled.eager_reason`` says why a function fell
-    back to eager (None while it is compiled)."""
+    back to eager (None while it is compiled). ``fuse=False`` keeps the replay (bit-identical
+    to eager) for steps the fused kernel would run (within float rounding of eager);
+    ``compiled.fused`` says whether the last call ran it."""
     if fn is None:
-        return lambda f: CompiledFunction(f, cache_size)
-    return CompiledFunction(fn, cache_size)
+        return lambda f: CompiledFunction(f, cache_size, fuse)
+    return CompiledFunction(fn, cache_size, fuse)

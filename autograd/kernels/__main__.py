@@ -34,8 +34,8 @@ def info() -> None:
 
 def warm(quiet: bool = False) -> float:
     """Compile (or load from the cache) every kernel signature the library uses."""
+    from . import fused_step, tuning
     from . import numba_backend as nb
-    from . import tuning
     from .matmul import matmul2d
 
     t0 = time.perf_counter()
@@ -75,6 +75,7 @@ def warm(quiet: bool = False) -> float:
                       np.zeros((1, 2), np.int64), np.empty(0, dt))
         for parallel in (False, True):
             matmul2d(x, x.T, parallel=parallel)
+        fused_step.warm(dt)  # autograd.compile's fused step: one signature per dtype
         img = np.linspace(-1, 1, 2 * 3 * 5 * 5, dtype=dt).reshape(2, 3, 5, 5)
         geom = (3, 3, 1, 1, 1, 1, 1, 1)
         cols = nb.im2col(img, geom)
@@ -104,11 +105,15 @@ def _best(fn, reps: int = 7) -> float:
 
 def _crossover(slow_then_fast, sizes, margin: float = 1.0) -> int:
     """Smallest size from which the second function is faster than the first at this size
-    and every larger one measured (so noise at one size cannot flip the rule)."""
+    and every larger one measured (so noise at one size cannot flip the rule); a pair
+    given as None counts as a loss (the second path would not run at that size)."""
     wins = []
     for n in sizes:
-        a, b = slow_then_fast(n)
-        ta, tb = _best(a), _best(b)
+        pair = slow_then_fast(n)
+        if pair is None:
+            wins.append(False)
+            continue
+        ta, tb = _best(pair[0]), _best(pair[1])
         wins.append(tb * margin < ta)
     cut = sizes[-1] * 2
     for n, won in zip(reversed(sizes), reversed(wins)):
@@ -127,7 +132,9 @@ def tune() -> None:
         print("warning: the machine is busy (other processes use over a quarter of the cores); "
               "the figures "
               "measured now will favour the serial and BLAS paths", file=sys.stderr)
-    with threadpool_limits(limits=1, user_api="blas"):
+    from . import parallel
+
+    with threadpool_limits(limits=1, user_api="blas"), parallel.suspended():
         _tune()
 
 
@@ -183,13 +190,12 @@ def _tune() -> None:
         found["par_min"] = _crossover(par("cheap"), pow2[6:] + [1 << 19, 1 << 20], 1.1)
         found["par_min_exp"] = _crossover(par("exp"), pow2[2:], 1.1)
 
-    def mm(s):
-        a = rng.standard_normal((s, s)).astype(np.float32)
-        return (lambda: np.matmul(a, a)), (lambda: matmul2d(a, a))
-
+    # matmul: first where two threads beat one in the kernel, then whether one-thread
+    # kernel beats one-thread BLAS, then from which size the kernel as the dispatch would
+    # run it (parallel from the first cut-off, serial below it only if it beats BLAS)
+    # beats BLAS; each path forced explicitly, so nothing else decides for the measurement
     sides = [32, 48, 64, 96, 128, 192, 256]
-    side = _crossover(mm, sides)
-    found["mm_min_flops"] = 2 * side ** 3 if side <= sides[-1] else base.mm_min_flops * 64
+    par_cut = 1 << 40
 
     def mm_par(s):
         a = rng.standard_normal((s, s)).astype(np.float32)
@@ -197,10 +203,27 @@ def _tune() -> None:
 
     if numba.get_num_threads() > 1:
         side = _crossover(mm_par, sides, 1.1)
-        found["mm_parallel_min_flops"] = 2 * side ** 3 if side <= sides[-1] else 1 << 40
-    a = rng.standard_normal((256, 256)).astype(np.float32)
-    found["mm_serial_beats_blas"] = bool(
-        _best(lambda: matmul2d(a, a, parallel=False)) < _best(lambda: np.matmul(a, a)))
+        par_cut = 2 * side ** 3 if side <= sides[-1] else 1 << 40
+        found["mm_parallel_min_flops"] = par_cut
+    # one thread: the kernel must win on a dense layer's forward and on a square product,
+    # by 5% (within noise of each other, BLAS keeps the product)
+    serial_wins = True
+    for m, k, n in ((128, 784, 256), (256, 256, 256)):
+        a = rng.standard_normal((m, k)).astype(np.float32)
+        b = rng.standard_normal((n, k)).astype(np.float32).T  # x @ W.T, as nn.Linear
+        serial_wins &= bool(_best(lambda a=a, b=b: matmul2d(a, b, parallel=False)) * 1.05
+                            < _best(lambda a=a, b=b: np.matmul(a, b)))
+    found["mm_serial_beats_blas"] = serial_wins
+
+    def mm(s):
+        a = rng.standard_normal((s, s)).astype(np.float32)
+        par = 2 * s ** 3 >= par_cut
+        if not par and not serial_wins:
+            return None  # the dispatch hands this size to BLAS
+        return (lambda: np.matmul(a, a)), (lambda: matmul2d(a, a, parallel=par))
+
+    side = _crossover(mm, sides)
+    found["mm_min_flops"] = 2 * side ** 3 if side <= sides[-1] else base.mm_min_flops * 64
     measured = replace(base, **found)
     path = tuning.save(measured, {"measured": sorted(found), "threads": numba.get_num_threads()})
     for name, v in asdict(measured).items():

@@ -19,6 +19,7 @@ calls per 4 s; on a quiet machine requiring two in a row gave no false back-offs
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numba
@@ -57,6 +58,21 @@ def done(key, size: int, seconds: float) -> None:
             _state["backoffs"] += 1
     else:
         _state["run"], _state["hold"] = 0, HOLD0
+
+
+@contextlib.contextmanager
+def suspended():
+    """No back-off inside (``tune`` measures the parallel drivers as they run quietly: one
+    slow call there must not switch the drivers it is comparing to serial)."""
+    saved = dict(_state)
+    _state["until"], _state["run"] = 0.0, 0
+    global NEED
+    need, NEED = NEED, 1 << 30
+    try:
+        yield
+    finally:
+        NEED = need
+        _state.update(saved)
 
 
 def backoffs() -> int:

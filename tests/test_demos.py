@@ -143,6 +143,8 @@ def test_digits(tmp_path: Path) -> None:
     # the compiled step replayed (no fallback) and stayed bit-identical to the eager one
     assert r["compiled"]["eager_reason"] is None and r["compiled"]["identical"]
     assert r["compiled"]["compiled_s"] > 0 and r["compiled"]["eager_s"] > 0
+    # the default compile fused the step, and its model stayed within rounding of eager's
+    assert r["compiled"]["fused"] and 0 <= r["compiled"]["fused_drift"] < 1e-5
     files_exist(r, tmp_path, "digits.png", "training.png")
 
 

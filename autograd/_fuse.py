@@ -34,20 +34,47 @@ from typing import Any
 import numpy as np
 
 from . import kernels as K
-from .compile import _Node, _Recorder, _Slot
+from .compile import _Const, _Node, _Recorder, _Slot
 from .tensor import Tensor
 
 
-def _layers(rec: _Recorder) -> tuple[list[_Node], _Node] | None:
+def _layers(rec: _Recorder) -> tuple[list[tuple[_Node, str, float, int]], _Node] | None:
+    """The dense layers as (LinearAct node, activation, slope, output slot) and the loss
+    node. An activation op right after a LinearAct without one (``nn.Sequential(nn.Linear,
+    nn.ReLU, ...)`` records them apart) folds into that layer when nothing else reads the
+    pre-activation."""
+    from .ops.elementwise import LeakyRelu, Relu, Sigmoid, Tanh
     from .ops.fused import MSE, CrossEntropy, LinearAct
 
+    acts = {Relu: "relu", Tanh: "tanh", Sigmoid: "sigmoid", LeakyRelu: "leaky_relu"}
     nodes = rec.nodes
-    if len(nodes) < 2 or any(n.cls is not LinearAct for n in nodes[:-1]):
+    if len(nodes) < 2 or nodes[-1].cls not in (CrossEntropy, MSE):
         return None
-    loss = nodes[-1]
-    if loss.cls not in (CrossEntropy, MSE):
-        return None
-    return nodes[:-1], loss
+    reads: dict[int, int] = {}
+    for n in nodes:
+        for s in n.ins:
+            reads[s] = reads.get(s, 0) + 1
+    layers: list[tuple[_Node, str, float, int]] = []
+    i = 0
+    while i < len(nodes) - 1:
+        node = nodes[i]
+        if node.cls is not LinearAct:
+            return None
+        act, slope, out = node.params.get("act"), node.params.get("slope"), node.out
+        nxt = nodes[i + 1] if i + 1 < len(nodes) - 1 else None
+        if (act == "none" and nxt is not None and nxt.cls in acts
+                and list(nxt.ins) == [out] and reads.get(out) == 1):
+            act = acts[nxt.cls]
+            if act == "leaky_relu":
+                slope = nxt.params.get("slope")
+                slope = slope.value if isinstance(slope, _Const) else slope
+                if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+                    return None
+            out = nxt.out
+            i += 1
+        layers.append((node, act, slope, out))
+        i += 1
+    return layers, nodes[-1]
 
 
 def _events_ok(rec: _Recorder, n_nodes: int) -> tuple[list, Any, tuple] | None:
@@ -100,7 +127,7 @@ def build(rec: _Recorder, plan: Any) -> Callable[[list], Any] | None:
     from .kernels import fused_step as fk
 
     slots, meta = rec.slots, rec.meta
-    xs = layers[0].ins[0] if len(layers[0].ins) == 3 else None
+    xs = layers[0][0].ins[0] if len(layers[0][0].ins) == 3 else None
     if xs is None or slots[xs][0] != "arg" or rec.slot_rg[xs] or meta[xs] is None:
         return None
     shape, dt = meta[xs]
@@ -111,10 +138,9 @@ def build(rec: _Recorder, plan: Any) -> Callable[[list], Any] | None:
     params: list[Tensor] = []
     dims: list[tuple[int, int]] = []
     codes, slopes = [], []
-    for node in layers:
+    for node, act, slope, out in layers:
         if len(node.ins) != 3 or node.ins[0] != h:
             return None
-        act, slope = node.params.get("act"), node.params.get("slope")
         if act not in fk.ACT_CODES or act == "leaky_relu" and not slope > 0:
             return None
         iw, ib = node.ins[1], node.ins[2]
@@ -130,7 +156,7 @@ def build(rec: _Recorder, plan: Any) -> Callable[[list], Any] | None:
         dims.append((k, n))
         codes.append(fk.ACT_CODES[act])
         slopes.append(float(slope) if act == "leaky_relu" else 0.0)
-        h = node.out
+        h = out
     if len({id(p) for p in params}) != len(params):
         return None  # a parameter used twice (tied weights)
     c = dims[-1][1]

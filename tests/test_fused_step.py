@@ -486,3 +486,45 @@ def test_read_only_inputs_fuse_without_a_second_kernel_signature():
     assert step.fused
     assert all(sig[0].mutable and sig[1].mutable
                for sig in fk.fused_step.signatures)
+
+
+def _seq_run(act_mod, fuse, steps=40, ret_pre=False):
+    """nn.Sequential(Linear, <activation module>, Linear, ...): the activation op the
+    Sequential records apart from its Linear folds into the fused layer."""
+    autograd.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 12), act_mod(), nn.Linear(12, 8), act_mod(),
+                          nn.Linear(8, 4))
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+
+    def step(x, y):
+        opt.zero_grad()
+        pre = model[0](x)
+        h = model[1:](pre)
+        loss = nn.functional.cross_entropy(h, y)
+        loss.backward()
+        opt.step()
+        return (loss, pre) if ret_pre else loss
+
+    f = step if fuse is None else autograd.compile(step, fuse=fuse)
+    xs, ys = _data([3, 4], 24, "xent")
+    for i in range(steps):
+        f(xs[i % 3], ys[i % 3])
+    return [p.data.copy() for p in model.parameters()], f
+
+
+@pytest.mark.parametrize("act_mod", [nn.ReLU, nn.Tanh, nn.Sigmoid, lambda: nn.LeakyReLU(0.2)],
+                         ids=["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_sequential_activation_modules_fold_into_the_fused_layers(act_mod):
+    eager, _ = _seq_run(act_mod, None)
+    fused, f = _seq_run(act_mod, True)
+    assert f.fused
+    for a, b in zip(eager, fused):
+        np.testing.assert_allclose(a, b, **TOL32)
+
+
+def test_a_pre_activation_read_elsewhere_does_not_fold():
+    eager, _ = _seq_run(nn.ReLU, None, ret_pre=True)
+    got, f = _seq_run(nn.ReLU, True, ret_pre=True)  # the step returns layer 0's output too
+    assert not f.fused and f.eager_reason is None  # the replay runs it, bit for bit
+    for a, b in zip(eager, got):
+        np.testing.assert_array_equal(a, b)

@@ -42,54 +42,80 @@ def row(name: str, value: str, note: str = "") -> None:
 
 # ----------------------------------------------------------------------------- FMA peak
 #
-# Eight independent chains v = v * b + c per element, each chain a vector of the ISA's width
-# once LLVM vectorises the loop over j (fastmath "contract" fuses each multiply-add into one
-# FMA). Eight chains cover the FMA latency (4 cycles) times the FMA units (2) of current
-# x86 cores, and the array (8 x 256 elements) stays in L1, so the loads and stores of one
-# element per 16 FMAs cost nothing: the loop runs at the FMA units' rate. Measured here
-# (2-core AMD EPYC Zen 3, AVX2, ~2.45 GHz): ~79 GFLOP/s float32, ~39 float64, i.e.
-# 2 units x 8 (or 4) lanes x 2 flops x 2.45 GHz.
+# C independent chains v = fma(v, b, c), each one vector register of the ISA's full width
+# (``tuning.vector_bytes``), written as LLVM vector IR (as the matmul micro-kernel is): an
+# auto-vectorised loop does not measure that width everywhere (LLVM tunes some AVX-512
+# targets to 256-bit vectors: on the Intel Xeon here such a loop gave 118-130 GFLOP/s while
+# BLAS reached 150-166, "127% of peak"). Twelve chains cover FMA latency (4-5 cycles) times
+# two FMA units with room to spare; the chains live in registers for the whole run, so
+# nothing but the FMA units sets the rate. Measured on a 2-core AMD EPYC Zen 3 (AVX2,
+# ~2.45 GHz) with the auto-vectorised loop this replaces: ~79 GFLOP/s float32, ~39 float64
+# (2 units x 8 or 4 lanes x 2 flops x 2.45 GHz).
 
-_PEAK_CHAIN = 256  # elements per chain
-_PEAK_STEPS = 8  # FMAs per chain per pass
+_PEAK_CHAINS = 12
 
 
 @functools.cache
 def _fma_loop():
-    from numba import njit
+    from llvmlite import ir
+    from numba import njit, types
+    from numba.core import cgutils
+    from numba.extending import intrinsic
 
-    @njit(cache=True, fastmath={"contract"}, error_model="numpy")
-    def fma_loop(x, b, c, reps):
-        n = x.size // 8
-        for _ in range(reps):
-            for j in range(n):
-                v0 = x[j]
-                v1 = x[j + n]
-                v2 = x[j + 2 * n]
-                v3 = x[j + 3 * n]
-                v4 = x[j + 4 * n]
-                v5 = x[j + 5 * n]
-                v6 = x[j + 6 * n]
-                v7 = x[j + 7 * n]
-                for _k in range(8):  # _PEAK_STEPS
-                    v0 = v0 * b + c
-                    v1 = v1 * b + c
-                    v2 = v2 * b + c
-                    v3 = v3 * b + c
-                    v4 = v4 * b + c
-                    v5 = v5 * b + c
-                    v6 = v6 * b + c
-                    v7 = v7 * b + c
-                x[j] = v0
-                x[j + n] = v1
-                x[j + 2 * n] = v2
-                x[j + 3 * n] = v3
-                x[j + 4 * n] = v4
-                x[j + 5 * n] = v5
-                x[j + 6 * n] = v6
-                x[j + 7 * n] = v7
+    from autograd.kernels import tuning
 
-    return fma_loop
+    @intrinsic
+    def chains(typingctx, x, reps):
+        """x[:w*C] = C vector chains advanced reps times by v = v * x[-2] + x[-1]."""
+        dt = x.dtype
+        w = tuning.vector_bytes() // (4 if dt == types.float32 else 8)
+        sig = types.void(x, reps)
+
+        def codegen(context, builder, sig_, args):
+            arr = context.make_array(sig_.args[0])(context, builder, args[0])
+            n_reps = context.cast(builder, args[1], sig_.args[1], types.intp)
+            fty = context.get_value_type(dt)
+            vty = ir.VectorType(fty, w)
+            ity = context.get_value_type(types.intp)
+            fma = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(vty, [vty] * 3),
+                f"llvm.fma.v{w}{'f32' if dt == types.float32 else 'f64'}")
+            i32 = ir.IntType(32)
+            undef = ir.Constant(vty, ir.Undefined)
+            splat = ir.Constant(ir.VectorType(i32, w), [0] * w)
+
+            def bcast(i):
+                s_ = builder.load(builder.gep(arr.data, [ir.Constant(ity, i)]))
+                return builder.shuffle_vector(
+                    builder.insert_element(undef, s_, ir.Constant(i32, 0)), undef, splat)
+
+            bv, cv = bcast(_PEAK_CHAINS * w), bcast(_PEAK_CHAINS * w + 1)
+            slots = []
+            for i in range(_PEAK_CHAINS):
+                ptr = builder.bitcast(builder.gep(arr.data, [ir.Constant(ity, i * w)]),
+                                      vty.as_pointer())
+                slot = cgutils.alloca_once(builder, vty)
+                builder.store(builder.load(ptr, align=4), slot)
+                slots.append((slot, ptr))
+            with cgutils.for_range(builder, n_reps):
+                for _ in range(8):
+                    for slot, _p in slots:
+                        builder.store(builder.call(fma, [builder.load(slot), bv, cv]), slot)
+            for slot, ptr in slots:
+                builder.store(builder.load(slot), ptr, align=4)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    @njit(cache=False)
+    def fma_loop(x, reps):
+        chains(x, reps)
+
+    def run(x, b, c, reps):
+        x[-2], x[-1] = b, c
+        fma_loop(x, reps)
+
+    return run
 
 
 @functools.cache
@@ -99,12 +125,15 @@ def fma_peak(dtype) -> tuple[float, float]:
     30 calls of ~1 ms; the peak is the fastest call (load from other processes only ever
     slows a call down), the median says how steady the core was.
     """
+    from autograd.kernels import tuning
+
     dt = np.dtype(dtype).type
     f = _fma_loop()
-    x = np.full(8 * _PEAK_CHAIN, 0.5, dtype=dt)
+    w = tuning.vector_bytes() // np.dtype(dtype).itemsize
+    x = np.full(_PEAK_CHAINS * w + 2, 0.5, dtype=dt)  # the chains, then b and c
     b, c = dt(0.999), dt(1e-3)  # v -> c / (1 - b) = 1: no overflow, no denormals
     f(x, b, c, 2)
-    flops_per_rep = 2.0 * _PEAK_STEPS * x.size
+    flops_per_rep = 2.0 * 8 * _PEAK_CHAINS * w
     t0 = time.perf_counter()
     f(x, b, c, 50)
     reps = max(1, int(1e-3 / max((time.perf_counter() - t0) / 50, 1e-9)))

@@ -19,6 +19,19 @@ TOL32 = dict(rtol=1e-5, atol=1e-5)
 TOL64 = dict(rtol=1e-10, atol=1e-12)
 
 
+def _step_fn(model, opt, lf):
+    """The training step every test here compiles: zero_grad, loss, backward, step."""
+
+    def step(x, y):
+        opt.zero_grad()
+        out = lf(model(x), y)
+        out.backward()
+        opt.step()
+        return out
+
+    return step
+
+
 def _data(sizes, batch, loss, dtype=np.float32, count=3, seed=0):
     r = np.random.default_rng(seed)
     xs = [Tensor(r.standard_normal((batch, sizes[0])).astype(dtype)) for _ in range(count)]
@@ -40,12 +53,7 @@ def _run(sizes, act, batches, mode, steps=50, opt_cls=optim.Adam, lr=1e-2, loss=
     scheduler = sched(opt) if sched is not None else None
     lf = nn.MSELoss() if loss == "mse" else nn.CrossEntropyLoss()
 
-    def step(x, y):
-        opt.zero_grad()
-        out = lf(model(x), y)
-        out.backward()
-        opt.step()
-        return out
+    step = _step_fn(model, opt, lf)
 
     f = step if mode is None else autograd.compile(step, fuse=mode)
     xs, ys = batches
@@ -149,12 +157,7 @@ def test_fused_is_off_for_ops_outside_the_pattern_and_those_still_match_eager():
         opt = optim.Adam(model.parameters(), lr=1e-2)
         lf = nn.CrossEntropyLoss()
 
-        def step(x, y):
-            opt.zero_grad()
-            out = lf(model(x), y)
-            out.backward()
-            opt.step()
-            return out
+        step = _step_fn(model, opt, lf)
 
         f = autograd.compile(step) if compiled else step
         losses = [float(f(batches[0][i % 3], batches[1][i % 3])) for i in range(8)]
@@ -216,12 +219,7 @@ def test_new_batch_size_records_again_and_fuses():
         opt = optim.Adam(model.parameters(), lr=1e-2)
         lf = nn.CrossEntropyLoss()
 
-        def step(x, y):
-            opt.zero_grad()
-            out = lf(model(x), y)
-            out.backward()
-            opt.step()
-            return out
+        step = _step_fn(model, opt, lf)
 
         f = autograd.compile(step) if compiled else step
         out = []
@@ -245,12 +243,7 @@ def test_grads_are_eagers_and_a_kept_grad_is_never_overwritten():
     opt = optim.Adam(model.parameters(), lr=1e-2)
     lf = nn.CrossEntropyLoss()
 
-    def step(x, y):
-        opt.zero_grad()
-        out = lf(model(x), y)
-        out.backward()
-        opt.step()
-        return out
+    step = _step_fn(model, opt, lf)
 
     f = autograd.compile(step)
     kept = []
@@ -286,12 +279,7 @@ def test_unfusable_settings_and_a_reset_state_take_the_replay_for_that_call():
         opt = optim.Adam(model.parameters(), lr=1e-2)
         lf = nn.CrossEntropyLoss()
 
-        def step(x, y):
-            opt.zero_grad()
-            out = lf(model(x), y)
-            out.backward()
-            opt.step()
-            return out
+        step = _step_fn(model, opt, lf)
 
         f = autograd.compile(step) if compiled else step
         flags = []
@@ -332,13 +320,7 @@ def test_bad_labels_still_raise():
     opt = optim.SGD(model.parameters(), lr=0.1)
     lf = nn.CrossEntropyLoss()
 
-    @autograd.compile
-    def step(x, y):
-        opt.zero_grad()
-        out = lf(model(x), y)
-        out.backward()
-        opt.step()
-        return out
+    step = autograd.compile(_step_fn(model, opt, lf))
 
     for _ in range(3):
         step(xs[0], ys[0])
@@ -391,12 +373,7 @@ def test_label_smoothing_and_sum_reduction_fuse(smoothing, reduction):
         opt = optim.Adam(model.parameters(), lr=1e-2)
         lf = nn.CrossEntropyLoss(label_smoothing=smoothing, reduction=reduction)
 
-        def step(x, y):
-            opt.zero_grad()
-            out = lf(model(x), y)
-            out.backward()
-            opt.step()
-            return out
+        step = _step_fn(model, opt, lf)
 
         f = autograd.compile(step) if compiled else step
         losses = [float(f(xs[i % 3], ys[i % 3])) for i in range(10)]
@@ -425,12 +402,7 @@ def test_fused_reads_param_groups_and_a_loaded_state_at_every_call():
         opt = optim.Adam([{"params": layers[:2], "lr": 0.05}, {"params": layers[2:]}], lr=1e-2)
         lf = nn.CrossEntropyLoss()
 
-        def step(x, y):
-            opt.zero_grad()
-            out = lf(model(x), y)
-            out.backward()
-            opt.step()
-            return out
+        step = _step_fn(model, opt, lf)
 
         f = autograd.compile(step) if compiled else step
         out, flags, saved = [], [], None
@@ -473,13 +445,7 @@ def test_read_only_inputs_fuse_without_a_second_kernel_signature():
     opt = optim.SGD(model.parameters(), lr=0.1)
     lf = nn.CrossEntropyLoss()
 
-    @autograd.compile
-    def step(x, y):
-        opt.zero_grad()
-        out = lf(model(x), y)
-        out.backward()
-        opt.step()
-        return out
+    step = autograd.compile(_step_fn(model, opt, lf))
 
     for _ in range(4):
         step(x, y)

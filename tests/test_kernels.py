@@ -306,6 +306,53 @@ def test_matmul_large_parallel_no_lost_writes():
     np.testing.assert_allclose(nb.matmul(a, b), a @ b, rtol=1e-4, atol=1e-3)
 
 
+@pytest.mark.parametrize("dt", DTYPES)
+def test_matmul_ragged_edges_strided_out_and_reused_workspaces(dt):
+    """Ragged products (a last strip and a last panel narrower than the tile) write their
+    edge tiles through the scratch and touch nothing outside C; an out= view with a row
+    stride is written in place; back-to-back products through the reused pack buffers stay
+    independent (each result is its own array, right after the next call too)."""
+    rng = np.random.default_rng(7)
+    mr, nr = tuning.matmul_geometry(dt).mr, tuning.matmul_geometry(dt).nr
+    w = tuning.matmul_geometry(dt).w
+    shapes = [(mr + 1, 17, nr + 1), (2 * mr - 1, 130, nr + w), (3, 129, 2 * nr - 1),
+              (1, 5, 1), (mr, 8, nr)]
+    results = []
+    for m, k, n in shapes:
+        a, b = _arr(rng, (m, k), dt, 1.0), _arr(rng, (k, n), dt, 1.0)
+        want = a.astype(np.float64) @ b.astype(np.float64)
+        for par in (False, True):
+            c = matmul2d(a, b, parallel=par)
+            close(c, want, dt, scale=k)
+            results.append((c, want, k))
+            frame = np.full((m + 2, n + 5), 7, dt)
+            view = frame[1:m + 1, 2:n + 2]  # rows with a stride: written in place
+            assert matmul2d(a, b, out=view, parallel=par) is view
+            close(view, want, dt, scale=k)
+            rest = frame.copy()
+            rest[1:m + 1, 2:n + 2] = 7
+            assert (rest == 7).all()  # nothing outside the view was written
+    for c, want, k in results:  # later calls reused the workspaces, not these results
+        close(c, want, dt, scale=k)
+
+
+def test_tune_suspends_the_back_off_and_restores_it(monkeypatch):
+    import numba
+
+    from autograd.kernels import parallel as par
+
+    monkeypatch.setattr(par, "_best", {})
+    monkeypatch.setattr(par, "_state", {"until": 1e18, "hold": 2.0, "run": 1, "backoffs": 3})
+    assert not par.worth_it(1 << 30)  # backed off
+    with par.suspended():
+        assert par.worth_it(1 << 30) == (numba.get_num_threads() > 1)
+        for _ in range(5):  # however slow the calls, no back-off starts inside
+            par.done("probe", 1, 10.0)
+        assert par._state["until"] == 0.0
+    assert par._state == {"until": 1e18, "hold": 2.0, "run": 1, "backoffs": 3}
+    assert par.NEED == 2
+
+
 # ----------------------------------------------------------------------------- activations
 
 ACTS = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu"]
@@ -681,3 +728,24 @@ def test_parallel_backs_off_after_two_stalls_in_a_row(monkeypatch):
     assert par.worth_it(size)
     monkeypatch.setattr(par.numba, "get_num_threads", lambda: 1)
     assert not par.worth_it(size)  # one thread: never parallel
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_branch_free_select_is_np_where(dt):
+    """elementwise.select (relu/leaky_relu/sigmoid references) gives np.where's bits, NaN,
+    infinities and signed zeros included, on strided and 0-d inputs too."""
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((9, 7)).astype(dt)
+    b = rng.standard_normal((9, 7)).astype(dt)
+    a[0, :4] = [np.nan, np.inf, -np.inf, -0.0]
+    b[1, :4] = [np.nan, -np.inf, np.inf, -0.0]
+    cond = rng.standard_normal((9, 7)) > 0
+    for x, y, c in ((a, b, cond), (a.T, b.T, cond.T), (a[:, ::2], b[:, ::2], cond[:, ::2]),
+                    (a[0, 0], b[0, 0], cond[0, 0])):
+        got = ew.select(np.asarray(c), x, y)
+        want = np.where(c, x, y)
+        assert got.dtype == dt and got.shape == want.shape
+        assert np.array_equal(np.ascontiguousarray(got).view(np.uint8),
+                              np.ascontiguousarray(want).view(np.uint8))
+        z = ew.select(np.asarray(c), x)
+        assert np.array_equal(z, np.where(c, x, 0).astype(dt), equal_nan=True)

@@ -42,7 +42,8 @@ PAR_MIN = REAL.par_min
 def _numba_kernels_at_every_size():
     """The backend hands tiny arrays to numpy (cheaper than a numba call); these tests are
     about the numba kernels themselves, so they run them at every size."""
-    with tuning.override(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0):
+    with tuning.override(small_act=0, tanh_min=0, small_binary=0, small_sgd=0,
+                         small_sgd_momentum=0):
         yield
 
 
@@ -50,8 +51,8 @@ def test_small_arrays_go_to_numpy_and_agree():
     rng = np.random.default_rng(11)
     x = _arr(rng, (8, 16), np.float32)
     g = _arr(rng, (8, 16), np.float32)
-    with tuning.override(small_act=REAL.small_act, small_binary=REAL.small_binary,
-                         small_sgd=REAL.small_sgd):
+    with tuning.override(small_act=REAL.small_act, tanh_min=max(REAL.tanh_min, x.size + 1),
+                         small_binary=REAL.small_binary, small_sgd=REAL.small_sgd):
         assert x.size < REAL.small_act and x.size < REAL.small_binary
         _small_arrays_agree(x, g)
 

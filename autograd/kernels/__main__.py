@@ -39,7 +39,8 @@ def warm(quiet: bool = False) -> float:
     from .matmul import matmul2d
 
     t0 = time.perf_counter()
-    everything = dict(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0)
+    everything = dict(small_act=0, tanh_min=0, small_binary=0, small_sgd=0,
+                      small_sgd_momentum=0)
     for dt in (np.float32, np.float64):
         x = np.linspace(-2, 2, 96, dtype=dt).reshape(8, 12)
         g = np.cos(x)
@@ -150,14 +151,24 @@ def _tune() -> None:
     rng = np.random.default_rng(0)
     pow2 = [1 << e for e in range(8, 19)]
     found = {}
-    with tuning.override(small_act=0, small_binary=0, small_sgd=0, small_sgd_momentum=0,
-                         par_min=1 << 40, par_min_exp=1 << 40, par_min_opt=1 << 40,
-                         par_min_reduce=1 << 40):
-        def act(n):
+    with tuning.override(small_act=0, tanh_min=0, small_binary=0, small_sgd=0,
+                         small_sgd_momentum=0, par_min=1 << 40, par_min_exp=1 << 40,
+                         par_min_opt=1 << 40, par_min_reduce=1 << 40):
+        def act(n):  # relu: the cheapest activation, the one a numba call hurts most
+            x = rng.standard_normal(n).astype(np.float32)
+            return (lambda: elementwise.relu_ref(x)), (lambda: nb.relu(x))
+
+        found["small_act"] = _crossover(act, pow2[:8])
+
+        # tanh apart: numpy 2's np.tanh is SIMD-vectorised and ran 2x faster than our
+        # exp-based kernel on 1e6 float32 (Intel Xeon, AVX-512); if ours never wins, never
+        def tanh(n):
             x = rng.standard_normal(n).astype(np.float32)
             return (lambda: elementwise.tanh_ref(x)), (lambda: nb.tanh(x))
 
-        found["small_act"] = _crossover(act, pow2[:8])
+        sizes = pow2[:8] + [1 << 16, 1 << 18, 1 << 20]
+        cut = _crossover(tanh, sizes)
+        found["tanh_min"] = cut if cut <= sizes[-1] else 1 << 40
 
         def binary(n):
             x = rng.standard_normal((max(1, n // 64), 64)).astype(np.float32)

@@ -568,7 +568,8 @@ def _limit(code: int, exp_codes: tuple[int, ...]) -> int:
 
 
 def _act(code: int, x: np.ndarray, slope: float = 0.01) -> np.ndarray:
-    if x.size < _th().small_act and code != 5:
+    th = _th()
+    if x.size < (th.tanh_min if code == 4 else th.small_act) and code != 5:
         fn = _ACT_REF[code]
         return fn(x, slope) if code == 2 else fn(x)
     xf = flat(x)

@@ -181,6 +181,7 @@ class Thresholds:
     par_min_opt: int  # fused optimizer updates
     par_min_reduce: int  # last-axis reductions
     small_act: int  # below: activations go to numpy (a numba call costs ~3 us fixed)
+    tanh_min: int  # below: tanh's forward goes to np.tanh (numpy 2's SIMD tanh can win)
     small_binary: int  # below: binary ops go to numpy
     small_sgd: int  # below: plain SGD goes to numpy
     small_sgd_momentum: int  # below: SGD with momentum goes to numpy
@@ -215,7 +216,8 @@ class Thresholds:
 # (the kernel's per-call overhead weighs more there).
 _AVX512 = Thresholds(
     par_min=1 << 17, par_min_exp=1 << 14, par_min_opt=1 << 16, par_min_reduce=1 << 18,
-    small_act=1 << 12, small_binary=1 << 13, small_sgd=1 << 14, small_sgd_momentum=1 << 9,
+    small_act=1 << 12, tanh_min=1 << 12, small_binary=1 << 13, small_sgd=1 << 14,
+    small_sgd_momentum=1 << 9,
     mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
     mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=True)
 _DEFAULTS = {"avx512": _AVX512, "avx2": replace(_AVX512, mm_serial_beats_blas=False)}

@@ -115,13 +115,19 @@ def _ukernel_codegen(a, aoff, b, boff, kc, c, coff, ldc, load, nvx):
         zero = ir.Constant(vty, None)
         accs = []
         for i in range(mr):
-            row = builder.gep(pc, [builder.mul(ldc_, k(i))])
             accs.append([])
             for j in range(nv):
                 slot = cgutils.alloca_once(builder, vty)
-                v = builder.load(builder.bitcast(builder.gep(row, [k(j * w)]), vptr), align=4)
-                builder.store(builder.select(flag, v, zero), slot)
+                builder.store(zero, slot)
                 accs[i].append(slot)
+        # C is read only when accumulating (a later k block): the first block's tile starts
+        # at zero without touching C, which may be a fresh, never-written output array
+        with builder.if_then(flag):
+            for i in range(mr):
+                row = builder.gep(pc, [builder.mul(ldc_, k(i))])
+                for j in range(nv):
+                    p = builder.bitcast(builder.gep(row, [k(j * w)]), vptr)
+                    builder.store(builder.load(p, align=4), accs[i][j])
         undef = ir.Constant(vty, ir.Undefined)
         splat = ir.Constant(ir.VectorType(i32, w), [0] * w)
         def k_step(kk):

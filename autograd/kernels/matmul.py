@@ -18,10 +18,15 @@ on zmm per k, loop unrolled twice, no spills; OpenBLAS's Haswell kernel here: ~1
 AVX-512 kernel: ~200). With ``NUMBA_DISABLE_JIT=1`` the Python body of ``_ukernel`` (numpy)
 runs instead.
 
-Loops: for each B panel, k blocks of KC outer and A strips inner, so a KC x NR block of
-B (KC from L1, see tuning.py) stays in L1/L2 while A strips stream. The parallel driver
-packs A and B in two ``prange`` loops, then runs one task per (panel, strip group); views
-are all taken outside (numba 0.68.1 lost writes through views made in parallel code).
+Loops (GotoBLAS's order): k blocks of KC outer; per k block the A strips are packed (MR x
+KC each, the block in L2), then per B panel its KC x NR block (in L1) and the micro-kernel
+over the strips, the C tile accumulating from the second k block on. Packing per k block
+keeps the packed copies in cache: packing all of B first (1.6 MB for 784x512) sent it to
+memory and back, and 256x784x512 took 1349 instead of 1148 us on one thread (Intel Xeon,
+AVX-512). The parallel driver is one region: each thread packs what its own tiles need
+into its own buffers (A strips twice over two threads, ~10 us), so no thread waits for
+another until the end; offsets into shared buffers, not views (numba 0.68.1 lost writes
+through views made in parallel code).
 """
 
 from __future__ import annotations
@@ -114,12 +119,12 @@ def _ukernel_codegen(a, aoff, b, boff, kc, c, coff, ldc, load, nvx):
         pc = builder.gep(C.data, [coff_])
         zero = ir.Constant(vty, None)
         accs = []
-        for i in range(mr):
+        for _i in range(mr):
             accs.append([])
-            for j in range(nv):
+            for _j in range(nv):
                 slot = cgutils.alloca_once(builder, vty)
                 builder.store(zero, slot)
-                accs[i].append(slot)
+                accs[-1].append(slot)
         # C is read only when accumulating (a later k block): the first block's tile starts
         # at zero without touching C, which may be a fresh, never-written output array
         with builder.if_then(flag):
@@ -222,67 +227,72 @@ def _nv_ov(x):
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
-def _pack_a(a, as0, as1, ap, s, m, k):
-    """Strip s of A (rows s*MR ..) into ap[s*k*MR:], k-major, MR rows interleaved, 0-padded."""
+def _pack_a(a, as0, as1, ap, s, m, k0, kc, base):
+    """Strip s of A (rows s*MR ..), columns k0 .. k0+kc, into ap[base:], k-major, MR rows
+    interleaved, 0-padded."""
     mr, nr = _tile_shape(ap)
-    umr, uk, uas0, uas1 = _U(mr), _U(k), _U(as0), _U(as1)
-    base = _U(s) * uk * umr
+    umr, ukc, uas0, uas1 = _U(mr), _U(kc), _U(as0), _U(as1)
+    ub, uk0 = _U(base), _U(k0)
     r0 = _U(s * mr)
     rows = _U(min(mr, m - s * mr))
     if as0 == 1:  # A is a transposed C array (the backward's X.T): contiguous both sides
-        for kk in range(_U(0), uk):
-            src = r0 + kk * uas1
-            dst = base + kk * umr
+        for kk in range(_U(0), ukc):
+            src = r0 + (uk0 + kk) * uas1
+            dst = ub + kk * umr
             for i in range(_U(0), rows):
                 ap[dst + i] = a[src + i]
     elif rows == umr and as1 == 1:  # row-major, full strip: MR streams along k
-        for kk in range(_U(0), uk):
-            dst = base + kk * umr
+        for kk in range(_U(0), ukc):
+            dst = ub + kk * umr
             for i in range(mr):
-                ap[dst + _U(i)] = a[(r0 + _U(i)) * uas0 + kk]
+                ap[dst + _U(i)] = a[(r0 + _U(i)) * uas0 + uk0 + kk]
     else:
         for i in range(_U(0), rows):
             src = (r0 + i) * uas0
-            for kk in range(_U(0), uk):
-                ap[base + kk * umr + i] = a[src + kk * uas1]
+            for kk in range(_U(0), ukc):
+                ap[ub + kk * umr + i] = a[src + (uk0 + kk) * uas1]
     for i in range(rows, umr):
-        for kk in range(_U(0), uk):
-            ap[base + kk * umr + i] = 0
+        for kk in range(_U(0), ukc):
+            ap[ub + kk * umr + i] = 0
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
-def _pack_b(b, bs0, bs1, bp, p, n, k):
-    """Panel p of B (cols p*NR ..) into bp[p*k*NR:], k-major rows of NR, 0-padded."""
+def _pack_b(b, bs0, bs1, bp, p, n, k0, kc, base):
+    """Panel p of B (cols p*NR ..), rows k0 .. k0+kc, into bp[base:], k-major rows of NR,
+    0-padded."""
     mr, nr = _tile_shape(bp)
-    unr, uk, ubs0, ubs1 = _U(nr), _U(k), _U(bs0), _U(bs1)
-    base = _U(p) * uk * unr
+    unr, ukc, ubs0, ubs1 = _U(nr), _U(kc), _U(bs0), _U(bs1)
+    ub, uk0 = _U(base), _U(k0)
     c0 = _U(p * nr)
     ncols = _U(min(nr, n - p * nr))
     if bs1 == 1:  # row-major B: each k row of the panel is one contiguous copy
-        for kk in range(_U(0), uk):
-            src = kk * ubs0 + c0
-            dst = base + kk * unr
+        for kk in range(_U(0), ukc):
+            src = (uk0 + kk) * ubs0 + c0
+            dst = ub + kk * unr
             for j in range(_U(0), ncols):
                 bp[dst + j] = b[src + j]
-    elif ncols == unr:  # strided full panel, e.g. the backward's W.T (bs0 == 1): NR
-        for kk in range(_U(0), uk):  # read streams, each one float further per k
-            src = kk * ubs0 + c0 * ubs1
-            dst = base + kk * unr
+    elif ncols == unr:  # strided full panel, e.g. the forward's W.T (bs0 == 1): NR read
+        for kk in range(_U(0), ukc):  # streams, each one float further per k
+            src = (uk0 + kk) * ubs0 + c0 * ubs1
+            dst = ub + kk * unr
             for j in range(nr):
                 bp[dst + _U(j)] = b[src + _U(j) * ubs1]
     else:
         for j in range(_U(0), ncols):
             src = (c0 + j) * ubs1
-            for kk in range(_U(0), uk):
-                bp[base + kk * unr + j] = b[src + kk * ubs0]
-    for kk in range(_U(0), uk):
+            for kk in range(_U(0), ukc):
+                bp[ub + kk * unr + j] = b[src + (uk0 + kk) * ubs0]
+    for kk in range(_U(0), ukc):
         for j in range(ncols, unr):
-            bp[base + kk * unr + j] = 0
+            bp[ub + kk * unr + j] = 0
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
-def _block(ap, bp, c, ldc, e, p, s0, s1, m, n, k):
-    """C[strips s0..s1, panel p] = A @ B; k-blocks outer so each B block stays in L1.
+def _tiles(a, as0, as1, b, bs0, bs1, ap, abase, bp, bbase, c, ldc, e, m, n, k, segs, t, nseg):
+    """The tiles of segs[t, :nseg] (rows (panel, first strip, end strip)), k blocks outer:
+    per k block the A strips these tiles use are packed into ap[abase:] (MR x KC each, in
+    L2), then per segment its B panel's KC x NR block into bp[bbase:] (in L1) and the
+    micro-kernel runs over the segment's strips, accumulating into C from the second block.
 
     C is the caller's (m, n) array (row stride ldc). A tile that would cross C's last row or
     column accumulates in its own MR x NR slot of the scratch ``e`` (slot s for the last
@@ -290,74 +300,92 @@ def _block(ap, bp, c, ldc, e, p, s0, s1, m, n, k):
     so a ragged product never needs a padded copy of C."""
     mr, nr = _tile_shape(ap)
     ns = (m + mr - 1) // mr
-    edge_col = (p + 1) * nr > n
     w = nr // _nv(ap)
-    nvx = (min(nr, n - p * nr) + w - 1) // w  # vectors holding this panel's columns
+    smin, smax = ns, 0
+    for q in range(nseg):
+        smin = min(smin, segs[t, q, 1])
+        smax = max(smax, segs[t, q, 2])
     for k0 in range(0, k, KC):
         kc = min(KC, k - k0)
-        boff = p * k * nr + k0 * nr
+        for s in range(smin, smax):
+            _pack_a(a, as0, as1, ap, s, m, k0, kc, abase + s * KC * mr)
+        for q in range(nseg):
+            p, s0, s1 = segs[t, q, 0], segs[t, q, 1], segs[t, q, 2]
+            _pack_b(b, bs0, bs1, bp, p, n, k0, kc, bbase)
+            edge_col = (p + 1) * nr > n
+            nvx = (min(nr, n - p * nr) + w - 1) // w
+            for s in range(s0, s1):
+                aoff = abase + s * KC * mr
+                if edge_col:
+                    _ukernel_narrow(ap, aoff, bp, bbase, kc, e, s * mr * nr, nr, k0 > 0, nvx)
+                elif (s + 1) * mr > m:
+                    _ukernel(ap, aoff, bp, bbase, kc, e, (ns + p) * mr * nr, nr, k0 > 0)
+                else:
+                    _ukernel(ap, aoff, bp, bbase, kc, c, s * mr * ldc + p * nr, ldc, k0 > 0)
+    for q in range(nseg):
+        p, s0, s1 = segs[t, q, 0], segs[t, q, 1], segs[t, q, 2]
+        edge_col = (p + 1) * nr > n
         for s in range(s0, s1):
-            aoff = s * k * mr + k0 * mr
-            if edge_col:
-                _ukernel_narrow(ap, aoff, bp, boff, kc, e, s * mr * nr, nr, k0 > 0, nvx)
-            elif (s + 1) * mr > m:
-                _ukernel(ap, aoff, bp, boff, kc, e, (ns + p) * mr * nr, nr, k0 > 0)
-            else:
-                _ukernel(ap, aoff, bp, boff, kc, c, s * mr * ldc + p * nr, ldc, k0 > 0)
-    for s in range(s0, s1):
-        if edge_col or (s + 1) * mr > m:
-            slot = s if edge_col else ns + p
-            rows = min(mr, m - s * mr)
-            cols = min(nr, n - p * nr)
-            for i in range(rows):
-                src = slot * mr * nr + i * nr
-                dst = (s * mr + i) * ldc + p * nr
-                for j in range(cols):
-                    c[dst + j] = e[src + j]
-
-
-@njit(fastmath=_FM, cache=True, error_model="numpy", parallel=True)
-def _mm_parallel(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, groups):
-    mr, nr = _tile_shape(ap)
-    ns = (m + mr - 1) // mr
-    npn = (n + nr - 1) // nr
-    for s in prange(ns):
-        _pack_a(a, as0, as1, ap, s, m, k)
-    for p in prange(npn):
-        _pack_b(b, bs0, bs1, bp, p, n, k)
-    # `groups` threads share the tiles, weighted by the vectors each panel computes, in
-    # contiguous panel-major ranges: each thread reads about its share of B, and a ragged
-    # last panel does not leave a thread idle (split by whole panels, 256 columns = 5.33
-    # panels of 48 ran 144 vs 112 columns per thread)
-    w = nr // _nv(ap)
-    last = (n - (npn - 1) * nr + w - 1) // w
-    full = _nv(ap)
-    total = ((npn - 1) * full + last) * ns
-    for t in prange(groups):
-        lo = total * t // groups
-        hi = total * (t + 1) // groups
-        for p in range(npn):
-            wt = full if p < npn - 1 else last
-            start = p * full * ns
-            end = start + wt * ns
-            if end <= lo or start >= hi:
-                continue
-            s0 = (max(lo, start) - start + wt - 1) // wt
-            s1 = (min(hi, end) - start + wt - 1) // wt
-            if s1 > s0:
-                _block(ap, bp, c, ldc, e, p, s0, s1, m, n, k)
+            if edge_col or (s + 1) * mr > m:
+                slot = s if edge_col else ns + p
+                rows = min(mr, m - s * mr)
+                cols = min(nr, n - p * nr)
+                for i in range(rows):
+                    src = slot * mr * nr + i * nr
+                    dst = (s * mr + i) * ldc + p * nr
+                    for j in range(cols):
+                        c[dst + j] = e[src + j]
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
-def _mm_serial(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, groups):
-    mr, nr = _tile_shape(ap)
+def _segments(t, groups, m, n, nr, mr, full, segs):
+    """Thread t's share of the tiles into segs[t] (returns how many rows): contiguous
+    panel-major ranges weighted by the vectors each panel computes, so each thread reads
+    about its share of B and a ragged last panel does not leave a thread idle (split by
+    whole panels, 256 columns = 5.33 panels of 48 ran 144 vs 112 columns per thread). The
+    whole segs array is indexed, not a view of it: numba 0.68.1 lost writes through views
+    made in parallel code."""
     ns = (m + mr - 1) // mr
     npn = (n + nr - 1) // nr
-    for s in range(ns):
-        _pack_a(a, as0, as1, ap, s, m, k)
+    w = nr // full
+    last = (n - (npn - 1) * nr + w - 1) // w
+    total = ((npn - 1) * full + last) * ns
+    lo = total * t // groups
+    hi = total * (t + 1) // groups
+    q = 0
     for p in range(npn):
-        _pack_b(b, bs0, bs1, bp, p, n, k)
-        _block(ap, bp, c, ldc, e, p, 0, ns, m, n, k)
+        wt = full if p < npn - 1 else last
+        start = p * full * ns
+        end = start + wt * ns
+        if end <= lo or start >= hi:
+            continue
+        s0 = (max(lo, start) - start + wt - 1) // wt
+        s1 = (min(hi, end) - start + wt - 1) // wt
+        if s1 > s0:
+            segs[t, q, 0], segs[t, q, 1], segs[t, q, 2] = p, s0, s1
+            q += 1
+    return q
+
+
+@njit(fastmath=_FM, cache=True, error_model="numpy", parallel=True)
+def _mm_parallel(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, groups, segs):
+    """One parallel region: each of `groups` threads packs what its own tiles need (its
+    A strips, per k block, and its B panels) into its own part of ap and bp, so no thread
+    waits for another until the region ends."""
+    mr, nr = _tile_shape(ap)
+    ns = (m + mr - 1) // mr
+    full = _nv(ap)
+    for t in prange(groups):
+        nseg = _segments(t, groups, m, n, nr, mr, full, segs)
+        _tiles(a, as0, as1, b, bs0, bs1, ap, t * ns * KC * mr, bp, t * KC * nr, c, ldc, e,
+               m, n, k, segs, t, nseg)
+
+
+@njit(fastmath=_FM, cache=True, error_model="numpy")
+def _mm_serial(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, groups, segs):
+    mr, nr = _tile_shape(ap)
+    nseg = _segments(0, 1, m, n, nr, mr, _nv(ap), segs)
+    _tiles(a, as0, as1, b, bs0, bs1, ap, 0, bp, 0, c, ldc, e, m, n, k, segs, 0, nseg)
 
 
 def _flat(x: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -467,7 +495,7 @@ def _min_flops() -> int:
 
 
 
-# The packed copies of A and B (and the padded C of a ragged product) live in buffers kept
+# The packed blocks of A and B (and the edge-tile scratch of a ragged product) live in buffers kept
 # per thread and reused from call to call, 64-byte aligned. Fresh np.empty buffers of a few
 # hundred KB are mmap'd by the allocator and every page faults on first touch: 256x256x256
 # took 450-500 us that way instead of 240 in some processes (it depends on the allocator's
@@ -512,9 +540,14 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     mr, nr = _tile_shape(a)
     ns = -(-m // mr)
     npn = -(-n // nr)
-    ap = _workspace(0, ns * mr * k, a.dtype)
-    bp = _workspace(1, npn * nr * k, a.dtype)
+    nt = numba.get_num_threads()
+    if parallel is None:
+        parallel = _threads_pay(2 * m * n * k)
+    groups = nt if parallel else 1  # threads sharing the tiles (balanced: _segments)
+    ap = _workspace(0, groups * ns * KC * mr, a.dtype)  # per thread: its A strips, one k block
+    bp = _workspace(1, groups * KC * nr, a.dtype)  # per thread: one B panel, one k block
     e = _workspace(2, (ns + npn) * mr * nr, a.dtype)
+    segs = np.empty((groups, npn + 1, 3), dtype=np.int64)
     fa, as0, as1 = _flat(a)
     fb, bs0, bs1 = _flat(b)
     if c.flags.c_contiguous:
@@ -526,15 +559,11 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     cw = c if cf is not None else np.empty((m, n), dtype=a.dtype)
     if cf is None:
         cf, ldc = cw.reshape(-1), n
-    nt = numba.get_num_threads()
-    if parallel is None:
-        parallel = _threads_pay(2 * m * n * k)
     if parallel:
-        groups = nt  # threads sharing the tiles (balanced by work: see _mm_parallel)
         _par.timed(_mm_parallel, (fa, as0, as1, fb, bs0, bs1, ap, bp, cf, ldc, e, m, n, k,
-                                  groups), 2 * m * n * k)
+                                  groups, segs), 2 * m * n * k)
     else:
-        _mm_serial(fa, as0, as1, fb, bs0, bs1, ap, bp, cf, ldc, e, m, n, k, 1)
+        _mm_serial(fa, as0, as1, fb, bs0, bs1, ap, bp, cf, ldc, e, m, n, k, 1, segs)
     if cw is not c:
         c[...] = cw
     return c

@@ -750,3 +750,22 @@ def test_branch_free_select_is_np_where(dt):
                               np.ascontiguousarray(want).view(np.uint8))
         z = ew.select(np.asarray(c), x)
         assert np.array_equal(z, np.where(c, x, 0).astype(dt), equal_nan=True)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_matmul_spans_several_k_blocks(dt):
+    """K longer than two of this CPU's k blocks (tuning.py's KC): the tile accumulates across
+    blocks, packed per block, serial and parallel, on ragged and transposed operands."""
+    from autograd.kernels import matmul as mk
+
+    rng = np.random.default_rng(9)
+    k = 2 * mk.KC + 5
+    mr, nr = tuning.matmul_geometry(dt).mr, tuning.matmul_geometry(dt).nr
+    for m, n in ((mr + 3, nr + 5), (2 * mr, 2 * nr)):
+        a = _arr(rng, (m, k), dt, 1.0)
+        bt = _arr(rng, (n, k), dt, 1.0)
+        for b in (bt.T, np.ascontiguousarray(bt.T)):
+            want = a.astype(np.float64) @ b.astype(np.float64)
+            for par in (False, True):
+                close(matmul2d(a, b, parallel=par), want, dt, scale=k)
+                close(matmul2d(np.asfortranarray(a), b, parallel=par), want, dt, scale=k)

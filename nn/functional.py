@@ -988,6 +988,61 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return _safe_norm(a - b + eps, p, -1, keepdim)
 
 
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None
+             ) -> Tensor:
+    """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o], as
+    torch: input1 (*, in1), input2 (*, in2) with the same leading dims, weight
+    (out, in1, in2), bias (out,) -> (*, out)."""
+    who = "bilinear"
+    a, b = A.float_input(input1, who), A.float_input(input2, who)
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise ValueError(f"{who}: weight must be a 3-D Tensor (out_features, in1_features, "
+                         f"in2_features), got {getattr(weight, 'shape', type(weight).__name__)}")
+    if a.ndim == 0 or b.ndim == 0 or a.shape[:-1] != b.shape[:-1]:
+        raise ShapeError(f"{who}: input1 {a.shape} and input2 {b.shape} must have the same "
+                         "leading (batch) dims and at least one dim")
+    n_out, n1, n2 = weight.shape
+    if a.shape[-1] != n1 or b.shape[-1] != n2:
+        raise ShapeError(f"{who}: inputs' last dims ({a.shape[-1]}, {b.shape[-1]}) do not "
+                         f"match weight {weight.shape}: expected ({n1}, {n2})")
+    if bias is not None and (not isinstance(bias, Tensor) or bias.shape != (n_out,)):
+        raise ShapeError(f"{who}: bias must be a Tensor of shape ({n_out},), got "
+                         f"{getattr(bias, 'shape', type(bias).__name__)}")
+    lead = a.shape[:-1]
+    y = autograd.einsum("ni,oij,nj->no", a.reshape(-1, n1), weight, b.reshape(-1, n2))
+    if bias is not None:
+        y = y + bias
+    return y.reshape(lead + (n_out,))
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) along dim with g = -log(E), E ~ Exponential(1) drawn
+    from ``autograd.rng()``, as torch. ``hard``: the one-hot of the argmax in the forward
+    pass, the soft sample's gradient in the backward (straight-through):
+    y_hard - y_soft.detach() + y_soft. ``eps`` is unused (deprecated in torch too)."""
+    who = "gumbel_softmax"
+    x = A.float_input(logits, who)
+    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.number)) or not tau > 0:
+        raise ValueError(f"{who}: tau (the temperature) must be a number > 0, got {tau!r}")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if x.ndim == 0:
+        raise IndexError(f"{who}: logits must have at least one dim")
+    if not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"{who}: dim {dim} is out of range for logits with {x.ndim} dims")
+    e = autograd.rng().exponential(size=x.shape).astype(x.dtype)
+    gumbels = Tensor._make(-np.log(e))
+    y_soft = softmax((x + gumbels) / tau, dim=dim)
+    if not hard:
+        return y_soft
+    d = dim % x.ndim
+    index = np.expand_dims(np.argmax(y_soft.data, axis=d), d)
+    y_hard = np.zeros_like(y_soft.data)
+    np.put_along_axis(y_hard, index, 1.0, axis=d)
+    return Tensor._make(y_hard) - y_soft.detach() + y_soft
+
+
 # ==================================================================================== [spatial]
 # Convolution, pooling, padding, resampling, normalisation, embedding and attention: the
 # checked public forms, as torch.nn.functional's (the Functions are in autograd/ops/conv.py
@@ -1007,6 +1062,7 @@ __all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
 __all__ += ["adaptive_avg_pool3d", "adaptive_max_pool3d", "avg_pool3d", "conv3d", "fold",
             "max_pool3d", "pixel_shuffle", "pixel_unshuffle", "rms_norm", "unfold"]
 __all__ += ["affine_grid", "grid_sample"]
+__all__ += ["bilinear", "embedding_bag", "gumbel_softmax"]
 
 
 def _batched(x: Any, ndim: int, who: str, layout: str) -> tuple[Tensor, bool]:
@@ -2123,6 +2179,126 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         if pad_rows.any():  # keep the values, drop the gradient of the padding row
             out = autograd.where(pad_rows, Tensor._make(weight.data[idx]), out)
     return out
+
+
+def _int_array(x: Any, what: str, who: str) -> np.ndarray:
+    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{who}: {what} must be integers, got {a.dtype}")
+    return a.astype(np.int64, copy=False)
+
+
+def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
+                  max_norm: float | None = None, norm_type: float = 2,
+                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows, as torch: ``input`` (B, N) is B bags
+    of N ids (offsets None); a 1-D ``input`` is cut into bags starting at ``offsets``
+    (offsets[0] == 0; ``include_last_offset``: one more entry, the end of the last bag).
+    Ids equal to ``padding_idx`` are left out (of the mean's count too); an empty bag gives
+    zeros. ``per_sample_weights`` (input's shape, mode "sum" only) scale each row first.
+    Returns (B, embedding_dim); gradients flow to weight and per_sample_weights."""
+    who = "embedding_bag"
+    idx = _int_array(input, "indices (input)", who)
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise ValueError(f"{who}: weight must be a 2-D Tensor (num_embeddings, dim), got "
+                         f"{getattr(weight, 'shape', type(weight).__name__)}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"{who}: mode must be one of 'sum', 'mean', 'max', got {mode!r}")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{who}: scale_grad_by_freq and sparse are not supported")
+    psw = per_sample_weights
+    if psw is not None:
+        if not isinstance(psw, Tensor):
+            psw = Tensor(np.asarray(psw, dtype=weight.dtype))
+        if psw.shape != idx.shape:
+            raise ValueError(f"{who}: per_sample_weights ({psw.shape}) must have the same "
+                             f"shape as the input ({idx.shape})")
+        if mode != "sum":
+            raise NotImplementedError(f"{who}: per_sample_weights is only supported for "
+                                      f"mode='sum' (got mode={mode!r})")
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError(f"{who}: if input is 2-D (bags of fixed length), offsets must "
+                             f"be None, got {type(offsets).__name__}")
+        n_bags, length = idx.shape
+        starts = np.arange(n_bags, dtype=np.int64) * length
+        ends = starts + length
+        idx = idx.reshape(-1)
+        if psw is not None:
+            psw = psw.reshape(-1)
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError(f"{who}: a 1-D input needs offsets (a 1-D Tensor of bag starts)")
+        off = _int_array(offsets, "offsets", who)
+        if off.ndim != 1:
+            raise ValueError(f"{who}: offsets must be 1-D, got shape {off.shape}")
+        if include_last_offset:
+            if off.size < 1:
+                raise ValueError(f"{who}: with include_last_offset, offsets needs at least "
+                                 "one entry")
+            starts, ends = off[:-1], off[1:]
+        else:
+            starts, ends = off, np.append(off[1:], idx.size).astype(np.int64)
+        if off.size and off[0] != 0:
+            raise ValueError(f"{who}: offsets[0] must be 0 (the first bag starts at the "
+                             f"first index), got {int(off[0])}")
+        if off.size and (np.any(np.diff(off) < 0) or off[-1] > idx.size):
+            raise ValueError(f"{who}: offsets must be non-decreasing and at most the input's "
+                             f"length {idx.size}, got {off.tolist()}")
+        n_bags = starts.size
+    else:
+        raise ValueError(f"{who}: input must be 1-D or 2-D, got shape {idx.shape}")
+    n, dim = weight.shape
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"{who}: index {int(bad)} is out of range for {n} embeddings "
+                         f"(expected 0..{n - 1})")
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise ValueError(f"{who}: padding_idx {padding_idx} must be within "
+                             f"[-{n}, {n - 1}]")
+        padding_idx = int(padding_idx) % n
+    if max_norm is not None:  # the same in-place renormalisation as embedding's
+        embedding(idx, weight, max_norm=max_norm, norm_type=norm_type)
+    # the bag of each position, and the positions that take part (padding left out)
+    lengths = ends - starts
+    bag_of = np.repeat(np.arange(n_bags, dtype=np.int64), lengths)
+    first_slot = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pos = np.arange(int(lengths.sum()), dtype=np.int64) - first_slot + np.repeat(starts, lengths)
+    if padding_idx is not None:
+        keep = idx[pos] != padding_idx
+        pos, bag_of = pos[keep], bag_of[keep]
+    counts = np.bincount(bag_of, minlength=n_bags)
+    ids = idx[pos]  # the rows taking part, bag after bag
+    if mode != "max":
+        rows = weight[ids]
+        if psw is not None:
+            w = psw[pos].reshape(-1, 1)
+            rows = rows * (w if w.dtype == weight.dtype else w.astype(weight.dtype))
+        out = autograd.zeros((n_bags, dim), dtype=weight.dtype).index_add(
+            0, Tensor(bag_of), rows)
+        if mode == "mean":
+            out = out / Tensor._make(np.maximum(counts, 1).astype(weight.dtype)[:, None])
+        return out
+    # max: per bag and column, the first row holding the maximum (torch's choice on ties)
+    # is found in numpy; the result gathers those elements of weight (so the gradient goes
+    # to them) into the non-empty bags; empty bags stay 0
+    out = autograd.zeros((n_bags, dim), dtype=weight.dtype)
+    full = np.flatnonzero(counts)
+    if not full.size:
+        return out + weight[ids].sum() * 0  # still part of the graph, as torch's
+    seg = (np.cumsum(counts) - counts)[full]
+    data = weight.data[ids]
+    top = np.maximum.reduceat(data, seg, axis=0)
+    rank = np.repeat(np.arange(full.size), counts[full])
+    m = ids.size
+    cand = np.where(data == top[rank], np.arange(m)[:, None], m)
+    arg = np.minimum.reduceat(cand, seg, axis=0)
+    arg = np.where(arg == m, seg[:, None], arg)  # a nan column: keep its first row
+    picked = weight[ids[arg], np.arange(dim)[None, :]]
+    return out.index_add(0, Tensor(full), picked)
 
 
 # ----------------------------------------------------------------------------- attention

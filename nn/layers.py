@@ -19,7 +19,8 @@ from .activation import LeakyReLU, get_activation
 from .module import Container, Module, Parameter
 from .utils import positive_int
 
-__all__ = ["MLP", "AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+__all__ = ["MLP", "AlphaDropout", "Bilinear", "CosineSimilarity", "Dropout", "Dropout1d",
+           "Dropout2d", "Dropout3d", "PairwiseDistance",
            "FeatureAlphaDropout", "Flatten", "Identity", "Linear", "ModuleDict", "ModuleList",
            "ParameterDict", "ParameterList", "Sequential", "Unflatten"]
 
@@ -536,3 +537,58 @@ class MLP(Sequential):
     def __repr__(self) -> str:  # the sizes on the first line: MLP(64 -> 64 -> 10 ...
         body = super().__repr__()
         return body.replace(f"(\n  {self.extra_repr()}\n", f"({self.extra_repr()}\n", 1)
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b with weight A (out_features, in1_features, in2_features) and bias
+    (out_features,), as torch.nn.Bilinear; both initialised uniform in +-1/sqrt(in1)."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        self.in1_features = positive_int(in1_features, "Bilinear: in1_features")
+        self.in2_features = positive_int(in2_features, "Bilinear: in2_features")
+        self.out_features = positive_int(out_features, "Bilinear: out_features")
+        dt = np.dtype(np.float32 if dtype is None else dtype)
+        self.weight = Parameter(np.empty((self.out_features, self.in1_features,
+                                          self.in2_features), dtype=dt))
+        self.bias = Parameter(np.empty(self.out_features, dtype=dt)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class CosineSimilarity(Module):
+    """x1 . x2 / max(||x1|| ||x2||, eps) along ``dim`` (F.cosine_similarity)."""
+
+    def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"CosineSimilarity: dim must be an int, got {dim!r}")
+        if not eps >= 0:
+            raise ValueError(f"CosineSimilarity: eps must be >= 0, got {eps!r}")
+        self.dim, self.eps = int(dim), float(eps)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class PairwiseDistance(Module):
+    """||x1 - x2 + eps||_p along the last dim (F.pairwise_distance)."""
+
+    def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not p > 0:
+            raise ValueError(f"PairwiseDistance: p must be a number > 0, got {p!r}")
+        self.norm, self.eps, self.keepdim = float(p), float(eps), bool(keepdim)
+
+    def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -23,8 +23,19 @@ from . import init
 from .conv import factory_dtype
 from .module import Module, Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Embedding", "GroupNorm",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Embedding", "EmbeddingBag",
+           "GroupNorm",
            "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "RMSNorm"]
+
+
+def _padding_idx(padding_idx: Any, n: int, who: str) -> int | None:
+    """padding_idx within [-n, n), as a non-negative index (None stays None)."""
+    if padding_idx is None:
+        return None
+    if not -n <= padding_idx < n:
+        raise ValueError(f"{who}: padding_idx must be within num_embeddings ({n}), got "
+                         f"{padding_idx}")
+    return int(padding_idx) % n
 
 
 def _positive(n: Any, what: str) -> int:
@@ -254,11 +265,7 @@ class Embedding(Module):
                  _freeze: bool = False, device: Any = None, dtype: Any = None) -> None:
         self.num_embeddings = _positive(num_embeddings, "Embedding: num_embeddings")
         self.embedding_dim = _positive(embedding_dim, "Embedding: embedding_dim")
-        if padding_idx is not None:
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(f"Embedding: padding_idx must be within num_embeddings "
-                                 f"({num_embeddings}), got {padding_idx}")
-            padding_idx = int(padding_idx) % self.num_embeddings
+        padding_idx = _padding_idx(padding_idx, self.num_embeddings, "Embedding")
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         shape = (self.num_embeddings, self.embedding_dim)
@@ -300,4 +307,81 @@ class Embedding(Module):
             s += f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
             s += f", max_norm={self.max_norm}"
+        return s
+
+
+class EmbeddingBag(Module):
+    """Sums, means or maxima of bags of embeddings without building the (bags, N, dim)
+    lookup, as torch.nn.EmbeddingBag: ``bag(input, offsets=None, per_sample_weights=None)``
+    with input (B, N), or 1-D with offsets (see ``F.embedding_bag``). ``weight``
+    (num_embeddings, embedding_dim) is initialised N(0, 1), the ``padding_idx`` row zero."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None
+                 ) -> None:
+        self.num_embeddings = _positive(num_embeddings, "EmbeddingBag: num_embeddings")
+        self.embedding_dim = _positive(embedding_dim, "EmbeddingBag: embedding_dim")
+        if mode not in ("sum", "mean", "max"):
+            raise ValueError(f"EmbeddingBag: mode must be one of 'sum', 'mean', 'max', got "
+                             f"{mode!r}")
+        if scale_grad_by_freq or sparse:
+            raise NotImplementedError("EmbeddingBag: scale_grad_by_freq and sparse are not "
+                                      "supported")
+        padding_idx = _padding_idx(padding_idx, self.num_embeddings, "EmbeddingBag")
+        self.max_norm, self.norm_type, self.mode = max_norm, norm_type, mode
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
+        self.include_last_offset, self.padding_idx = bool(include_last_offset), padding_idx
+        shape = (self.num_embeddings, self.embedding_dim)
+        if _weight is None:
+            self.weight = Parameter(np.empty(shape, dtype=factory_dtype(device, dtype)))
+            self.reset_parameters()
+        else:
+            w = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            if w.shape != shape:
+                raise ValueError(f"EmbeddingBag: _weight has shape {w.shape}, expected "
+                                 f"{shape}")
+            self.weight = Parameter(w.copy())
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean",
+                        sparse: bool = False, include_last_offset: bool = False,
+                        padding_idx: int | None = None) -> EmbeddingBag:
+        """An EmbeddingBag holding a copy of ``embeddings`` (2-D); frozen unless
+        freeze=False."""
+        w = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        if w.ndim != 2:
+            raise ValueError(f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got "
+                             f"shape {w.shape}")
+        bag = cls(w.shape[0], w.shape[1], max_norm, norm_type, scale_grad_by_freq, mode,
+                  sparse, _weight=w, include_last_offset=include_last_offset,
+                  padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag
+
+    def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
+                ) -> Tensor:
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, self.sparse,
+                               per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        s += f", mode={self.mode!r}"
+        if self.include_last_offset:
+            s += ", include_last_offset=True"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
         return s

@@ -14,9 +14,12 @@ import numpy as np
 from autograd import Tensor, Value
 
 from . import rnn
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
-           "get_total_norm", "parameters_to_vector", "vector_to_parameters"]
+           "get_total_norm", "parameters_to_vector", "remove_spectral_norm",
+           "remove_weight_norm", "spectral_norm", "vector_to_parameters", "weight_norm"]
 
 
 def positive_int(n: Any, what: str) -> int:

@@ -15,15 +15,28 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import ShapeError, Size, Tensor, _as_dtype, _device_check, _to_array, device
+from . import tensor as _tensor_mod
+from .tensor import (
+    ShapeError,
+    Size,
+    Tensor,
+    _as_dtype,
+    _device_check,
+    _to_array,
+    device,
+    set_printoptions,
+)
 
-__all__ = ["Size", "arange", "as_tensor", "asarray", "bernoulli", "bool", "device", "double",
-           "empty", "empty_like", "eye", "finfo", "float", "float16", "float32", "float64",
-           "from_numpy", "full", "full_like", "get_default_dtype", "half", "iinfo", "int", "int16",
-           "int32", "int64", "int8", "is_floating_point", "is_tensor", "linspace", "logspace",
-           "long", "manual_seed", "normal", "numel", "ones", "ones_like", "rand", "rand_like",
-           "randint", "randint_like", "randn", "randn_like", "randperm", "rng", "scalar_tensor",
-           "short", "tensor", "tril_indices", "triu_indices", "uint8", "zeros", "zeros_like"]
+__all__ = ["Generator", "Size", "arange", "as_tensor", "asarray", "bernoulli", "bool", "device",
+           "double", "empty", "empty_like", "eye", "finfo", "float", "float16", "float32",
+           "float64", "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state",
+           "half", "iinfo", "initial_seed", "int", "int16", "int32", "int64", "int8",
+           "is_floating_point", "is_nonzero", "is_tensor", "linspace", "logspace", "long",
+           "manual_seed", "multinomial", "normal", "numel", "ones", "ones_like", "poisson",
+           "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm",
+           "rng", "scalar_tensor", "seed", "set_default_dtype", "set_printoptions",
+           "set_rng_state", "short", "tensor", "tril_indices", "triu_indices", "uint8", "zeros",
+           "zeros_like"]
 
 # PyTorch's dtype names, as numpy dtype objects: ``x.dtype == autograd.float32`` and, as in
 # torch, ``x.dtype is autograd.float32`` hold (numpy keeps one dtype object per builtin type).
@@ -46,27 +59,145 @@ _NUMBER = (_b.int, _b.float, _b.bool, np.number, np.bool_)
 
 # made on first use: importing numpy.random costs ~10 ms of a ~70 ms `import autograd`
 _rng: Any = None
+_initial_seed: Any = None
+
+
+def _check_seed(seed: Any, who: str) -> _b.int:
+    if isinstance(seed, _b.bool) or not isinstance(seed, _INTS) or seed < 0:
+        raise ValueError(f"{who}: expected a non-negative int, got {seed!r}")
+    return _b.int(seed)
+
+
+def _fresh_seed() -> _b.int:
+    """A nondeterministic 63-bit seed (what torch.seed() draws)."""
+    import os
+
+    return _b.int.from_bytes(os.urandom(8), "little") >> 1
 
 
 def manual_seed(seed: Any) -> None:
     """Seed every random draw in numbagrad (init, dropout, rand/randn, shuffling)."""
-    global _rng
-    if isinstance(seed, _b.bool) or not isinstance(seed, _INTS) or seed < 0:
-        raise ValueError(f"manual_seed: expected a non-negative int, got {seed!r}")
-    _rng = np.random.default_rng(_b.int(seed))
+    global _rng, _initial_seed
+    _initial_seed = _check_seed(seed, "manual_seed")
+    _rng = np.random.default_rng(_initial_seed)
 
 
 def rng() -> np.random.Generator:
     """The generator behind all of numbagrad's randomness."""
-    global _rng
+    global _rng, _initial_seed
     if _rng is None:
-        _rng = np.random.default_rng()
+        _initial_seed = _fresh_seed()
+        _rng = np.random.default_rng(_initial_seed)
     return _rng
 
 
+def seed() -> _b.int:
+    """Reseed the global generator from a nondeterministic source; returns the seed."""
+    s = _fresh_seed()
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> _b.int:
+    """The seed the global generator was last seeded with."""
+    rng()
+    return _initial_seed
+
+
+def _copy_state(state: Any) -> Any:
+    import copy
+
+    return copy.deepcopy(state)
+
+
+def _set_state(g: np.random.Generator, state: Any, who: str) -> None:
+    if not isinstance(state, dict) or "bit_generator" not in state:
+        raise TypeError(f"{who}: expected a state returned by get_rng_state()/get_state() (a "
+                        f"dict of the numpy bit generator's state), got {type(state).__name__}")
+    if state["bit_generator"] != type(g.bit_generator).__name__:
+        raise ValueError(f"{who}: the state is of a {state['bit_generator']} bit generator, "
+                         f"this generator uses {type(g.bit_generator).__name__}")
+    g.bit_generator.state = _copy_state(state)
+
+
+def get_rng_state() -> dict:
+    """A copy of the global generator's state (give it to set_rng_state to replay draws)."""
+    return _copy_state(rng().bit_generator.state)
+
+
+def set_rng_state(new_state: Any) -> None:
+    """Restore the global generator's state from get_rng_state()."""
+    _set_state(rng(), new_state, "set_rng_state")
+
+
+class Generator:
+    """torch.Generator: a random number generator of its own (a numpy Generator inside, as
+    ``.np_generator``) for the ``generator=`` argument of the drawing functions."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        _device_check(device)
+        self.device = "cpu"
+        self._seed = _fresh_seed()
+        self.np_generator = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: Any) -> Generator:
+        self._seed = _check_seed(seed, "Generator.manual_seed")
+        self.np_generator = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> _b.int:
+        self.manual_seed(_fresh_seed())
+        return self._seed
+
+    def initial_seed(self) -> _b.int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return _copy_state(self.np_generator.bit_generator.state)
+
+    def set_state(self, new_state: Any) -> Generator:
+        _set_state(self.np_generator, new_state, "Generator.set_state")
+        return self
+
+    def __repr__(self) -> str:
+        return f"<autograd.Generator seed={self._seed}>"
+
+
+def _gen(generator: Any, who: str) -> np.random.Generator:
+    """The numpy Generator to draw from: the global one, a Generator's, or a numpy one."""
+    if generator is None:
+        return rng()
+    if isinstance(generator, Generator):
+        return generator.np_generator
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"{who}: generator must be an autograd.Generator (or a numpy Generator), "
+                    f"got {type(generator).__name__}")
+
+
+_DEFAULT_FLOAT = np.dtype(np.float32)
+
+
+def set_default_dtype(d: Any) -> None:
+    """The dtype Python floats and the float factories give: float32 or float64."""
+    global _DEFAULT_FLOAT
+    try:
+        dt = np.dtype(d)
+    except TypeError:
+        dt = None
+    if dt not in (np.float32, np.float64):
+        raise TypeError(f"set_default_dtype: only float32 and float64 are supported as the "
+                        f"default dtype, got {d!r}")
+    _DEFAULT_FLOAT = np.dtype(dt)
+    _tensor_mod._FLOAT_DEFAULT = _DEFAULT_FLOAT  # Python floats in tensor() / Tensor()
+    from .ops import elementwise
+
+    elementwise._F32 = _DEFAULT_FLOAT  # Python floats and int -> float promotion in the ops
+
+
 def get_default_dtype() -> np.dtype:
-    """The dtype Python floats become (float32, as in PyTorch)."""
-    return np.dtype(np.float32)
+    """The dtype Python floats become (float32 unless set_default_dtype changed it)."""
+    return _DEFAULT_FLOAT
 
 
 # ---------------------------------------------------------------------------------------
@@ -98,7 +229,7 @@ def _dtype_or(dtype: Any, default: Any) -> np.dtype:
 
 
 def _float_dtype(dtype: Any, name: str) -> np.dtype:
-    dt = _dtype_or(dtype, np.float32)
+    dt = _dtype_or(dtype, _DEFAULT_FLOAT)
     if dt.kind != "f":
         raise RuntimeError(f"{name}: draws floating-point numbers; dtype {dt} is not a "
                            "floating-point dtype")
@@ -114,7 +245,7 @@ def _scalar_dtype(value: Any) -> np.dtype:
     if isinstance(value, _INTS):
         return np.dtype(np.int64)
     if isinstance(value, (_b.float, np.floating)):
-        return np.dtype(np.float32)
+        return _DEFAULT_FLOAT
     raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
 
 
@@ -198,7 +329,7 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None,
                   requires_grad: _b.bool = False) -> Tensor:
     """A 0-d tensor of the number s, of the default float dtype unless dtype is given."""
     return _new(np.asarray(_number(s, "scalar_tensor: s", allow_bool=True),
-                           dtype=_dtype_or(dtype, np.float32)), requires_grad, device)
+                           dtype=_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -215,14 +346,14 @@ def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
           **kw: Any) -> Tensor:
     shape = _shape(size, "zeros", kw.pop("size", None))
     _no_more(kw, "zeros")
-    return _new(np.zeros(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(np.zeros(shape, _dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
          **kw: Any) -> Tensor:
     shape = _shape(size, "ones", kw.pop("size", None))
     _no_more(kw, "ones")
-    return _new(np.ones(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(np.ones(shape, _dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
@@ -230,7 +361,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
     """An uninitialised tensor in PyTorch; here its content is zeros."""
     shape = _shape(size, "empty", kw.pop("size", None))
     _no_more(kw, "empty")
-    return _new(np.zeros(shape, _dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(np.zeros(shape, _dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
@@ -249,7 +380,7 @@ def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
     for label, v in (("n", n), ("m", m)):
         if v is not None and (isinstance(v, _b.bool) or not isinstance(v, _INTS) or v < 0):
             raise TypeError(f"eye: {label} must be a non-negative int, got {v!r}")
-    return _new(np.eye(n, m, dtype=_dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(np.eye(n, m, dtype=_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def _like(input: Any, name: str) -> Tensor:
@@ -301,7 +432,7 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
         raise ShapeError(f"arange: the bounds ({start}, {end}) and step {step} are "
                          "inconsistent (the step points away from end)")
     ints = all(isinstance(v, _INTS) for v in (start, end, step))
-    dt = _as_dtype(dtype) or np.dtype(np.int64 if ints else np.float32)
+    dt = _as_dtype(dtype) or (np.dtype(np.int64) if ints else _DEFAULT_FLOAT)
     n = math.ceil((end - start) / step)
     arr = start + np.arange(n, dtype=np.int64 if ints else np.float64) * step
     return _new(arr.astype(dt), requires_grad, device)
@@ -318,7 +449,7 @@ def linspace(start: Any, end: Any, steps: Any, *, dtype: Any = None, device: Any
     """steps evenly spaced values from start to end, both included (float32 by default)."""
     n = _steps(steps, "linspace")
     arr = np.linspace(_number(start, "linspace: start"), _number(end, "linspace: end"), n)
-    return _new(arr.astype(_dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(arr.astype(_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 def logspace(start: Any, end: Any, steps: Any, base: Any = 10.0, *, dtype: Any = None,
@@ -327,7 +458,7 @@ def logspace(start: Any, end: Any, steps: Any, base: Any = 10.0, *, dtype: Any =
     n = _steps(steps, "logspace")
     arr = np.logspace(_number(start, "logspace: start"), _number(end, "logspace: end"), n,
                       base=_number(base, "logspace: base"))
-    return _new(arr.astype(_dtype_or(dtype, np.float32)), requires_grad, device)
+    return _new(arr.astype(_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
 # ---------------------------------------------------------------------------------------
@@ -339,7 +470,7 @@ def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bo
     shape = _shape(size, "rand", kw.pop("size", None))
     _no_more(kw, "rand")
     dt = _float_dtype(dtype, "rand")
-    return _new(rng().random(shape).astype(dt), requires_grad, device)
+    return _new(_gen(generator, "rand").random(shape).astype(dt), requires_grad, device)
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
@@ -348,30 +479,32 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
     shape = _shape(size, "randn", kw.pop("size", None))
     _no_more(kw, "randn")
     dt = _float_dtype(dtype, "randn")
-    return _new(rng().standard_normal(shape).astype(dt), requires_grad, device)
+    return _new(_gen(generator, "randn").standard_normal(shape).astype(dt), requires_grad,
+                device)
 
 
 def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: _b.bool = False) -> Tensor:
+              requires_grad: _b.bool = False, generator: Any = None) -> Tensor:
     x = _like(input, "rand_like")
     return rand(x.shape, dtype=x.dtype if dtype is None else dtype,
-                requires_grad=requires_grad, device=device)
+                requires_grad=requires_grad, device=device, generator=generator)
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: _b.bool = False) -> Tensor:
+               requires_grad: _b.bool = False, generator: Any = None) -> Tensor:
     x = _like(input, "randn_like")
     return randn(x.shape, dtype=x.dtype if dtype is None else dtype,
-                 requires_grad=requires_grad, device=device)
+                 requires_grad=requires_grad, device=device, generator=generator)
 
 
-def _draw_ints(low: Any, high: Any, shape: tuple, dt: np.dtype, name: str) -> np.ndarray:
+def _draw_ints(low: Any, high: Any, shape: tuple, dt: np.dtype, name: str,
+               generator: Any = None) -> np.ndarray:
     low, high = _number(low, f"{name}: low"), _number(high, f"{name}: high")
     if not (isinstance(low, _INTS) and isinstance(high, _INTS)):
         raise TypeError(f"{name}: low and high must be ints, got {low!r} and {high!r}")
     if low >= high:
         raise ValueError(f"{name}: low ({low}) must be less than high ({high})")
-    return rng().integers(low, high, shape).astype(dt)
+    return _gen(generator, name).integers(low, high, shape).astype(dt)
 
 
 def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
@@ -398,19 +531,21 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
                         "randint(low, high, size)")
     shape = _shape((size,), "randint")
     dt = _dtype_or(dtype, np.int64)
-    return _new(_draw_ints(0 if low is None else low, high, shape, dt, "randint"),
+    return _new(_draw_ints(0 if low is None else low, high, shape, dt, "randint", generator),
                 requires_grad, device)
 
 
 def randint_like(input: Tensor, low: Any = 0, high: Any = None, *, dtype: Any = None,
-                 device: Any = None, requires_grad: _b.bool = False) -> Tensor:
+                 device: Any = None, requires_grad: _b.bool = False,
+                 generator: Any = None) -> Tensor:
     """Integers uniform on [low, high) in input's shape (and dtype): ``randint_like(x, high)``
     or ``randint_like(x, low, high)``."""
     x = _like(input, "randint_like")
     if high is None:
         low, high = 0, low
     dt = _dtype_or(dtype, x.dtype)
-    return _new(_draw_ints(low, high, x.shape, dt, "randint_like"), requires_grad, device)
+    return _new(_draw_ints(low, high, x.shape, dt, "randint_like", generator), requires_grad,
+                device)
 
 
 def randperm(n: Any, *, dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
@@ -418,8 +553,8 @@ def randperm(n: Any, *, dtype: Any = None, device: Any = None, requires_grad: _b
     """A random permutation of 0 .. n-1 (int64)."""
     if isinstance(n, _b.bool) or not isinstance(n, _INTS) or n < 0:
         raise TypeError(f"randperm: n must be a non-negative int, got {n!r}")
-    return _new(rng().permutation(_b.int(n)).astype(_dtype_or(dtype, np.int64)), requires_grad,
-                device)
+    perm = _gen(generator, "randperm").permutation(_b.int(n))
+    return _new(perm.astype(_dtype_or(dtype, np.int64)), requires_grad, device)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = None,
@@ -443,7 +578,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, dtype: Any = No
         dt = _dtype_or(dtype, like.dtype)
     if np.any(np.asarray(s) < 0):
         raise ValueError("normal: std must be >= 0")
-    return _new(rng().normal(m, s, shape).astype(dt), requires_grad, device)
+    return _new(_gen(generator, "normal").normal(m, s, shape).astype(dt), requires_grad,
+                device)
 
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
@@ -454,7 +590,59 @@ def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:
     prob = x.data if p is None else _number(p, "bernoulli: p")
     if np.any((np.asarray(prob) < 0) | (np.asarray(prob) > 1)):
         raise ValueError("bernoulli: probabilities must be in [0, 1]")
-    return Tensor((rng().random(x.shape) < prob).astype(x.dtype))
+    return Tensor((_gen(generator, "bernoulli").random(x.shape) < prob).astype(x.dtype))
+
+
+def poisson(input: Tensor, generator: Any = None) -> Tensor:
+    """Poisson draws with the rates ``input`` (elementwise), in input's float dtype."""
+    x = _like(input, "poisson")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"poisson: needs a floating-point tensor of rates, got {x.dtype}")
+    if np.any(~(x.data >= 0)):
+        raise ValueError("poisson: the rates must be non-negative numbers (no negative or nan "
+                         "rate)")
+    return Tensor(_gen(generator, "poisson").poisson(x.data).astype(x.dtype))
+
+
+def multinomial(input: Tensor, num_samples: _b.int, replacement: _b.bool = False, *,
+                generator: Any = None) -> Tensor:
+    """Category indices drawn with the (unnormalised, non-negative) weights of each row of
+    input (1-D: one distribution, 2-D: one per row): num_samples per row, int64. Without
+    replacement a category is drawn at most once, so num_samples must not exceed the number
+    of categories of nonzero weight."""
+    x = _like(input, "multinomial")
+    if x.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {x.ndim} dims")
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"multinomial: expected a floating-point tensor of weights, got "
+                           f"{x.dtype}")
+    if isinstance(num_samples, _b.bool) or not isinstance(num_samples, _INTS) \
+            or num_samples <= 0:
+        raise RuntimeError(f"multinomial: num_samples must be a positive int, got "
+                           f"{num_samples!r}")
+    w = x.data.reshape(-1, x.shape[-1]).astype(np.float64)
+    if w.shape[1] == 0:
+        raise RuntimeError("multinomial: the distribution has no categories")
+    if not replacement and num_samples > w.shape[1]:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) "
+                           f"({num_samples} > {w.shape[1]}) samples without replacement")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise RuntimeError("multinomial: probability tensor contains either inf, nan or "
+                           "element < 0")
+    totals = w.sum(axis=1)
+    if np.any(totals <= 0):
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
+                           "probabilities <= 0)")
+    if not replacement and np.any((w > 0).sum(axis=1) < num_samples):
+        raise RuntimeError(f"multinomial: invalid multinomial distribution (with "
+                           f"replacement=False, not enough non-negative category to sample "
+                           f"{num_samples})")
+    g = _gen(generator, "multinomial")
+    n = _b.int(num_samples)
+    out = np.empty((w.shape[0], n), np.int64)
+    for r in range(w.shape[0]):
+        out[r] = g.choice(w.shape[1], size=n, replace=_b.bool(replacement), p=w[r] / totals[r])
+    return Tensor(out.reshape(n) if x.ndim == 1 else out)
 
 
 def _no_more(kw: dict, name: str) -> None:
@@ -475,6 +663,18 @@ def numel(input: Tensor) -> _b.int:
     return input.data.size
 
 
+def is_nonzero(input: Tensor) -> _b.bool:
+    """The truth of a one-element tensor (an error for none or more than one element)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_nonzero: expected a Tensor, got {type(input).__name__}")
+    if input.data.size == 0:
+        raise RuntimeError("is_nonzero: Boolean value of Tensor with no values is ambiguous")
+    if input.data.size > 1:
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with more than one value is "
+                           f"ambiguous (this one has shape {input.shape})")
+    return _b.bool(input.data.reshape(()).item())
+
+
 def is_tensor(obj: Any) -> _b.bool:
     """Is obj a Tensor?"""
     return isinstance(obj, Tensor)
@@ -490,7 +690,7 @@ def is_floating_point(input: Tensor) -> _b.bool:
 def finfo(type: Any = None) -> np.finfo:
     """Machine limits of a float dtype (the default float when omitted): ``.eps``, ``.max``,
     ``.min``, ``.tiny``, ``.bits``, ``.resolution``, as torch.finfo."""
-    return np.finfo(np.dtype(np.float32) if type is None else _as_dtype(type))
+    return np.finfo(_DEFAULT_FLOAT if type is None else _as_dtype(type))
 
 
 def iinfo(type: Any) -> np.iinfo:

@@ -120,7 +120,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
 
     As torch: ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1
     (each gets ``floor(n * f)`` and the remainder goes one by one to the first splits). The
-    order comes from ``generator`` (a numpy Generator), else ``seed``, else
+    order comes from ``generator`` (an autograd or numpy Generator), else ``seed``, else
     ``autograd.rng()``.
     """
     n = len(dataset)
@@ -143,7 +143,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
         if sum(counts) != n:
             raise ValueError(f"random_split: the lengths sum to {sum(counts)}, but the dataset "
                              f"has {n} samples")
-    gen = generator if generator is not None else _gen(seed)
+    gen = _np_generator(generator) if generator is not None else _gen(seed)
     order = gen.permutation(n)
     out, start = [], 0
     for c in counts:
@@ -168,7 +168,7 @@ class DataLoader:
         """torch's ``num_workers``, ``pin_memory`` and ``persistent_workers`` are accepted:
         batches are always made in this process (no worker processes) and there is no
         device memory to pin. ``collate_fn`` turns a list of samples into a batch (its
-        result is yielded as is); ``generator`` is a numpy Generator for the shuffle."""
+        result is yielded as is); ``generator`` (autograd or numpy) drives the shuffle."""
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if collate_fn is not None and not callable(collate_fn):
@@ -184,7 +184,7 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.seed = seed
-        self._rng = (generator if generator is not None else
+        self._rng = (_np_generator(generator) if generator is not None else
                      np.random.default_rng(seed) if seed is not None else None)
 
     def __len__(self) -> int:
@@ -228,6 +228,11 @@ def _collate(samples: list[Any]) -> list[np.ndarray]:
 # ----------------------------------------------------------------------------- toy data
 def _gen(seed: int | None) -> np.random.Generator:
     return np.random.default_rng(seed) if seed is not None else _global_rng()
+
+
+def _np_generator(generator: Any) -> np.random.Generator:
+    """The numpy Generator of generator= (an autograd.Generator holds one as np_generator)."""
+    return getattr(generator, "np_generator", generator)
 
 
 def _check_n(n: Any, who: str) -> int:

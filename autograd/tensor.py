@@ -8,6 +8,7 @@ by side) lives in ``autograd/ops/``. Follow ``loss.backward()`` -> ``function.ru
 from __future__ import annotations
 
 import builtins  # annotations inside Tensor, whose float/int/bool methods shadow the types
+import sys
 import warnings
 import weakref
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,54 @@ import numpy as np
 from . import function as engine
 from .function import Function
 
-_FLOAT_DEFAULT = np.dtype(np.float32)
+_FLOAT_DEFAULT = np.dtype(np.float32)  # autograd.set_default_dtype changes it
+
+# Tensor repr's numpy printing options (autograd.set_printoptions), PyTorch's defaults
+_PRINT_DEFAULTS: dict[str, Any] = {"precision": 4, "threshold": 1000, "edgeitems": 3,
+                                   "linewidth": 80, "sci_mode": None}
+_PRINT_PROFILES = {"default": _PRINT_DEFAULTS,
+                   "short": {**_PRINT_DEFAULTS, "precision": 2, "edgeitems": 2},
+                   "full": {**_PRINT_DEFAULTS, "threshold": sys.maxsize}}
+_PRINT: dict[str, Any] = dict(_PRINT_DEFAULTS)
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How Tensor repr prints (torch.set_printoptions): digits after the point, the element
+    count above which the middle is summarised, items kept at each edge, the line width;
+    profile 'default', 'short' or 'full' resets them first; sci_mode True/False forces
+    scientific notation on/off (None: numpy decides)."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of "
+                             f"{sorted(_PRINT_PROFILES)}, got {profile!r}")
+        _PRINT.update(_PRINT_PROFILES[profile])
+    for key, v in (("precision", precision), ("threshold", threshold),
+                   ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"set_printoptions: {key} must be a non-negative int, got {v!r}")
+        _PRINT[key] = int(v)
+    if sci_mode is not None and not isinstance(sci_mode, bool):
+        raise ValueError(f"set_printoptions: sci_mode must be True, False or None, got "
+                         f"{sci_mode!r}")
+    _PRINT["sci_mode"] = sci_mode
+
+
+def _array_text(a: np.ndarray) -> str:
+    o = _PRINT
+    kw: dict[str, Any] = {}
+    if o["sci_mode"] is True and a.dtype.kind == "f":
+        kw["formatter"] = {"float_kind": lambda v: np.format_float_scientific(
+            v, precision=o["precision"], unique=False)}
+    elif o["sci_mode"] is False:
+        kw["suppress_small"] = True
+        kw["floatmode"] = "fixed"
+    return np.array2string(a, separator=", ", prefix="Tensor(", precision=o["precision"],
+                           threshold=o["threshold"], edgeitems=o["edgeitems"],
+                           max_line_width=o["linewidth"], **kw)
 _SUPPORTED_KINDS = "fiub"  # float, signed int, unsigned int, bool
 
 
@@ -177,6 +225,13 @@ def _fill_value(what: str, value: Any) -> Any:
         return value
     raise TypeError(f"{what}: value must be a number or a 0-d tensor, got "
                     f"{type(value).__name__}")
+
+
+def _generator(generator: Any, who: str) -> Any:
+    """The numpy Generator a drawing method uses (creation's rule for generator=)."""
+    from .creation import _gen
+
+    return _gen(generator, who)
 
 
 def _family_op(name: str, fallback: Any) -> Any:
@@ -385,9 +440,9 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(", precision=4)
+        body = _array_text(self.data)
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+        if self.data.dtype not in (_FLOAT_DEFAULT, np.int64, np.bool_):
             extra += f", dtype={self.data.dtype}"
         if self.requires_grad:
             extra += (", requires_grad=True" if self._ctx is None
@@ -652,26 +707,141 @@ class Tensor:
     def uniform_(self, a: float = 0.0, b: float = 1.0, **kw: Any) -> Tensor:
         """Fill with draws from U(a, b) (``from=``/``to=`` as torch spells them also work)."""
         a, b = kw.pop("from", a), kw.pop("to", b)
+        g = _generator(kw.pop("generator", None), "uniform_")
         if kw:
             raise TypeError(f"uniform_: unexpected argument(s) {sorted(kw)}")
-        from .creation import rng
+        return self._random_fill("uniform_", lambda: g.uniform(a, b, self.shape))
 
-        return self._random_fill("uniform_", lambda: rng().uniform(a, b, self.shape))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None
+                ) -> Tensor:
         if std < 0:
             raise ValueError(f"normal_: std must be >= 0, got {std}")
-        from .creation import rng
+        g = _generator(generator, "normal_")
+        return self._random_fill("normal_", lambda: g.normal(mean, std, self.shape))
 
-        return self._random_fill("normal_", lambda: rng().normal(mean, std, self.shape))
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with draws from the exponential distribution of rate lambd."""
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+        g = _generator(generator, "exponential_")
+        return self._random_fill("exponential_", lambda: g.exponential(1.0 / lambd,
+                                                                        self.shape))
 
-    def bernoulli_(self, p: float = 0.5) -> Tensor:
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_: expects p to be in (0, 1), but got p={p}")
+        if self.data.dtype == np.bool_:
+            raise RuntimeError("geometric_: not implemented for bool tensors")
+        g = _generator(generator, "geometric_")
+        self._inplace("geometric_")
+        self.data[...] = g.geometric(p, self.shape)
+        return self
+
+    def random_(self, *args: Any, generator: Any = None, **kw: Any) -> Tensor:
+        """Fill with integers uniform on [from, to): ``random_(to)``, ``random_(from, to)``,
+        or ``random_()`` for [0, the largest integer the dtype holds exactly] (2**24 for
+        float32, 2**53 for float64, the dtype's max for integers)."""
+        lo, hi = 0, None
+        if len(args) == 1:
+            hi = args[0]
+        elif len(args) == 2:
+            lo, hi = args
+        elif args:
+            raise TypeError(f"random_: expected (to), (from, to) or (), got {args!r}")
+        lo, hi = kw.pop("from", lo), kw.pop("to", hi)
+        if kw:
+            raise TypeError(f"random_: unexpected argument(s) {sorted(kw)}")
+        dt = self.data.dtype
+        top = (2 ** (np.finfo(dt).nmant + 1) if dt.kind == "f" else 1 if dt == np.bool_
+               else int(np.iinfo(dt).max))
+        for what, v in (("from", lo), ("to", hi)):
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+                raise TypeError(f"random_: {what} must be an int, got {v!r}")
+        hi = top + 1 if hi is None else int(hi)
+        if lo >= hi:
+            raise RuntimeError(f"random_: expects 'from' to be less than 'to', but got "
+                               f"from={lo} >= to={hi}")
+        g = _generator(generator, "random_")
+        self._inplace("random_")
+        self.data[...] = g.integers(int(lo), hi, self.shape)
+        return self
+
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
         if not 0 <= p <= 1:
             raise ValueError(f"bernoulli_: p must be in [0, 1], got {p}")
-        from .creation import rng
-
+        g = _generator(generator, "bernoulli_")
         self._inplace("bernoulli_")
-        self.data[...] = rng().random(self.shape) < p
+        self.data[...] = g.random(self.shape) < p
+        return self
+
+    def apply_(self, callable: Any) -> Tensor:
+        """Replace every element x by callable(x) (a Python function, element by element)."""
+        if not builtins.callable(callable):
+            raise TypeError(f"apply_: expected a callable, got {type(callable).__name__}")
+        self._inplace_check("apply_")
+        vals = [callable(v) for v in self.data.reshape(-1).tolist()]
+        new = np.asarray(vals).astype(self.data.dtype).reshape(self.shape)
+        self._bump_version()
+        self.data[...] = new
+        return self
+
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Tensor:
+        """Fill the main diagonal (all dims equal beyond 2-D); a tall matrix's diagonal
+        restarts after every N + 1 rows when wrap=True, as torch and numpy."""
+        if self.ndim < 2:
+            raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, this tensor "
+                               f"has {self.ndim}")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal "
+                               f"length, got shape {self.shape}")
+        v = _fill_value("fill_diagonal_", fill_value)
+        self._inplace("fill_diagonal_", fill_value)
+        np.fill_diagonal(self.data, v, wrap=bool(wrap))
+        return self
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """Write source into self seen as 1-D at positions index (negative from the end);
+        accumulate=True adds (repeated positions add up)."""
+        idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"put_: index must be an integer (int64) tensor, got {idx.dtype}")
+        src = source.data if isinstance(source, Tensor) else np.asarray(source)
+        if src.size != idx.size:
+            raise ShapeError(f"put_: source and index must have the same number of elements, "
+                             f"got {src.size} and {idx.size}")
+        n = self.data.size
+        idx = idx.reshape(-1).astype(np.int64)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            bad = idx[(idx < -n) | (idx >= n)][0]
+            raise IndexError(f"put_: index {bad} is out of bounds for a tensor of {n} "
+                             "elements")
+        self._inplace("put_", source)
+        flat = self.data.reshape(-1).copy()
+        vals = src.reshape(-1).astype(self.data.dtype)
+        if accumulate:
+            np.add.at(flat, idx, vals)
+        else:
+            flat[idx] = vals
+        self.data[...] = flat.reshape(self.shape)
+        return self
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return int(self.data.__array_interface__["data"][0])
+
+    def storage_offset(self) -> int:
+        """How many elements past the start of the memory it views this tensor begins."""
+        base = self.data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        delta = self.data_ptr() - int(base.__array_interface__["data"][0])
+        return delta // self.data.itemsize
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor off the graph in place: it becomes a leaf without grad."""
+        self._ctx = None
+        self.requires_grad = False
         return self
 
     def _random_fill(self, what: str, draw: Any) -> Tensor:
@@ -1374,6 +1544,7 @@ class Tensor:
     atan2_ = arctan2_ = _inplace_op("atan2")
     copysign_, hypot_, xlogy_, lerp_ = map(_inplace_op, (
         "copysign", "hypot", "xlogy", "lerp"))
+    gcd_, lcm_, ldexp_ = _inplace_op("gcd"), _inplace_op("lcm"), _inplace_op("ldexp")
     addcmul_, addcdiv_ = _inplace_op("addcmul"), _inplace_op("addcdiv")
     float_power_, nan_to_num_, logit_ = map(_inplace_op, (
         "float_power", "nan_to_num", "logit"))
@@ -1602,6 +1773,39 @@ class Tensor:
 
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         return S.diag_embed(self, offset, dim1, dim2)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        return S.diagflat(self, offset)
+
+    def renorm(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
+        return R.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p: Any, dim: int, maxnorm: Any) -> Tensor:
+        return self._inplace_result("renorm_", lambda x: R.renorm(x, p, dim, maxnorm))
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Tensor:
+        from .creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def is_nonzero(self) -> bool:
+        from .creation import is_nonzero
+
+        return is_nonzero(self)
+
+    def isin(self, test_elements: Any, *, assume_unique: bool = False, invert: bool = False
+             ) -> Tensor:
+        return IX.isin(self, test_elements, assume_unique=assume_unique, invert=invert)
+
+    def gcd(self, other: Any) -> Tensor:
+        return E.gcd(self, other)
+
+    def lcm(self, other: Any) -> Tensor:
+        return E.lcm(self, other)
+
+    def ldexp(self, other: Any) -> Tensor:
+        return E.ldexp(self, other)
 
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None
              ) -> Tensor:

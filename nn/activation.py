@@ -281,8 +281,10 @@ class PReLU(Module):
                  dtype: Any = None) -> None:
         self.num_parameters = positive_int(num_parameters, "PReLU: num_parameters")
         self.init = float(init)
+        from .conv import factory_dtype  # conv imports this module
+
         self.weight = Parameter(np.full(self.num_parameters, init,
-                                        dtype=np.float32 if dtype is None else dtype))
+                                        dtype=factory_dtype(device, dtype)))
 
     def reset_parameters(self) -> None:
         self.weight.data[...] = self.init

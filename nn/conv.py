@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor
+from autograd.creation import get_default_dtype
 from autograd.tensor import _as_dtype, _device_check
 
 from . import functional as F
@@ -33,11 +34,12 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 def factory_dtype(device: Any, dtype: Any) -> np.dtype:
     """The parameter dtype of a layer built with torch's ``device=``/``dtype=`` arguments:
-    the device must be the CPU; dtype None means float32."""
+    the device must be the CPU; dtype None means ``autograd.get_default_dtype()`` (float32
+    unless ``autograd.set_default_dtype`` changed it)."""
     if device is not None:
         _device_check(device)
     dt = _as_dtype(dtype)
-    return np.dtype(np.float32) if dt is None else dt
+    return get_default_dtype() if dt is None else dt
 
 
 def _positive(n: Any, what: str) -> int:

@@ -16,6 +16,7 @@ from autograd.ops.fused import FUSED_ACTIVATIONS
 from . import functional as F
 from . import init
 from .activation import LeakyReLU, get_activation
+from .conv import factory_dtype
 from .module import Container, Module, Parameter
 from .utils import positive_int
 
@@ -43,7 +44,7 @@ class Linear(Module):
                              f"{activation!r}")
         self.activation = activation
         self.negative_slope = float(negative_slope)
-        dt = np.dtype(np.float32 if dtype is None else dtype)
+        dt = factory_dtype(device, dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dt))
         self.bias = Parameter(np.empty(self.out_features, dtype=dt)) if bias else None
         self.reset_parameters()
@@ -503,7 +504,7 @@ class MLP(Sequential):
 
     def __init__(self, n_inputs: int, layer_sizes: Sequence[int], activation: Any = "relu",
                  output_activation: Any = None, dropout: float = 0.0,
-                 dtype: Any = np.float32) -> None:
+                 dtype: Any = None) -> None:
         n_in = positive_int(n_inputs, "MLP: n_inputs")
         if isinstance(layer_sizes, (int, np.integer)) or not len(layer_sizes):
             raise ValueError(f"MLP: layer_sizes must be a non-empty list like [hidden..., "
@@ -548,7 +549,7 @@ class Bilinear(Module):
         self.in1_features = positive_int(in1_features, "Bilinear: in1_features")
         self.in2_features = positive_int(in2_features, "Bilinear: in2_features")
         self.out_features = positive_int(out_features, "Bilinear: out_features")
-        dt = np.dtype(np.float32 if dtype is None else dtype)
+        dt = factory_dtype(device, dtype)
         self.weight = Parameter(np.empty((self.out_features, self.in1_features,
                                           self.in2_features), dtype=dt))
         self.bias = Parameter(np.empty(self.out_features, dtype=dt)) if bias else None

@@ -36,7 +36,7 @@ __all__ = ["abs", "absolute", "add", "bitwise_and", "bitwise_left_shift", "bitwi
 # ---------------------------------------------------------------------------------------
 _BOOL = np.dtype(np.bool_)
 _I64 = np.dtype(np.int64)
-_F32 = np.dtype(np.float32)  # the default float
+_F32 = np.dtype(np.float32)  # the default float (autograd.set_default_dtype rebinds it)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
 
 
@@ -1045,11 +1045,12 @@ def signbit(input: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # bitwise (integer and bool tensors) and logical (any dtype, bool result)
 # ---------------------------------------------------------------------------------------
-def _bitwise(ufunc: Any, a: Any, b: Any, name: str, shift: bool = False) -> Tensor:
+def _bitwise(ufunc: Any, a: Any, b: Any, name: str, ints_only: bool = False) -> Tensor:
+    """An integer (and bool, unless ints_only) op of two promoted operands, no gradient."""
     x, y = _operands(a, b)
     dt = x.data.dtype
-    if dt.kind not in "iub" or (shift and dt.kind == "b"):
-        allowed = "integer" if shift else "integer or bool"
+    if dt.kind not in "iub" or (ints_only and dt.kind == "b"):
+        allowed = "integer" if ints_only else "integer or bool"
         raise DtypeError(f"{name}: expected {allowed} tensors, got {dt}")
     try:
         return Tensor._make(np.asarray(ufunc(x.data, y.data)))
@@ -1072,11 +1073,11 @@ def bitwise_xor(input: Any, other: Any) -> Tensor:
 
 
 def bitwise_left_shift(input: Any, other: Any) -> Tensor:
-    return _bitwise(np.left_shift, input, other, "bitwise_left_shift", shift=True)
+    return _bitwise(np.left_shift, input, other, "bitwise_left_shift", ints_only=True)
 
 
 def bitwise_right_shift(input: Any, other: Any) -> Tensor:
-    return _bitwise(np.right_shift, input, other, "bitwise_right_shift", shift=True)
+    return _bitwise(np.right_shift, input, other, "bitwise_right_shift", ints_only=True)
 
 
 def bitwise_not(input: Tensor) -> Tensor:

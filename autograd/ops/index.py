@@ -20,8 +20,8 @@ from .shape import _tensor, accumulate_rows, dim_index, expand, getitem, pad, re
 
 __all__ = ["argwhere", "bucketize", "gather", "index_add", "index_copy", "index_fill",
            "index_put", "index_select", "masked_fill", "masked_scatter", "masked_select", "nonzero",
-           "scatter", "scatter_add", "scatter_reduce", "searchsorted", "take",
-           "take_along_dim"]
+           "isin", "scatter", "scatter_add", "scatter_reduce", "searchsorted", "take",
+           "take_along_dim", "unravel_index"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -682,3 +682,40 @@ def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False
     if count.max(initial=0) > 1:  # a repeated index: its values are averaged (torch: any)
         placed = placed / Tensor._make(np.maximum(count, 1).astype(input.dtype))
     return where(Tensor._make(count > 0), placed, input)
+
+
+# ---------------------------------------------------------------------------------------
+# isin, unravel_index (integer results, no gradient)
+# ---------------------------------------------------------------------------------------
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
+         invert: bool = False) -> Tensor:
+    """A bool tensor of elements' shape: is each element among test_elements? (either may
+    be a number; invert=True gives the opposite)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin: at least one of elements and test_elements must be a Tensor")
+    e = elements.data if isinstance(elements, Tensor) else np.asarray(elements)
+    t = test_elements.data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    out = np.isin(e, t, assume_unique=bool(assume_unique), invert=bool(invert))
+    return Tensor._make(np.asarray(out, dtype=np.bool_))
+
+
+def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
+    """The coordinates, in a tensor of ``shape``, of flat indices (negative ones count from
+    the end): a tuple of int64 tensors of indices' shape, one per dimension."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected 'indices' to be an integer tensor, got "
+                        f"{idx.dtype}")
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0:
+            raise TypeError(f"unravel_index: shape must be a sequence of non-negative ints, "
+                            f"got {shape!r}")
+    n = int(np.prod(dims, dtype=np.int64))
+    flat = idx.astype(np.int64)
+    if flat.size and (flat.min() < -n or flat.max() > n - 1):
+        raise ValueError(f"unravel_index: 'indices' must be in range [{-n}, {n - 1}] for "
+                         f"shape {tuple(int(d) for d in dims)}")
+    flat = np.where(flat < 0, flat + n, flat)
+    coords = np.unravel_index(flat, tuple(int(d) for d in dims)) if dims else ()
+    return tuple(Tensor._make(np.asarray(c, dtype=np.int64)) for c in coords)

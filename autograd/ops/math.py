@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from .elementwise import (
     _BOOL,
     DtypeError,
+    _bitwise,
     _broadcast_error,
     _cast,
     _const,
@@ -43,10 +44,11 @@ __all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "angle", "arccos",
            "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
            "atanh", "ceil", "conj", "copysign", "cos", "cosh", "deg2rad", "digamma", "equal",
            "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor", "fmax", "fmin",
-           "frac", "heaviside", "hypot", "isclose", "isfinite", "isinf", "isnan", "isneginf",
-           "isposinf", "lerp", "lgamma", "log10", "log1p", "log2", "logaddexp", "logaddexp2",
-           "logit", "nan_to_num", "polygamma", "rad2deg", "real", "reciprocal", "round",
-           "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square", "tan", "trunc", "xlogy"]
+           "frac", "gcd", "heaviside", "hypot", "isclose", "isfinite", "isinf", "isnan",
+           "isneginf", "isposinf", "lcm", "ldexp", "lerp", "lgamma", "log10", "log1p", "log2",
+           "logaddexp", "logaddexp2", "logit", "nan_to_num", "polygamma", "rad2deg", "real",
+           "reciprocal", "round", "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square", "tan",
+           "trunc", "xlogy"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -1001,4 +1003,23 @@ def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and the same values (nan is never equal)."""
     a, b = lift(input), lift(other)
     return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
+
+
+
+# ---------------------------------------------------------------------------------------
+# integer number theory (gcd, lcm) and ldexp
+# ---------------------------------------------------------------------------------------
+def gcd(input: Any, other: Any) -> Tensor:
+    """The elementwise greatest common divisor (non-negative; gcd(0, 0) = 0)."""
+    return _bitwise(np.gcd, input, other, "gcd", ints_only=True)
+
+
+def lcm(input: Any, other: Any) -> Tensor:
+    """The elementwise least common multiple (non-negative; 0 when either is 0)."""
+    return _bitwise(np.lcm, input, other, "lcm", ints_only=True)
+
+
+def ldexp(input: Any, other: Any) -> Tensor:
+    """input * 2 ** other (a float result; differentiable in both, as PyTorch's)."""
+    return mul(input, pow(2.0, other))
 

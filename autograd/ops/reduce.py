@@ -24,8 +24,8 @@ from ..tensor import ShapeError, Tensor, _as_dtype
 
 __all__ = ["amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "corrcoef",
            "count_nonzero", "cov", "log_softmax", "logsumexp", "max", "mean", "min", "nanmean",
-           "nansum", "norm", "prod", "softmax", "softmin", "std", "std_mean", "sum",
-           "trapezoid", "var", "var_mean", "vector_norm"]
+           "nansum", "norm", "prod", "renorm", "softmax", "softmin", "std", "std_mean", "sum",
+           "trapezoid", "trapz", "var", "var_mean", "vector_norm"]
 
 
 class DimError(IndexError, ValueError, RuntimeError):
@@ -940,3 +940,32 @@ def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Ten
 
     terms = _trapezoid_terms("trapezoid", y, x, dx, dim)
     return terms.sum(dim_index(dim, y.ndim, "trapezoid"))
+
+
+trapz = trapezoid  # torch.trapz: an alias of trapezoid
+
+
+def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
+    """Each slice ``input.select(dim, i)`` whose p-norm exceeds maxnorm scaled down to norm
+    maxnorm (by maxnorm / (norm + 1e-7), as PyTorch); the others kept."""
+    from .shape import dim_index
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"renorm: expected a Tensor, got {type(input).__name__}")
+    _need_float(input, "renorm")
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.number)) or not p > 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (p must be > 0, got "
+                           f"{p!r})")
+    if isinstance(maxnorm, bool) or not isinstance(maxnorm, (int, float, np.number)) \
+            or not maxnorm >= 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm!r}")
+    d = dim_index(dim, input.ndim, "renorm")
+    others = tuple(a for a in range(input.ndim) if a != d)
+    norm = vector_norm(input, p, others, keepdim=True)
+    big = norm.data > maxnorm
+    factor = where(Tensor._make(big), float(maxnorm) / (norm + 1e-7),
+                   Tensor._make(np.ones(norm.shape, input.data.dtype)))
+    return input * factor

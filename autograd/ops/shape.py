@@ -24,14 +24,14 @@ from .elementwise import clone, promote_types, unbroadcast
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
            "broadcast_tensors", "broadcast_to", "cartesian_prod", "cat", "chunk",
-           "column_stack", "combinations", "concat", "concatenate",
+           "column_stack", "combinations", "concat", "concatenate", "diagflat",
            "contiguous", "diag", "diag_embed", "diagonal", "diff", "dsplit", "dstack", "expand",
            "expand_as", "expand_dims", "flatten", "flip", "fliplr", "flipud", "hsplit",
            "hstack", "meshgrid", "moveaxis", "movedim", "narrow", "pad", "permute",
            "ravel", "repeat", "repeat_interleave", "reshape", "reshape_as", "roll", "rot90",
            "row_stack", "select", "split", "squeeze", "stack", "swapaxes", "swapdims", "t",
            "tensor_split", "tile", "transpose", "tril", "triu", "unbind", "unflatten",
-           "unfold", "unsqueeze", "view_as", "vsplit", "vstack"]
+           "unfold", "unsqueeze", "vander", "view_as", "vsplit", "vstack"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1208,3 +1208,33 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
         itertools.combinations
     idx = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
     return getitem(input, idx)
+
+
+# ---------------------------------------------------------------------------------------
+# diagflat, vander (compositions of differentiable ops)
+# ---------------------------------------------------------------------------------------
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with the flattened input on the diagonal ``offset``."""
+    x = _tensor(input)
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise TypeError(f"diagflat: offset must be an int, got {offset!r}")
+    return diag(reshape(x, (-1,)), int(offset))
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of the 1-D x: column j is x ** (N - 1 - j) (x ** j when
+    increasing); N columns (len(x) by default). Integer and bool x give int64."""
+    x = _tensor(x)
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
+    n = x.shape[0] if N is None else N
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise RuntimeError(f"vander: N must be a non-negative int, got {N!r}")
+    dt = promote_types(x.data.dtype, np.dtype(np.int64))
+    xt = x if x.data.dtype == dt else x.astype(dt)
+    if n == 0:
+        return Tensor._make(np.zeros((x.shape[0], 0), dt))
+    cols = [Tensor._make(np.ones(x.shape[0], dt))]
+    for _ in range(int(n) - 1):
+        cols.append(cols[-1] * xt)
+    return stack(cols if increasing else cols[::-1], 1)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .creation import _gen as _generator
 from .creation import rng as _global_rng
 from .tensor import Tensor
 
@@ -143,7 +144,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
         if sum(counts) != n:
             raise ValueError(f"random_split: the lengths sum to {sum(counts)}, but the dataset "
                              f"has {n} samples")
-    gen = _np_generator(generator) if generator is not None else _gen(seed)
+    gen = _generator(generator, "random_split") if generator is not None else _gen(seed)
     order = gen.permutation(n)
     out, start = [], 0
     for c in counts:
@@ -184,7 +185,7 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.seed = seed
-        self._rng = (_np_generator(generator) if generator is not None else
+        self._rng = (_generator(generator, "DataLoader") if generator is not None else
                      np.random.default_rng(seed) if seed is not None else None)
 
     def __len__(self) -> int:
@@ -228,11 +229,6 @@ def _collate(samples: list[Any]) -> list[np.ndarray]:
 # ----------------------------------------------------------------------------- toy data
 def _gen(seed: int | None) -> np.random.Generator:
     return np.random.default_rng(seed) if seed is not None else _global_rng()
-
-
-def _np_generator(generator: Any) -> np.random.Generator:
-    """The numpy Generator of generator= (an autograd.Generator holds one as np_generator)."""
-    return getattr(generator, "np_generator", generator)
 
 
 def _check_n(n: Any, who: str) -> int:

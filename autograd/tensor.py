@@ -589,15 +589,10 @@ class Tensor:
             raise RuntimeError(f"{what}: the result type {r.dtype} can't be cast to the "
                                f"desired output type {self.dtype} (an in-place op keeps the "
                                "tensor's dtype; use the out-of-place op)")
-        if r.shape != self.shape:
-            try:
-                ok = np.broadcast_shapes(r.shape, self.shape) == self.shape
-            except ValueError:
-                ok = False
-            if not ok:
-                raise ShapeError(f"{what}: the result has shape {r.shape}, which does not fit "
-                                 f"this tensor's shape {self.shape} (an in-place op keeps the "
-                                 "tensor's shape)")
+        if r.shape != self.shape and not E.broadcasts_to(r.shape, self.shape):
+            raise ShapeError(f"{what}: the result has shape {r.shape}, which does not fit "
+                             f"this tensor's shape {self.shape} (an in-place op keeps the "
+                             "tensor's shape)")
         self._bump_version()
         self.data[...] = r
         return self

@@ -27,7 +27,7 @@ from autograd import Tensor
 
 from ._common import ForeignLoad, header, interleaved_rounds, machine_header, machine_line, med
 from .bench_mlp import _data as _mlp_data
-from .bench_mlp import _init
+from .bench_mlp import _init, _training_step, torch_mlp
 
 # (name, layer sizes, batch, hidden activation)
 CONFIGS = [
@@ -74,29 +74,11 @@ def numbagrad_step(sizes: list[int], batch: int, act: str, compiled: bool, fuse:
 
 
 def torch_step(torch, sizes: list[int], batch: int, act: str) -> Callable[[], object]:
-    layers = []
-    for i, (w, b) in enumerate(_init(sizes)):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(w))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers.append(lin)
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
-    model = torch.nn.Sequential(*layers)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    model = torch_mlp(torch, sizes, act)
     opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS)
     xa, ya = _data(sizes, batch)
-    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _training_step(model, torch.nn.CrossEntropyLoss(), opt, torch.from_numpy(xa),
+                          torch.from_numpy(ya))
 
 
 def numpy_step(sizes: list[int], batch: int, act: str) -> Callable[[], object]:

@@ -105,7 +105,8 @@ def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object
     return _training_step(model, loss_fn, opt, x, y)
 
 
-def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
+def torch_mlp(torch, sizes: list[int], act: str):
+    """The benchmarks' MLP in torch, with the weights ``_init`` gives numbagrad's."""
     layers = []
     for i, (w, b) in enumerate(_init(sizes)):
         lin = torch.nn.Linear(w.shape[1], w.shape[0])
@@ -115,7 +116,11 @@ def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
         layers.append(lin)
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.Tanh())
-    model = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def torch_step(torch, sizes, batch, act, loss) -> Callable[[], object]:
+    model = torch_mlp(torch, sizes, act)
     loss_fn = torch.nn.CrossEntropyLoss() if loss == "xent" else torch.nn.MSELoss()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     xa, ya = _data(sizes, batch, loss)

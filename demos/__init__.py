@@ -72,6 +72,22 @@ def eta(start: float, done: int, total: int) -> str:
     return f"[{bar:<20}] {done / total:4.0%}, ~{left:.0f} s left"
 
 
+def seconds_per_step(steps: dict, args: tuple, n: int, warmup: int = 3) -> dict:
+    """Each named step function's wall time per call over ``n`` calls on ``args``, after
+    ``warmup`` calls (a compiled step records there), one step function after the other."""
+    import time
+
+    out = {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            step(*args)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step(*args)
+        out[name] = (time.perf_counter() - t0) / n
+    return out
+
+
 def pyplot() -> Any:
     """matplotlib.pyplot on the Agg backend: the demos write files, they never open windows."""
     import matplotlib

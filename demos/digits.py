@@ -17,7 +17,7 @@ import nn
 import optim
 from autograd import Tensor
 from autograd.data import DataLoader, TensorDataset, load_digits, train_test_split
-from demos import Outputs, heading, pyplot, say
+from demos import Outputs, heading, pyplot, say, seconds_per_step
 
 DESCRIPTION = "8x8 handwritten digits: 64-64-10 MLP with Adam, >= 97% test accuracy"
 IMAGE = "digits.png"
@@ -49,14 +49,8 @@ def compiled_vs_eager(X: np.ndarray, y: np.ndarray, seed: int, steps: int) -> di
     fast = autograd.compile(plain, fuse=False)  # the replay: bit-identical to eager
     fused_model, plain2 = setup()
     fused = autograd.compile(plain2)  # the default: this step fuses into one numba call
-    seconds = {}
-    for name, step in (("eager", eager), ("compiled", fast), ("fused", fused)):
-        for _ in range(3):  # the compiled ones record here
-            step(xb, yb)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step(xb, yb)
-        seconds[name] = (time.perf_counter() - t0) / steps
+    seconds = seconds_per_step({"eager": eager, "compiled": fast, "fused": fused}, (xb, yb),
+                               steps)
     same = all(np.array_equal(p.data, q.data)
                for p, q in zip(eager_model.parameters(), fast_model.parameters()))
     drift = max(float(np.max(np.abs(p.data - q.data)))

@@ -18,7 +18,7 @@ import nn
 import optim
 from autograd import Tensor, Value
 from autograd.data import moons
-from demos import Outputs, heading, pyplot, say
+from demos import Outputs, heading, pyplot, say, seconds_per_step
 from nn import scalar
 
 DESCRIPTION = "2-16-16-1 on two moons, scalar and tensor engines side by side, step times"
@@ -77,14 +77,7 @@ def compiled_vs_eager(weights: dict, X: Tensor, y: Tensor, loss_fn: nn.HingeLoss
     eager_net, eager = setup()
     fast_net, plain = setup()
     fast = autograd.compile(plain)
-    seconds = {}
-    for name, step in (("eager", eager), ("compiled", fast)):
-        for _ in range(3):  # the compiled one records here
-            step(X, y)
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step(X, y)
-        seconds[name] = (time.perf_counter() - t0) / steps
+    seconds = seconds_per_step({"eager": eager, "compiled": fast}, (X, y), steps)
     same = all(np.array_equal(p.data, q.data)
                for p, q in zip(eager_net.parameters(), fast_net.parameters()))
     e, c = seconds["eager"], seconds["compiled"]

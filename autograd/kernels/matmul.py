@@ -540,10 +540,9 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     mr, nr = _tile_shape(a)
     ns = -(-m // mr)
     npn = -(-n // nr)
-    nt = numba.get_num_threads()
     if parallel is None:
         parallel = _threads_pay(2 * m * n * k)
-    groups = nt if parallel else 1  # threads sharing the tiles (balanced: _segments)
+    groups = numba.get_num_threads() if parallel else 1  # threads sharing tiles: _segments
     ap = _workspace(0, groups * ns * KC * mr, a.dtype)  # per thread: its A strips, one k block
     bp = _workspace(1, groups * KC * nr, a.dtype)  # per thread: one B panel, one k block
     e = _workspace(2, (ns + npn) * mr * nr, a.dtype)
@@ -551,13 +550,12 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     fa, as0, as1 = _flat(a)
     fb, bs0, bs1 = _flat(b)
     if c.flags.c_contiguous:
-        cf, ldc = c.reshape(-1), n
-    else:  # an out= view with a row stride (its rows contiguous), else a scratch copy
-        cf, ldc = None, 0
-        if c.strides[1] == c.itemsize and c.strides[0] % c.itemsize == 0 and c.strides[0] > 0:
-            cf, ldc, _ = _flat(c)
-    cw = c if cf is not None else np.empty((m, n), dtype=a.dtype)
-    if cf is None:
+        cw, cf, ldc = c, c.reshape(-1), n
+    elif c.strides[1] == c.itemsize and c.strides[0] > 0 and c.strides[0] % c.itemsize == 0:
+        cw = c  # an out= view whose rows have a stride: written in place
+        cf, ldc, _ = _flat(c)
+    else:  # any other layout: a scratch result, copied in at the end
+        cw = np.empty((m, n), dtype=a.dtype)
         cf, ldc = cw.reshape(-1), n
     if parallel:
         _par.timed(_mm_parallel, (fa, as0, as1, fb, bs0, bs1, ap, bp, cf, ldc, e, m, n, k,

@@ -224,6 +224,14 @@ def _broadcast_error(name: str, *shapes: tuple[int, ...]) -> None:
         raise ShapeError(f"{name}: shapes {listed} cannot broadcast") from None
 
 
+
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """True when an array of ``shape`` broadcasts to exactly ``target``."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
 def _binary(fn: type[Function], a: Any, b: Any, name: str, **params: Any) -> Tensor:
     if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype):
         a, b = _operands(a, b)  # (the same-dtype pair of Tensors skips the call: hot path)

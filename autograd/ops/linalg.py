@@ -26,7 +26,7 @@ import numpy as np
 from .. import kernels as K
 from ..function import Function
 from ..tensor import ShapeError, Tensor
-from .elementwise import lift, unbroadcast
+from .elementwise import broadcasts_to, lift, unbroadcast
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul",
            "cross", "det", "dist",
@@ -180,11 +180,7 @@ def _scaled_sum(name: str, input: Any, prod: Tensor, beta: Any, alpha: Any) -> T
         if isinstance(v, bool) or not isinstance(v, Number):
             raise TypeError(f"{name}: {label} must be a number, got {type(v).__name__}")
     inp = lift(input, prod)
-    try:
-        ok = np.broadcast_shapes(inp.shape, prod.shape) == prod.shape
-    except ValueError:
-        ok = False
-    if not ok:
+    if not broadcasts_to(inp.shape, prod.shape):
         raise ShapeError(f"{name}: input of shape {inp.shape} does not broadcast to the "
                          f"product's shape {prod.shape}")
     out = prod if alpha == 1 else prod * alpha

@@ -19,21 +19,29 @@ optimizer state yet, an odd layout). Anything else gives ``build`` None: the rep
 
 Each call reads the parameters' ``.data``, ``param_groups`` (lr, betas, ... : schedulers
 apply) and ``optimizer.state`` (Adam's step counts are incremented as eager does; exp_avg,
-exp_avg_sq and momentum_buffer change in place); the gradients go into one fresh array per
-call, handed out as the parameters' ``.grad`` (views of it), so a ``.grad`` the caller kept
-from an earlier call is never written. The numbers agree with eager within float rounding
+exp_avg_sq and momentum_buffer change in place); the gradients go into one array per call,
+handed out as the parameters' ``.grad`` (views of it): last call's array again when nothing
+outside holds any of its views (its reference count), a fresh one otherwise, so a ``.grad``
+the caller kept from an earlier call is never written. Products above the kernel's
+``MAX_FLOPS`` run through the packed matmul inside the call, on two threads when the
+matmul itself would take two (its cut-off, the busy-core back-off, which also times this
+call). The numbers agree with eager within float rounding
 (the products sum in another order than BLAS), not bit for bit.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 
 from . import kernels as K
+from .kernels import parallel as _par
+from .kernels import tuning
 from .compile import _Const, _Node, _Recorder, _Slot
 from .tensor import Tensor
 
@@ -150,7 +158,7 @@ def build(rec: _Recorder, plan: Any) -> Callable[[list], Any] | None:
         if wdt != dt or bdt != dt or len(ws_) != 2 or bs_ != (ws_[0],):
             return None
         n, k = ws_
-        if meta[h][0] != (m, k) or 2 * m * k * n > fk.MAX_FLOPS:
+        if meta[h][0] != (m, k):
             return None
         params += [slots[iw][1], slots[ib][1]]
         dims.append((k, n))
@@ -227,10 +235,18 @@ class _Fused:
         self.dt = dt
         size, offs, self.woff = fk.workspace(m, dims)
         self.ws = np.zeros(size, dt)
-        self.ltab = np.array([(k, n, code, offs[i]) for i, ((k, n), code)
-                              in enumerate(zip(dims, codes))], dtype=np.int64)
+        packed = fk.packed_layers(m, dims)
+        self.ltab = np.array([(k, n, code, offs[i], int(pk)) for i, ((k, n), code, pk)
+                              in enumerate(zip(dims, codes, packed))], dtype=np.int64)
+        self.m, self.dims = m, dims
+        # the packed products' work (forward, gw, gh): two threads from the matmul's cut-off
+        self.flops = sum(2 * m * k * n * (2 + (i > 0))
+                         for i, ((k, n), pk) in enumerate(zip(dims, packed)) if pk)
+        self.pack = fk.pack_buffers
+        self.packs: dict[int, tuple] = {}  # threads -> the packed kernel's buffers
         self.slopes = np.array(slopes, dtype=np.float64)
-        self.kinds = np.array([loss_kind, red, opt_kind], dtype=np.int64)
+        self.kinds = np.array([loss_kind, red, opt_kind, tuning.thresholds().par_min_opt],
+                              dtype=np.int64)
         self.smoothing = smoothing
         n_params = len(params)
         self.ptab = np.zeros((n_params, 3), dtype=np.int64)
@@ -247,12 +263,17 @@ class _Fused:
             size_ = int(np.prod(sh))
             self.cuts.append((p, slice(o, o + size_), sh))
             o += size_
+        self.grads: np.ndarray | None = None
         self.index = {id(p): j for j, p in enumerate(params)}
         # per parameter: [state dict, data, state array 1, state array 2] behind its ptab row
         self.held: list[list] = [[None, None, None, None] for _ in params]
         self.groups: list[tuple] = []  # (group, its params list, [(param, row)], hyper key)
         self.no_labels = np.zeros(0, np.int64)
         self.no_target = np.zeros((0, 0), dt)
+
+    def _packs(self, par: int) -> tuple:
+        bufs = self.packs[par] = self.pack(self.m, self.dims, par, self.dt)
+        return bufs
 
     def _row(self, j: int, st: Any, d: Any, s1: Any, s2: Any) -> bool:
         """Point ptab row j at (d, s1, s2) after checking their layout; False if odd."""
@@ -355,9 +376,27 @@ class _Fused:
             target = A[self.tgt_slot]
             if target.__class__ is not np.ndarray or not target.flags.carray:
                 target = np.array(target, order="C")
-        grads = np.empty(self.total, self.dt)
-        value = self.kernel(x, labels, target, self.ws, grads, self.ltab, self.slopes,
-                            self.ptab, hyper, steps, self.woff, self.kinds, self.smoothing)
+        # the gradients: last call's array again when nothing outside holds it any more
+        # (a .grad, or its array, kept by the caller gets a fresh one; an 800 KB fresh
+        # array costs its page faults at every step)
+        for p, _, _ in self.cuts:
+            p._grad = None
+        grads = self.grads
+        if grads is None or sys.getrefcount(grads) > _FREE_RC:
+            grads = self.grads = np.empty(self.total, self.dt)
+        flops = self.flops
+        par = 1
+        if flops and flops >= _mm_parallel_min() and _par.worth_it(flops):
+            par = numba.get_num_threads()
+        args = (x, labels, target, self.ws, grads, self.ltab, self.slopes, self.ptab, hyper,
+                steps, self.woff, self.kinds, self.smoothing,
+                *(self.packs.get(par) or self._packs(par)), par)
+        if par > 1:  # the busy-core back-off watches this call as it does the matmul's
+            t0 = time.perf_counter()
+            value = self.kernel(*args)
+            _par.done(self.kernel, flops, time.perf_counter() - t0)
+        else:
+            value = self.kernel(*args)
         for p in self.zeros:
             p._grad = None
         make = Tensor._make
@@ -365,3 +404,19 @@ class _Fused:
             p._grad = make(grads[sl].reshape(shape))
             p._bump_version()  # as optimizer.step() does
         return make(np.asarray(value, dtype=self.dt))
+
+
+def _free_rc() -> int:
+    """The reference count ``__call__`` sees for a gradient array nobody else holds (the
+    attribute, the local name, getrefcount's argument), measured the same way."""
+    holder = _Fused.__new__(_Fused)
+    holder.grads = np.empty(1)
+    grads = holder.grads
+    return sys.getrefcount(grads)
+
+
+_FREE_RC = _free_rc()
+
+
+def _mm_parallel_min() -> int:
+    return tuning.thresholds().mm_parallel_min_flops

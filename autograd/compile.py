@@ -44,10 +44,13 @@ smoothing is kept) or MSE (mean or sum) on the last output against a label / tar
 argument, one ``backward()`` of that loss, one ``Adam`` / ``AdamW`` / ``SGD`` step over
 exactly those layers' weights and biases, the loss returned) runs as ONE numba call on the
 numba backend: forward, loss, backward and the update in place
-(``kernels.fused_step``), float32 or float64, while every product stays at most
-``kernels.fused_step.MAX_FLOPS`` (larger ones keep the replay). It reads ``param_groups``
-and ``optimizer.state`` at every call as the replay does; the gradients are fresh arrays
-per call (views of one), the loss a fresh 0-d Tensor. Its numbers agree with the eager
+(``kernels.fused_step``), float32 or float64, at any size: products above
+``kernels.fused_step.MAX_FLOPS`` run through the packed matmul kernel inside that call,
+on two threads (and the larger parameters' updates with them) where the matmul's own
+cut-off and the busy-core back-off would give a product two. It reads ``param_groups``
+and ``optimizer.state`` at every call as the replay does; the gradients are views of one
+array per call (last call's again only when nothing outside holds any of its views), the
+loss a fresh 0-d Tensor. Its numbers agree with the eager
 step within float rounding, not bit for bit (its products sum in another order than
 BLAS). A call the kernel does not run (a group with ``maximize`` or ``amsgrad``, a
 parameter's first step, an odd layout) takes the replay; the replay's guards and the label

@@ -1,7 +1,8 @@
 """autograd.compile: one Adam training step (zero_grad, forward, cross-entropy, backward,
 step), eager numbagrad vs the compiled replay (``fuse=False``) and the fused step (the
-default: one numba call for the whole step when the record is a plain dense network with
-small products; otherwise it is the replay, marked so), beside torch eager (when
+default: one numba call for the whole step when the record is a plain dense network, its
+large products through the packed matmul inside that call; otherwise it is the replay,
+marked so), beside torch eager (when
 importable) and a hand-written numpy step with the same Adam update (the no-framework
 floor). The issue's targets are checked on the best of the two compiled columns.
 
@@ -196,8 +197,8 @@ def _table(with_torch: bool, threads: int = 1) -> dict[str, dict[str, float]]:
             print(f"  {name if stat == 'med' else '':<22}{stat:>4}{cells}{ratios}"
                   f"   {load_s if stat == 'med' else '':>9}")
         if not fused.fused:  # type: ignore[attr-defined]
-            print(f"  {'':<26} (not fused: a product above the fused kernel's cut-off or a "
-                  "step outside its pattern; \"fused\" times the replay)")
+            print(f"  {'':<26} (not fused: a step outside the fused kernel's pattern; "
+                  "\"fused\" times the replay)")
         for stat in ("med", "min"):
             met = _targets(name, results[f"{name} {stat}"], fused.fused)  # type: ignore[attr-defined]
             print(f"  {'':<26} targets ({stat}): {met}")

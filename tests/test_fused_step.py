@@ -6,6 +6,7 @@ for anything outside its pattern."""
 from __future__ import annotations
 
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -170,7 +171,7 @@ def test_fused_is_off_for_ops_outside_the_pattern_and_those_still_match_eager():
     assert comp[2].stats["replays"] == 6 and comp[2].fused is False
 
 
-def test_fused_is_off_when_the_step_returns_more_than_the_loss_or_a_product_is_big():
+def test_fused_is_off_when_the_step_returns_more_than_the_loss():
     autograd.manual_seed(0)
     model = nn.MLP(4, [8, 3])
     opt = optim.Adam(model.parameters(), lr=1e-2)
@@ -189,11 +190,68 @@ def test_fused_is_off_when_the_step_returns_more_than_the_loss_or_a_product_is_b
     for _ in range(4):
         step(xs[0], ys[0])
     assert step.stats["replays"] == 2 and step.fused is False
-    # 2 * 64 * 400 * 64 flops in the first product: above the cut-off, the replay runs it
-    big = [400, 64, 10]
-    bxs, bys = _data(big, 64, "xent", count=1)
-    fused = _run(big, "relu", (bxs, bys), True, steps=4)
-    assert fused[4] == [False] * 4 and fused[3].stats["replays"] == 2
+
+
+@pytest.fixture
+def threads(request):
+    """numba's thread count for one test (skipped where the machine has fewer)."""
+    import numba
+
+    want = request.param
+    if want > numba.config.NUMBA_NUM_THREADS:
+        pytest.skip(f"needs {want} numba threads")
+    before = numba.get_num_threads()
+    numba.set_num_threads(want)
+    yield want
+    numba.set_num_threads(before)
+
+
+@pytest.mark.parametrize("threads", [1, 2], indirect=True)
+@pytest.mark.parametrize("sizes,batch,loss,dtype,act", [
+    ([300, 200, 100, 10], 64, "xent", np.float32, "relu"),  # packed, packed (gh too), small
+    ([150, 100, 3], 90, "mse", np.float64, "tanh"),  # ragged tiles, float64
+])
+def test_big_products_run_the_packed_kernel_inside_the_fused_step(threads, sizes, batch,
+                                                                 loss, dtype, act):
+    from autograd.kernels import fused_step as fk
+    from autograd.kernels import parallel
+
+    dims = list(zip(sizes[:-1], sizes[1:]))
+    packed = fk.packed_layers(batch, dims)
+    assert packed[0] and not packed[-1]  # both kinds of layer in one step
+    batches = _data(sizes, batch, loss, dtype=dtype)
+    tol = TOL32 if dtype == np.float32 else dict(rtol=1e-9, atol=1e-11)
+    parallel._best.pop(fk.fused_step, None)
+    with parallel.suspended():  # no back-off: the thread count is the test's
+        eager = _run(sizes, act, batches, None, loss=loss, dtype=dtype, steps=12)
+        fused = _run(sizes, act, batches, True, loss=loss, dtype=dtype, steps=12)
+    _close(eager, fused, tol)
+    assert all(fused[4][2:]) and fused[3].stats["replays"] == 10
+    # the two-thread run timed its calls for the busy-core back-off; one thread never does
+    two = 2 * batch * sizes[0] * sizes[1] * 2 >= autograd.kernels.tuning.thresholds(
+    ).mm_parallel_min_flops
+    assert (fk.fused_step in parallel._best) == (threads > 1 and two)
+
+
+def test_gradients_not_held_outside_reuse_last_calls_array_and_held_ones_stay():
+    sizes = [300, 200, 10]
+    xs, ys = _data(sizes, 64, "xent")
+    autograd.manual_seed(0)
+    model = nn.MLP(300, [200, 10], activation="relu")
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    f = autograd.compile(_step_fn(model, opt, nn.CrossEntropyLoss()))
+    for i in range(3):
+        f(xs[i], ys[i])
+    w = model[0].weight if hasattr(model, "__getitem__") else list(model.parameters())[0]
+    base = weakref.ref(w.grad.data.base)  # (a strong reference would hold the array)
+    f(xs[0], ys[0])
+    assert f.fused and w.grad.data.base is base()  # nobody held the old views: reused
+    kept = w.grad
+    copy = kept.data.copy()
+    f(xs[1], ys[1])
+    assert w.grad.data.base is not kept.data.base  # a view is held: a fresh array
+    np.testing.assert_array_equal(kept.data, copy)
+    assert not np.array_equal(w.grad.data, copy)
 
 
 def test_fused_is_off_on_the_numpy_backend():

@@ -18,13 +18,20 @@ the activations' device functions (``elementwise``) and the update kernels
 (``optim._adam_k``, ``optim._sgd_k``); the cross-entropy is ``xent._xent_k``'s and
 ``_xent_bwd_k``'s arithmetic run along the batch, so the formulas are the eager ones. The products
 sum in another order than BLAS, so the numbers agree with the eager step within float
-rounding, not bit for bit. Meant for small products (``MAX_FLOPS`` per matmul): larger
-steps keep the replay.
+rounding, not bit for bit.
+
+A layer whose products are larger than ``MAX_FLOPS`` (2 m k n) runs them through the
+packed matmul kernel instead (``matmul._mm_serial``, or ``_mm_parallel`` when the caller
+passes ``par`` > 1 threads), on the same feature-major arrays through strides: forward
+W @ X.T (the input read in place, not transposed), gw = gz @ h.T, gh = W.T @ gz. The 4 x 4
+passes along the batch win below that size; above it they run at a fraction of the packed
+kernel's rate.
 
 Tables (int64 unless said):
 
-* ``ltab`` (L, 4): per layer k (inputs), n (outputs), act code (0 none, 1 relu,
-  2 leaky_relu, 3 sigmoid, 4 tanh), offset of its output (n, N) in ``ws``; ``slopes``
+* ``ltab`` (L, 5): per layer k (inputs), n (outputs), act code (0 none, 1 relu,
+  2 leaky_relu, 3 sigmoid, 4 tanh), offset of its output (n, N) in ``ws``, 1 when its
+  products go through the packed kernel (``packed_layers``); ``slopes``
   (float64, L): leaky_relu's negative slope.
 * ``ptab`` (2L, 3): per parameter (W_0, b_0, W_1, ...) the addresses of the parameter,
   its first and its second state array (Adam: exp_avg, exp_avg_sq; SGD: momentum_buffer
@@ -34,8 +41,12 @@ Tables (int64 unless said):
   Adam's step count t of each parameter (this step's), for 1 - beta^t.
 * ``woff`` (6): offsets in ``ws`` of the input transposed (k_0, N), the probabilities
   (C, N), four scratch vectors (N), two gradient buffers (max width, N), and the end.
-* ``kinds`` (3): loss (0 cross-entropy, 1 MSE), reduction (0 mean, 1 sum), optimizer
-  (0 Adam / AdamW, 1 SGD).
+* ``kinds`` (4): loss (0 cross-entropy, 1 MSE), reduction (0 mean, 1 sum), optimizer
+  (0 Adam / AdamW, 1 SGD), the smallest parameter updated on ``par`` threads (the update
+  kernels' ``par_min_opt``).
+* ``ap``, ``bp``, ``e`` (the dtype), ``segs`` (int64, (par, panels + 1, 3)): the packed
+  kernel's A and B packs, edge scratch and tile segments, sized by ``pack_sizes``
+  (one-element dummies when no layer is packed); ``par``: threads for the packed products.
 """
 
 from __future__ import annotations
@@ -45,7 +56,7 @@ import math
 import numpy as np
 
 from ._fastmath import fexp, fmaximum
-from ._jit import U, kernel
+from ._jit import CHUNK, U, kernel
 from .elementwise import (
     _leaky_relu_b,
     _leaky_relu_f,
@@ -56,9 +67,10 @@ from .elementwise import (
     _tanh_b,
     _tanh_f,
 )
-from .optim import _adam_k, _sgd_k, _vec_at
+from .matmul import KC, _mm_parallel, _mm_serial, _tile_shape
+from .optim import _adam_k, _adam_p, _sgd_k, _sgd_p, _vec_at
 
-MAX_FLOPS = 2_000_000  # a product above this (2 m k n) is not fused: the replay runs it
+MAX_FLOPS = 2_000_000  # a product above this (2 m k n) runs through the packed kernel
 ACT_CODES = {"none": 0, "relu": 1, "leaky_relu": 2, "sigmoid": 3, "tanh": 4}
 LOSS_XENT, LOSS_MSE = 0, 1
 OPT_ADAM, OPT_SGD = 0, 1
@@ -120,6 +132,13 @@ def _layer_fwd(h, w, b, y, code, slope):
             hr = h[q]
             for i in range(U(0), U(m)):
                 row[i] += wq * hr[i]
+    _act_fwd(y, code, slope)
+
+
+@kernel
+def _act_fwd(y, code, slope):
+    """y = act(y) in place."""
+    T = y.dtype.type
     s = T(slope)
     yf = y.reshape(-1)
     size = yf.size
@@ -135,6 +154,16 @@ def _layer_fwd(h, w, b, y, code, slope):
     elif code == 4:
         for i in range(U(0), U(size)):
             yf[i] = _tanh_f(yf[i], s, T)
+
+
+@kernel
+def _mm(a, as0, as1, b, bs0, bs1, c, ldc, m, n, k, ap, bp, e, segs, par):
+    """c (m, n, row stride ldc) = a (m, k) @ b (k, n), all flat with element strides,
+    through the packed kernel: serial, or ``par`` threads."""
+    if par > 1:
+        _mm_parallel(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, par, segs)
+    else:
+        _mm_serial(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, 1, segs)
 
 
 @kernel
@@ -345,23 +374,39 @@ def _xent_fm(h, labels, probs, vecs, g, s, scale):
 
 @kernel
 def fused_step(x, labels, target, ws, grads, ltab, slopes, ptab, hyper, steps, woff, kinds,
-               smoothing):
+               smoothing, ap, bp, e, segs, par):
     """One training step (see the module docstring); returns the loss as a float64."""
     T = ws.dtype.type
     n_layers = ltab.shape[0]
     m, k0 = x.shape
+    xf = x.reshape(-1)
     # -- forward, feature-major (every loop runs along the batch)
     h = ws[woff[0]:woff[0] + k0 * m].reshape((k0, m))
-    for i in range(m):
-        for q in range(k0):
-            h[q, i] = x[i, q]
+    if ltab[0, 4] == 0:  # the 4 x 4 passes read the input feature-major; the packed
+        for i in range(m):  # kernel reads it in place, through its strides
+            for q in range(k0):
+                h[q, i] = x[i, q]
     xt = h
     for layer in range(n_layers):
         k, n, code, off = ltab[layer, 0], ltab[layer, 1], ltab[layer, 2], ltab[layer, 3]
-        w = _vec_at(ptab[2 * layer, 0], n * k, ws).reshape((n, k))
+        wf = _vec_at(ptab[2 * layer, 0], n * k, ws)
+        w = wf.reshape((n, k))
         b = _vec_at(ptab[2 * layer + 1, 0], n, ws)
-        y = ws[off:off + n * m].reshape((n, m))
-        _layer_fwd(h, w, b, y, code, slopes[layer])
+        yf = ws[off:off + n * m]
+        y = yf.reshape((n, m))
+        if ltab[layer, 4] != 0:  # y = W @ h (h: X.T for the first layer), then + b, act
+            if layer == 0:
+                _mm(wf, k, 1, xf, 1, k0, yf, m, n, m, k, ap, bp, e, segs, par)
+            else:
+                _mm(wf, k, 1, h.reshape(-1), m, 1, yf, m, n, m, k, ap, bp, e, segs, par)
+            for j in range(n):
+                row = y[j]
+                bj = b[j]
+                for i in range(U(0), U(m)):
+                    row[i] += bj
+            _act_fwd(y, code, slopes[layer])
+        else:
+            _layer_fwd(h, w, b, y, code, slopes[layer])
         h = y
     # -- the loss, and its gradient with respect to the last output (feature-major, in ga)
     c = ltab[n_layers - 1, 1]
@@ -404,9 +449,24 @@ def fused_step(x, labels, target, ws, grads, ltab, slopes, ptab, hyper, steps, w
         goff -= n
         gbias = grads[goff:goff + n]
         goff -= n * k
-        gw = grads[goff:goff + n * k].reshape((n, k))
-        gh = dst[:k * m].reshape((k, m))
-        _layer_bwd(hin, w, gz, gw, gbias, gh, layer > 0)
+        gwf = grads[goff:goff + n * k]
+        ghf = dst[:k * m]
+        if ltab[layer, 4] != 0:  # gb = row sums, gw = gz @ h.T, gh = W.T @ gz (packed)
+            for j in range(n):
+                gr = gz[j]
+                acc = T(0)
+                for i in range(U(0), U(m)):
+                    acc += gr[i]
+                gbias[j] = acc
+            gzf = src[:n * m]
+            if layer == 0:
+                _mm(gzf, m, 1, xf, k0, 1, gwf, k, n, k, m, ap, bp, e, segs, par)
+            else:
+                _mm(gzf, m, 1, hin.reshape(-1), 1, m, gwf, k, n, k, m, ap, bp, e, segs, par)
+                _mm(_vec_at(ptab[2 * layer, 0], n * k, ws), 1, k, gzf, m, 1, ghf, m, k, m, n,
+                    ap, bp, e, segs, par)
+        else:
+            _layer_bwd(hin, w, gz, gwf.reshape((n, k)), gbias, ghf.reshape((k, m)), layer > 0)
         src, dst = dst, src
     # -- the update, parameter by parameter (W_0, b_0, W_1, ...: the order of grads)
     goff = 0
@@ -418,15 +478,24 @@ def fused_step(x, labels, target, ws, grads, ltab, slopes, ptab, hyper, steps, w
             gr = grads[goff:goff + size]
             goff += size
             hp = hyper[j]
+            threads = par > 1 and size >= kinds[3]  # the update's own threading cut-off
             if kinds[2] == 0:
                 t = np.float64(steps[j])  # a float exponent: pow(), as Python's b ** t
-                _adam_k(p, gr, _vec_at(ptab[j, 1], size, ws), _vec_at(ptab[j, 2], size, ws),
-                        p[:0], hp[0], hp[1], hp[2], hp[3], hp[4], 1.0 - hp[1] ** t,
-                        1.0 - hp[2] ** t, hp[5] != 0, False, 0, size)
+                s1, s2 = _vec_at(ptab[j, 1], size, ws), _vec_at(ptab[j, 2], size, ws)
+                bc1, bc2 = 1.0 - hp[1] ** t, 1.0 - hp[2] ** t
+                if threads:
+                    _adam_p(p, gr, s1, s2, p[:0], hp[0], hp[1], hp[2], hp[3], hp[4], bc1, bc2,
+                            hp[5] != 0, False, CHUNK)
+                else:
+                    _adam_k(p, gr, s1, s2, p[:0], hp[0], hp[1], hp[2], hp[3], hp[4], bc1, bc2,
+                            hp[5] != 0, False, 0, size)
             else:
                 mom = hp[1]
                 buf = _vec_at(ptab[j, 1], size if mom != 0 else 0, ws)
-                _sgd_k(p, gr, buf, hp[0], mom, hp[2], hp[3] != 0, hp[4], False, 0, size)
+                if threads:
+                    _sgd_p(p, gr, buf, hp[0], mom, hp[2], hp[3] != 0, hp[4], False, CHUNK)
+                else:
+                    _sgd_k(p, gr, buf, hp[0], mom, hp[2], hp[3] != 0, hp[4], False, 0, size)
     return total
 
 
@@ -448,6 +517,35 @@ def workspace(m: int, dims: list[tuple[int, int]]) -> tuple[int, np.ndarray, np.
     return o, np.array(offs, dtype=np.int64), np.array(woff, dtype=np.int64)
 
 
+def packed_layers(m: int, dims: list[tuple[int, int]]) -> list[bool]:
+    """Which layers run their products through the packed kernel (above ``MAX_FLOPS``)."""
+    return [2 * m * k * n > MAX_FLOPS for k, n in dims]
+
+
+def pack_buffers(m: int, dims: list[tuple[int, int]], par: int, dtype
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``ap``, ``bp``, ``e`` and ``segs`` for the packed layers' products on ``par``
+    threads (the matmul's own reused, aligned per-thread workspaces; one-element dummies
+    when no layer is packed)."""
+    from .matmul import _workspace
+
+    dt = np.dtype(dtype)
+    mr, nr = _tile_shape(np.empty(0, dt))
+    ns = npn = edge = 0
+    for i, ((k, n), packed) in enumerate(zip(dims, packed_layers(m, dims))):
+        if not packed:
+            continue
+        shapes = [(n, m), (n, k)] + ([(k, m)] if i > 0 else [])  # fwd, gw, gh: C's (M, N)
+        for rows, cols in shapes:
+            s_, p_ = -(-rows // mr), -(-cols // nr)
+            ns, npn, edge = max(ns, s_), max(npn, p_), max(edge, (s_ + p_) * mr * nr)
+    if not ns:
+        one = np.zeros(1, dt)
+        return one, one, one, np.zeros((1, 1, 3), np.int64)
+    return (_workspace(0, par * ns * KC * mr, dt), _workspace(1, par * KC * nr, dt),
+            _workspace(2, edge, dt), np.empty((par, npn + 1, 3), np.int64))
+
+
 def warm(dtype) -> float:
     """Compile (or load) ``fused_step``'s one signature for ``dtype``: a 3-4-2 network, one
     Adam step on 2 samples (the loss is returned so the call cannot be skipped)."""
@@ -459,13 +557,15 @@ def warm(dtype) -> float:
     ptab = np.array([[a.ctypes.data, state[2 * j].ctypes.data, state[2 * j + 1].ctypes.data]
                      for j, a in enumerate(params)], dtype=np.int64)
     hyper = np.tile(np.array([1e-3, 0.9, 0.999, 1e-8, 0.0, 0.0]), (len(params), 1))
-    ltab = np.array([(k, n, 1, offs[i]) for i, (k, n) in enumerate(dims)], dtype=np.int64)
+    ltab = np.array([(k, n, 1, offs[i], 0) for i, (k, n) in enumerate(dims)], dtype=np.int64)
     x = np.linspace(-1, 1, 6, dtype=dt).reshape(2, 3)
     grads = np.empty(sum(a.size for a in params), dt)
     return float(fused_step(x, np.array([0, 1], np.int64), np.zeros((0, 0), dt),
                             np.zeros(size, dt), grads, ltab, np.zeros(2), ptab, hyper,
                             np.ones(len(params), np.int64), woff,
-                            np.array([LOSS_XENT, 0, OPT_ADAM], np.int64), 0.0))
+                            np.array([LOSS_XENT, 0, OPT_ADAM, 1 << 62], np.int64), 0.0,
+                            *pack_buffers(2, dims, 1, dt), 1))
 
 
-__all__ = ["ACT_CODES", "MAX_FLOPS", "fused_step", "warm", "workspace"]
+__all__ = ["ACT_CODES", "MAX_FLOPS", "fused_step", "pack_buffers", "packed_layers", "warm",
+           "workspace"]

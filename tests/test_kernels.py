@@ -761,7 +761,8 @@ def test_matmul_spans_several_k_blocks(dt):
     rng = np.random.default_rng(9)
     k = 2 * mk.KC + 5
     mr, nr = tuning.matmul_geometry(dt).mr, tuning.matmul_geometry(dt).nr
-    for m, n in ((mr + 3, nr + 5), (2 * mr, 2 * nr)):
+    # wide (threads split the panels) and tall (threads split the strips) shapes
+    for m, n in ((mr + 3, nr + 5), (2 * mr, 2 * nr), (5 * mr + 3, nr + 5)):
         a = _arr(rng, (m, k), dt, 1.0)
         bt = _arr(rng, (n, k), dt, 1.0)
         for b in (bt.T, np.ascontiguousarray(bt.T)):

@@ -360,6 +360,16 @@ def _segments(t, groups, m, n, nr, mr, full, segs):
     made in parallel code."""
     ns = (m + mr - 1) // mr
     npn = (n + nr - 1) // nr
+    if m > n and groups > 1 and ns >= groups:
+        # taller than wide: each thread takes a range of strips across every panel, so each
+        # packs only its own rows of A (the larger operand) and all of the smaller B; split
+        # by panels, both packed all of A (256x784x128: 199 instead of ~150 us on two
+        # threads; Intel Xeon, AVX-512)
+        s0 = ns * t // groups
+        s1 = ns * (t + 1) // groups
+        for p in range(npn):
+            segs[t, p, 0], segs[t, p, 1], segs[t, p, 2] = p, s0, s1
+        return npn
     w = nr // full
     last = (n - (npn - 1) * nr + w - 1) // w
     total = ((npn - 1) * full + last) * ns

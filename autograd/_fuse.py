@@ -36,13 +36,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numba
 import numpy as np
 
 from . import kernels as K
+from .compile import _Const, _Node, _Recorder, _Slot
 from .kernels import parallel as _par
 from .kernels import tuning
-from .compile import _Const, _Node, _Recorder, _Slot
 from .tensor import Tensor
 
 
@@ -387,7 +386,7 @@ class _Fused:
         flops = self.flops
         par = 1
         if flops and flops >= _mm_parallel_min() and _par.worth_it(flops):
-            par = numba.get_num_threads()
+            par = _par.threads()
         args = (x, labels, target, self.ws, grads, self.ltab, self.slopes, self.ptab, hyper,
                 steps, self.woff, self.kinds, self.smoothing,
                 *(self.packs.get(par) or self._packs(par)), par)

@@ -711,7 +711,7 @@ def test_parallel_backs_off_after_two_stalls_in_a_row(monkeypatch):
     monkeypatch.setattr(par, "_best", {})
     monkeypatch.setattr(par, "_state", {"until": 0.0, "hold": par.HOLD0, "run": 0,
                                         "backoffs": 0})
-    monkeypatch.setattr(par.numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(par, "threads", lambda: 2)
     key, size = object(), 1 << 20
     par.done(key, size, 1e-3)  # the best rate: 1 ms for this size
     par.done(key, size, 1.1e-3)  # normal noise: not a stall
@@ -727,7 +727,7 @@ def test_parallel_backs_off_after_two_stalls_in_a_row(monkeypatch):
     assert par._state["hold"] == 2 * par.HOLD0  # the next back-off holds twice as long
     par._state["until"] = 0.0
     assert par.worth_it(size)
-    monkeypatch.setattr(par.numba, "get_num_threads", lambda: 1)
+    monkeypatch.setattr(par, "threads", lambda: 1)
     assert not par.worth_it(size)  # one thread: never parallel
 
 

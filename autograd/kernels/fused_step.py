@@ -83,7 +83,6 @@ def _layer_fwd(h, w, b, y, code, slope):
     per element of h read: a pass per row pair costs more in loop overhead and loads than
     in arithmetic at these sizes); the leftover rows and columns one at a time; then the
     activation over the whole output."""
-    T = y.dtype.type
     k, m = h.shape
     n = w.shape[0]
     k4 = k - k % 4

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import threading
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
@@ -565,7 +564,7 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     npn = -(-n // nr)
     if parallel is None:
         parallel = _threads_pay(2 * m * n * k)
-    groups = numba.get_num_threads() if parallel else 1  # threads sharing tiles: _segments
+    groups = _par.threads() if parallel else 1  # threads sharing tiles: _segments
     ap = _workspace(0, groups * ns * KC * mr, a.dtype)  # per thread: its A strips, one k block
     bp = _workspace(1, groups * KC * nr, a.dtype)  # per thread: one B panel, one k block
     e = _workspace(2, (ns + npn) * mr * nr, a.dtype)

@@ -1,10 +1,11 @@
 """One MLP training step (forward + backward + SGD update), numbagrad vs torch vs numpy.
 
-Columns: numbagrad on the numba backend, numbagrad on the numpy backend, torch (CPU, when
-importable) and a hand-written numpy forward/backward of the same MLP (the no-framework
-floor), each column in its own fresh process. Each cell is the median of many steps after a
-warm-up; ratios compare numbers measured in this same run. Then the time to train the
-digits MLP to 97%.
+Columns: numbagrad on the numba backend, numbagrad on the numpy backend, the same numba
+step through ``autograd.compile`` ("compiled": the fused step, one numba call), torch eager
+(CPU, when importable) and a hand-written numpy forward/backward of the same MLP (the
+no-framework floor), each column in its own fresh process. Each cell is the median of many
+steps after a warm-up; ratios compare numbers measured in this same run. Then the time to
+train the digits MLP to 97%.
 
 Run: ``python -m benchmarks bench_mlp`` (or ``python -m benchmarks.bench_mlp``).
 """
@@ -17,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -90,7 +92,10 @@ def _training_step(model, loss_fn, opt, x, y) -> Callable[[], object]:
     return step
 
 
-def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object]:
+def numbagrad_step(sizes, batch, act, loss, backend: str, compiled: bool = False
+                   ) -> Callable[[], object]:
+    """The step as a user writes it; ``compiled``: the same function of (x, y) through
+    ``autograd.compile`` (a CompileWarning, i.e. an eager fallback, is an error here)."""
     autograd.set_backend(backend)
     autograd.manual_seed(0)
     model = nn.MLP(sizes[0], sizes[1:], activation=act)
@@ -101,8 +106,22 @@ def numbagrad_step(sizes, batch, act, loss, backend: str) -> Callable[[], object
     opt = optim.SGD(model.parameters(), lr=LR)
     xa, ya = _data(sizes, batch, loss)
     x, y = Tensor(xa), Tensor(ya)
+    if not compiled:
+        return _training_step(model, loss_fn, opt, x, y)
 
-    return _training_step(model, loss_fn, opt, x, y)
+    def step(x, y):
+        opt.zero_grad()
+        out = loss_fn(model(x), y)
+        out.backward()
+        opt.step()
+        return out
+
+    f = autograd.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", autograd.CompileWarning)
+        f(x, y)
+        f(x, y)
+    return lambda: f(x, y)
 
 
 def torch_mlp(torch, sizes: list[int], act: str):
@@ -191,7 +210,7 @@ def digits_time_to_97(max_epochs: int = 60) -> tuple[float, int, float]:
     return time.perf_counter() - t0, max_epochs, acc
 
 
-COLUMNS = ("numba", "numpy", "torch", "floor")
+COLUMNS = ("numba", "numpy", "compiled", "torch", "floor")
 ROUNDS = 3  # fresh processes per column; the table shows the median of their medians
 
 
@@ -213,6 +232,8 @@ def _column(column: str, threads: int) -> dict[str, float]:
             step = torch_step(torch, sizes, batch, act, loss)
         elif column == "floor":
             step = numpy_step(sizes, batch, act, loss)
+        elif column == "compiled":
+            step = numbagrad_step(sizes, batch, act, loss, "numba", compiled=True)
         else:
             step = numbagrad_step(sizes, batch, act, loss, column)
         results[name] = _median_time(step)
@@ -237,8 +258,8 @@ def _table(threads: int, with_torch: bool) -> dict[str, dict[str, float]]:
             runs[col].append(json.loads(out.stdout.strip().splitlines()[-1]))
     per_col = {c: {name: statistics.median(r[name] for r in runs[c]) for name, *_ in CONFIGS}
                for c in cols}
-    labels = {"numba": "numba", "numpy": "numpy backend", "torch": "torch",
-              "floor": "numpy floor"}
+    labels = {"numba": "numba", "numpy": "numpy backend", "compiled": "numba compiled",
+              "torch": "torch", "floor": "numpy floor"}
     ext = load.stop()
     print(f"\n  {threads} thread(s) each (numba, BLAS{', torch' if with_torch else ''}); other "
           f"processes used {'n/a' if ext is None else f'{ext:.0%}'} of the machine meanwhile")
@@ -263,6 +284,8 @@ def _verdicts(results: dict[str, dict[str, float]]) -> None:
 
     t = big.get("torch")
     verdict("784-256-10: numba step / torch step", big["numba"] / t if t else None, 0.7)
+    verdict("784-256-10: compiled numba step / torch step",
+            big["compiled"] / t if t else None, 0.7)
     verdict("784-256-10: numba step / numpy floor", big["numba"] / big["floor"], 1.3)
     verdict("784-256-10: numpy-backend step / numba step", big["numpy"] / big["numba"], 2.0,
             ">=")
@@ -270,6 +293,8 @@ def _verdicts(results: dict[str, dict[str, float]]) -> None:
             1.0)
     t = tiny.get("torch")
     verdict("2-16-16-1: numba step / torch step", tiny["numba"] / t if t else None, 0.5)
+    verdict("2-16-16-1: compiled numba step / torch step",
+            tiny["compiled"] / t if t else None, 0.5)
 
 
 def _headline(two: dict[str, dict[str, float]], one: dict[str, dict[str, float]]) -> None:
@@ -283,8 +308,10 @@ def _headline(two: dict[str, dict[str, float]], one: dict[str, dict[str, float]]
     for label, res in (("2 threads", two), ("1 thread", one)):
         b = res[big]
         t = f"{b['numba'] / b['torch']:.2f}x" if "torch" in b else "n/a (torch not importable)"
+        c = f"{b['compiled'] / b['torch']:.2f}x" if "torch" in b else "n/a"
         print(f"    {big}, {label}: numba {b['numba'] * 1e6:.0f} us; numba/torch {t}; "
-              f"numba/numpy floor {b['numba'] / b['floor']:.2f}x")
+              f"numba/numpy floor {b['numba'] / b['floor']:.2f}x; compiled "
+              f"{b['compiled'] * 1e6:.0f} us, compiled/torch {c}")
 
 
 def main() -> None:

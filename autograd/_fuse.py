@@ -34,6 +34,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from threading import get_ident as _ident
 from typing import Any
 
 import numpy as np
@@ -242,7 +243,9 @@ class _Fused:
         self.flops = sum(2 * m * k * n * (2 + (i > 0))
                          for i, ((k, n), pk) in enumerate(zip(dims, packed)) if pk)
         self.pack = fk.pack_buffers
-        self.packs: dict[int, tuple] = {}  # threads -> the packed kernel's buffers
+        # (threads, calling thread) -> the packed kernel's buffers: the matmul's workspaces
+        # are per calling thread, so another thread's call never shares them
+        self.packs: dict[tuple[int, int], tuple] = {}
         self.slopes = np.array(slopes, dtype=np.float64)
         self.kinds = np.array([loss_kind, red, opt_kind, tuning.thresholds().par_min_opt],
                               dtype=np.int64)
@@ -270,8 +273,8 @@ class _Fused:
         self.no_labels = np.zeros(0, np.int64)
         self.no_target = np.zeros((0, 0), dt)
 
-    def _packs(self, par: int) -> tuple:
-        bufs = self.packs[par] = self.pack(self.m, self.dims, par, self.dt)
+    def _packs(self, key: tuple[int, int]) -> tuple:
+        bufs = self.packs[key] = self.pack(self.m, self.dims, key[0], self.dt)
         return bufs
 
     def _row(self, j: int, st: Any, d: Any, s1: Any, s2: Any) -> bool:
@@ -389,7 +392,7 @@ class _Fused:
             par = _par.threads()
         args = (x, labels, target, self.ws, grads, self.ltab, self.slopes, self.ptab, hyper,
                 steps, self.woff, self.kinds, self.smoothing,
-                *(self.packs.get(par) or self._packs(par)), par)
+                *(self.packs.get((par, _ident())) or self._packs((par, _ident()))), par)
         if par > 1:  # the busy-core back-off watches this call as it does the matmul's
             t0 = time.perf_counter()
             value = self.kernel(*args)

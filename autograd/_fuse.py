@@ -242,6 +242,7 @@ class _Fused:
         # the packed products' work (forward, gw, gh): two threads from the matmul's cut-off
         self.flops = sum(2 * m * k * n * (2 + (i > 0))
                          for i, ((k, n), pk) in enumerate(zip(dims, packed)) if pk)
+        self.largest = max([2 * m * k * n for (k, n), pk in zip(dims, packed) if pk], default=0)
         self.pack = fk.pack_buffers
         # (threads, calling thread) -> the packed kernel's buffers: the matmul's workspaces
         # are per calling thread, so another thread's call never shares them
@@ -388,7 +389,7 @@ class _Fused:
             grads = self.grads = np.empty(self.total, self.dt)
         flops = self.flops
         par = 1
-        if flops and flops >= _mm_parallel_min() and _par.worth_it(flops):
+        if flops and self.largest >= _mm_parallel_min() and _par.worth_it(flops):
             par = _par.threads()
         args = (x, labels, target, self.ws, grads, self.ltab, self.slopes, self.ptab, hyper,
                 steps, self.woff, self.kinds, self.smoothing,

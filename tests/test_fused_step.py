@@ -227,9 +227,10 @@ def test_big_products_run_the_packed_kernel_inside_the_fused_step(threads, sizes
         fused = _run(sizes, act, batches, True, loss=loss, dtype=dtype, steps=12)
     _close(eager, fused, tol)
     assert all(fused[4][2:]) and fused[3].stats["replays"] == 10
-    # the two-thread run timed its calls for the busy-core back-off; one thread never does
-    two = 2 * batch * sizes[0] * sizes[1] * 2 >= autograd.kernels.tuning.thresholds(
-    ).mm_parallel_min_flops
+    # two threads when the largest product gets two from the matmul's cut-off; such a run
+    # times its calls for the busy-core back-off; one thread never does
+    largest = max(2 * batch * k * n for (k, n), pk in zip(dims, packed) if pk)
+    two = largest >= autograd.kernels.tuning.thresholds().mm_parallel_min_flops
     assert (fk.fused_step in parallel._best) == (threads > 1 and two)
 
 

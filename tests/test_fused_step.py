@@ -234,6 +234,22 @@ def test_big_products_run_the_packed_kernel_inside_the_fused_step(threads, sizes
     assert (fk.fused_step in parallel._best) == (threads > 1 and two)
 
 
+@pytest.mark.parametrize("sizes,batch,opt_cls,kw", [
+    ([1200, 1000, 3], 1, optim.SGD, {"momentum": 0.9, "nesterov": True}),  # one sample
+    ([500, 400, 7], 16, optim.AdamW, {"weight_decay": 0.1}),
+    ([100, 3000, 5], 8, optim.SGD, {}),  # a wide hidden layer, no momentum buffer
+])
+def test_packed_layers_with_other_optimizers_and_batch_sizes(sizes, batch, opt_cls, kw):
+    from autograd.kernels import fused_step as fk
+
+    assert fk.packed_layers(batch, list(zip(sizes[:-1], sizes[1:])))[0]
+    batches = _data(sizes, batch, "xent")
+    eager = _run(sizes, "relu", batches, None, steps=6, opt_cls=opt_cls, **kw)
+    fused = _run(sizes, "relu", batches, True, steps=6, opt_cls=opt_cls, **kw)
+    _close(eager, fused, TOL32)
+    assert all(fused[4][2:])
+
+
 def test_gradients_not_held_outside_reuse_last_calls_array_and_held_ones_stay():
     sizes = [300, 200, 10]
     xs, ys = _data(sizes, 64, "xent")

@@ -770,3 +770,23 @@ def test_matmul_spans_several_k_blocks(dt):
             for par in (False, True):
                 close(matmul2d(a, b, parallel=par), want, dt, scale=k)
                 close(matmul2d(np.asfortranarray(a), b, parallel=par), want, dt, scale=k)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_matmul_with_a_result_over_c_big_takes_longer_k_blocks(dt):
+    """A C larger than matmul.C_BIG bytes runs k blocks of up to 2 KC (A packed with that
+    stride): ragged, serial and parallel, against float64 numpy."""
+    from autograd.kernels import matmul as mk
+
+    rng = np.random.default_rng(11)
+    mr, nr = tuning.matmul_geometry(dt).mr, tuning.matmul_geometry(dt).nr
+    n = 3 * nr + 7
+    m = mk.C_BIG // (n * np.dtype(dt).itemsize) + mr + 3  # just over C_BIG
+    k = 4 * mk.KC + 9  # three k blocks of up to 2 KC
+    assert mk.k_max(m, n, np.dtype(dt).itemsize) == 2 * mk.KC
+    assert mk.k_max(mr, nr, np.dtype(dt).itemsize) == mk.KC
+    a = _arr(rng, (m, k), dt, 1.0)
+    b = _arr(rng, (n, k), dt, 1.0).T
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    for par in (False, True):
+        close(matmul2d(a, b, parallel=par), want, dt, scale=k)

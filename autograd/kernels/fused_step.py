@@ -67,7 +67,7 @@ from .elementwise import (
     _tanh_b,
     _tanh_f,
 )
-from .matmul import KC, _mm_parallel, _mm_serial, _tile_shape
+from .matmul import _mm_parallel, _mm_serial, _tile_shape, k_max
 from .optim import _adam_k, _adam_p, _sgd_k, _sgd_p, _vec_at
 
 MAX_FLOPS = 2_000_000  # a product above this (2 m k n) runs through the packed kernel
@@ -530,19 +530,21 @@ def pack_buffers(m: int, dims: list[tuple[int, int]], par: int, dtype
 
     dt = np.dtype(dtype)
     mr, nr = _tile_shape(np.empty(0, dt))
-    ns = npn = edge = 0
+    apn = bpn = npn = edge = 0
     for i, ((k, n), packed) in enumerate(zip(dims, packed_layers(m, dims))):
         if not packed:
             continue
         shapes = [(n, m), (n, k)] + ([(k, m)] if i > 0 else [])  # fwd, gw, gh: C's (M, N)
         for rows, cols in shapes:
             s_, p_ = -(-rows // mr), -(-cols // nr)
-            ns, npn, edge = max(ns, s_), max(npn, p_), max(edge, (s_ + p_) * mr * nr)
-    if not ns:
+            kmax = int(k_max(rows, cols, dt.itemsize))
+            apn, bpn = max(apn, par * s_ * kmax * mr), max(bpn, par * kmax * nr)
+            npn, edge = max(npn, p_), max(edge, (s_ + p_) * mr * nr)
+    if not apn:
         one = np.zeros(1, dt)
         return one, one, one, np.zeros((1, 1, 3), np.int64)
-    return (_workspace(0, par * ns * KC * mr, dt), _workspace(1, par * KC * nr, dt),
-            _workspace(2, edge, dt), np.empty((par, npn + 1, 3), np.int64))
+    return (_workspace(0, apn, dt), _workspace(1, bpn, dt), _workspace(2, edge, dt),
+            np.empty((par, npn + 1, 3), np.int64))
 
 
 def warm(dtype) -> float:

@@ -52,6 +52,11 @@ def _geom(dtype):
 
 
 KC = tuning.matmul_geometry(np.float32).kc
+# A product whose C is larger than this (bytes) takes k blocks of up to 2 KC: every k block
+# loads and stores all of C once, and with C out of L2 those sweeps cost more than the B
+# panel's spill out of L1 (one thread, GFLOP/s at KC 192 / 384: 1024^3 160 / 179, while 512^3
+# 187 / 181 and 256x784x512 185 / 189; Intel Xeon, AVX-512, 2 MB L2, OpenBLAS 194 / 192 / 178)
+C_BIG = tuning.cache_sizes()[1] // 2
 # k steps per pass of the micro-kernel's loop (and a remainder loop): unrolled by hand,
 # since LLVM kept one k per pass; the micro-kernel alone went from 161-175 to 178-184
 # GFLOP/s float32 at 4 (2: 174-179; Intel Xeon, AVX-512, whose FMA peak is ~228 on one core)
@@ -286,16 +291,23 @@ def _pack_b(b, bs0, bs1, bp, p, n, k0, kc, base):
             bp[ub + kk * unr + j] = 0
 
 
+@njit(fastmath=_FM, cache=True, error_model="numpy")
+def k_max(m, n, itemsize):
+    """The longest k block of an (m, n) result: KC, or 2 KC when C is over ``C_BIG`` bytes
+    (the A packs are laid out with this stride, so every caller sizes them with it)."""
+    return 2 * KC if m * n * itemsize > C_BIG else KC
+
+
 @njit(fastmath=_FM, cache=True, error_model="numpy", inline="always")
-def _k_block(k):
-    """The k-block length: k split into near-equal blocks of at most KC (a multiple of the
-    unroll), so no block is a short remainder whose C loads and stores, packing and loop
+def _k_block(k, kmax):
+    """The k-block length: k split into near-equal blocks of at most kmax (a multiple of
+    the unroll), so no block is a short remainder whose C loads and stores, packing and loop
     set-up the few k steps do not pay for (with KC 192, k = 784 runs 4 x 160 + 144, not
     4 x 192 + 16)."""
-    nb = (k + KC - 1) // KC
+    nb = (k + kmax - 1) // kmax
     kb = (k + nb - 1) // nb
     kb = (kb + _UNROLL - 1) // _UNROLL * _UNROLL
-    return min(kb, KC)
+    return min(kb, kmax)
 
 
 @njit(fastmath=_FM, cache=True, error_model="numpy")
@@ -316,18 +328,19 @@ def _tiles(a, as0, as1, b, bs0, bs1, ap, abase, bp, bbase, c, ldc, e, m, n, k, s
     for q in range(nseg):
         smin = min(smin, segs[t, q, 1])
         smax = max(smax, segs[t, q, 2])
-    kb = _k_block(k)
+    kmax = k_max(m, n, c.itemsize)
+    kb = _k_block(k, kmax)
     for k0 in range(0, k, kb):
         kc = min(kb, k - k0)
         for s in range(smin, smax):
-            _pack_a(a, as0, as1, ap, s, m, k0, kc, abase + s * KC * mr)
+            _pack_a(a, as0, as1, ap, s, m, k0, kc, abase + s * kmax * mr)
         for q in range(nseg):
             p, s0, s1 = segs[t, q, 0], segs[t, q, 1], segs[t, q, 2]
             _pack_b(b, bs0, bs1, bp, p, n, k0, kc, bbase)
             edge_col = (p + 1) * nr > n
             nvx = (min(nr, n - p * nr) + w - 1) // w
             for s in range(s0, s1):
-                aoff = abase + s * KC * mr
+                aoff = abase + s * kmax * mr
                 if edge_col:
                     _ukernel_narrow(ap, aoff, bp, bbase, kc, e, s * mr * nr, nr, k0 > 0, nvx)
                 elif (s + 1) * mr > m:
@@ -397,9 +410,10 @@ def _mm_parallel(a, as0, as1, b, bs0, bs1, ap, bp, c, ldc, e, m, n, k, groups, s
     mr, nr = _tile_shape(ap)
     ns = (m + mr - 1) // mr
     full = _nv(ap)
+    kmax = k_max(m, n, c.itemsize)
     for t in prange(groups):
         nseg = _segments(t, groups, m, n, nr, mr, full, segs)
-        _tiles(a, as0, as1, b, bs0, bs1, ap, t * ns * KC * mr, bp, t * KC * nr, c, ldc, e,
+        _tiles(a, as0, as1, b, bs0, bs1, ap, t * ns * kmax * mr, bp, t * kmax * nr, c, ldc, e,
                m, n, k, segs, t, nseg)
 
 
@@ -565,8 +579,9 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     if parallel is None:
         parallel = _threads_pay(2 * m * n * k)
     groups = _par.threads() if parallel else 1  # threads sharing tiles: _segments
-    ap = _workspace(0, groups * ns * KC * mr, a.dtype)  # per thread: its A strips, one k block
-    bp = _workspace(1, groups * KC * nr, a.dtype)  # per thread: one B panel, one k block
+    kmax = k_max(m, n, a.itemsize)
+    ap = _workspace(0, groups * ns * kmax * mr, a.dtype)  # per thread: its A strips, a k block
+    bp = _workspace(1, groups * kmax * nr, a.dtype)  # per thread: one B panel, one k block
     e = _workspace(2, (ns + npn) * mr * nr, a.dtype)
     segs = np.empty((groups, npn + 1, 3), dtype=np.int64)
     fa, as0, as1 = _flat(a)

@@ -283,6 +283,32 @@ def test_matmul_dispatch_and_out():
 
 
 @pytest.mark.parametrize("dt", DTYPES)
+def test_one_thread_products_take_the_serial_kernel_only_in_its_measured_range(dt,
+                                                                             monkeypatch):
+    """Without two threads free, a product runs the serial kernel when its FLOPs lie in
+    the dtype's [mm_serial_min, mm_serial_max) and BLAS otherwise (the same numbers)."""
+    from autograd.kernels import matmul as mk
+
+    monkeypatch.setattr(mk, "_threads_pay", lambda flops: False)
+    ran = []
+    real = mk.matmul2d
+    monkeypatch.setattr(mk, "matmul2d", lambda *a, **kw: ran.append(kw) or real(*a, **kw))
+    rng = np.random.default_rng(3)
+    a = _arr(rng, (128, 300), dt, 1.0)
+    b = _arr(rng, (300, 2 * tuning.matmul_geometry(dt).nr), dt, 1.0)
+    flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
+    suffix = "_f64" if dt == np.float64 else ""
+    for lo, hi, kernel in ((0, flops, False), (0, flops + 1, True), (flops + 1, 1 << 40, False),
+                           (flops, flops + 1, True), (0, 0, False)):
+        ran.clear()
+        with tuning.override(mm_min_flops=0, **{"mm_serial_min_flops" + suffix: lo,
+                                                "mm_serial_max_flops" + suffix: hi}):
+            got = mk.matmul(a, b)
+        assert (ran == [{"out": None, "parallel": False}]) == kernel, (lo, hi)
+        close(got, a @ b, dt, scale=300)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
 def test_matmul_nd_and_1d(dt):
     rng = np.random.default_rng(1)
     a = _arr(rng, (3, 1, 5, 7), dt)

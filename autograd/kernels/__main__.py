@@ -220,20 +220,39 @@ def _tune() -> None:
         side = _crossover(mm_par, sides, 1.1)
         par_cut = 2 * side ** 3 if side <= sides[-1] else 1 << 40
         found["mm_parallel_min_flops"] = par_cut
-    # one thread: the kernel must win on a dense layer's forward and on a square product,
-    # by 5% (within noise of each other, BLAS keeps the product)
-    serial_wins = True
-    for m, k, n in ((128, 784, 256), (256, 256, 256)):
-        a = rng.standard_normal((m, k)).astype(np.float32)
-        b = rng.standard_normal((n, k)).astype(np.float32).T  # x @ W.T, as nn.Linear
-        serial_wins &= bool(_best(lambda a=a, b=b: matmul2d(a, b, parallel=False)) * 1.05
-                            < _best(lambda a=a, b=b: np.matmul(a, b)))
-    found["mm_serial_beats_blas"] = serial_wins
+    # one thread, per dtype: where the serial kernel beats BLAS. Up: dense layers' forwards
+    # (x @ W.T) of growing size, the kernel keeping the sizes below the first one where it
+    # does not win by 3% (it won the 50-200 MFLOP layers and lost from 512^3: Intel Xeon,
+    # AVX-512); down: squares, the crossover as for the other cut-offs
+    layers = ((128, 784, 256), (256, 784, 512), (512, 512, 512), (1024, 1024, 1024))
+    for suffix, dt in (("", np.float32), ("_f64", np.float64)):
+        top = 1 << 40
+        for m, k, n in layers:
+            a = rng.standard_normal((m, k)).astype(dt)
+            b = rng.standard_normal((n, k)).astype(dt).T
+            tk = tb = float("inf")
+            for _ in range(3):
+                tk = min(tk, _best(lambda a=a, b=b: matmul2d(a, b, parallel=False), 3))
+                tb = min(tb, _best(lambda a=a, b=b: np.matmul(a, b), 3))
+            if not tk * 1.03 < tb:
+                top = 2 * m * k * n
+                break
+
+        def serial(s, dt=dt, top=top):
+            a = rng.standard_normal((s, s)).astype(dt)
+            if 2 * s ** 3 >= top:
+                return None
+            return (lambda: np.matmul(a, a)), (lambda: matmul2d(a, a, parallel=False))
+
+        side = _crossover(serial, sides)
+        found["mm_serial_min_flops" + suffix] = 2 * side ** 3 if side <= sides[-1] else top
+        found["mm_serial_max_flops" + suffix] = top
+    lo32, hi32 = found["mm_serial_min_flops"], found["mm_serial_max_flops"]
 
     def mm(s):
         a = rng.standard_normal((s, s)).astype(np.float32)
         par = 2 * s ** 3 >= par_cut
-        if not par and not serial_wins:
+        if not par and not lo32 <= 2 * s ** 3 < hi32:
             return None  # the dispatch hands this size to BLAS
         return (lambda: np.matmul(a, a)), (lambda: matmul2d(a, a, parallel=par))
 

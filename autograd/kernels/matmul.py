@@ -504,10 +504,12 @@ def matmul_into(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndar
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
     if not use_kernel(m, k, n, a.dtype):
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
-    threads = _threads_pay(2 * m * k * n)
-    if not threads and not tuning.thresholds().mm_serial_beats_blas:
-        # one thread here, and on one thread BLAS is faster
-        return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+    flops = 2 * m * k * n
+    threads = _threads_pay(flops)
+    if not threads:
+        lo, hi = tuning.thresholds().mm_serial_range(a.dtype)
+        if not lo <= flops < hi:  # one thread here, and there BLAS is faster at this size
+            return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     if a.ndim == 2 and b.ndim == 2:
         return matmul2d(a, b, out=out, parallel=threads)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])

@@ -193,7 +193,17 @@ class Thresholds:
     mm_min_k: int
     mm_max_pad_waste: float  # the last B panel may be at most this fraction padding
     mm_parallel_min_flops: int  # two threads pay off from here
-    mm_serial_beats_blas: bool  # on one thread too (else one-thread products go to BLAS)
+    # one thread, per dtype: products from min up to (not including) max run the serial
+    # kernel, the others BLAS (max 0: every one-thread product goes to BLAS)
+    mm_serial_min_flops: int
+    mm_serial_max_flops: int
+    mm_serial_min_flops_f64: int
+    mm_serial_max_flops_f64: int
+
+    def mm_serial_range(self, dtype) -> tuple[int, int]:
+        if dtype == np.float64:
+            return self.mm_serial_min_flops_f64, self.mm_serial_max_flops_f64
+        return self.mm_serial_min_flops, self.mm_serial_max_flops
 
 
 # Defaults. The avx512 figures were measured on a 2-core AMD EPYC Zen 5 (znver5, 3.6 GHz,
@@ -222,8 +232,10 @@ _AVX512 = Thresholds(
     small_act=1 << 12, tanh_min=1 << 12, small_binary=1 << 13, small_sgd=1 << 14,
     small_sgd_momentum=1 << 9,
     mm_min_flops=1 << 21, mm_min_n=32, mm_min_k=16, mm_max_pad_waste=0.35,
-    mm_parallel_min_flops=1 << 22, mm_serial_beats_blas=True)
-_DEFAULTS = {"avx512": _AVX512, "avx2": replace(_AVX512, mm_serial_beats_blas=False)}
+    mm_parallel_min_flops=1 << 22, mm_serial_min_flops=1 << 21, mm_serial_max_flops=1 << 40,
+    mm_serial_min_flops_f64=1 << 21, mm_serial_max_flops_f64=1 << 40)
+_DEFAULTS = {"avx512": _AVX512,
+             "avx2": replace(_AVX512, mm_serial_max_flops=0, mm_serial_max_flops_f64=0)}
 
 
 def default_thresholds(for_isa: str | None = None) -> Thresholds:

@@ -295,7 +295,8 @@ def test_one_thread_products_take_the_serial_kernel_only_in_its_measured_range(d
     monkeypatch.setattr(mk, "matmul2d", lambda *a, **kw: ran.append(kw) or real(*a, **kw))
     rng = np.random.default_rng(3)
     a = _arr(rng, (128, 300), dt, 1.0)
-    b = _arr(rng, (300, 2 * tuning.matmul_geometry(dt).nr), dt, 1.0)
+    nr = tuning.matmul_geometry(dt).nr
+    b = _arr(rng, (300, nr * max(2, -(-tuning.thresholds().mm_min_n // nr))), dt, 1.0)
     flops = 2 * a.shape[0] * a.shape[1] * b.shape[1]
     suffix = "_f64" if dt == np.float64 else ""
     for lo, hi, kernel in ((0, flops, False), (0, flops + 1, True), (flops + 1, 1 << 40, False),

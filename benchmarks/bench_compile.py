@@ -16,6 +16,7 @@ Run: ``python -m benchmarks bench_compile`` (or ``python -m benchmarks.bench_com
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable
 
@@ -220,7 +221,28 @@ def main() -> None:
         with_torch = False
     print("  every column on 1 thread (numba, BLAS, torch): on this shared 2-core machine "
           "2-thread torch\n  steps were 5-10x slower and erratic while other processes ran")
-    _table(with_torch, threads=1)
+    _with_threads_restored(lambda: _table(with_torch, threads=1))
+
+
+def _with_threads_restored(run: Callable[[], object]) -> object:
+    """``run()``, then numba's, BLAS's and torch's thread counts as they were (the suites
+    after this one in ``make bench`` measure with the machine's threads)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    numba_threads = autograd.get_num_threads()
+    blas = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"],
+               default=None)
+    torch_threads = None
+    if "torch" in sys.modules:
+        torch_threads = sys.modules["torch"].get_num_threads()
+    try:
+        return run()
+    finally:
+        autograd.set_num_threads(numba_threads)
+        if blas is not None:
+            threadpool_limits(limits=blas, user_api="blas")
+        if torch_threads is not None:
+            sys.modules["torch"].set_num_threads(torch_threads)
 
 
 if __name__ == "__main__":

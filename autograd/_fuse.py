@@ -43,6 +43,7 @@ from . import kernels as K
 from .compile import _Const, _Node, _Recorder, _Slot
 from .kernels import parallel as _par
 from .kernels import tuning
+from .kernels.matmul import aligned_empty as _aligned
 from .tensor import Tensor
 
 
@@ -234,7 +235,8 @@ class _Fused:
         self.xs, self.lab_slot, self.tgt_slot = xs, lab_slot, tgt_slot
         self.dt = dt
         size, offs, self.woff = fk.workspace(m, dims)
-        self.ws = np.zeros(size, dt)
+        self.ws = _aligned(size, dt)  # the layers' outputs: whole-line tile stores
+        self.ws[...] = 0
         packed = fk.packed_layers(m, dims)
         self.ltab = np.array([(k, n, code, offs[i], int(pk)) for i, ((k, n), code, pk)
                               in enumerate(zip(dims, codes, packed))], dtype=np.int64)
@@ -384,9 +386,9 @@ class _Fused:
         # array costs its page faults at every step)
         for p, _, _ in self.cuts:
             p._grad = None
-        grads = self.grads
-        if grads is None or sys.getrefcount(grads) > _FREE_RC:
-            grads = self.grads = np.empty(self.total, self.dt)
+        grads = self.grads  # (64-byte aligned: a view of a byte buffer, which every
+        if grads is None or sys.getrefcount(grads.base) > _FREE_RC:  # .grad view holds)
+            grads = self.grads = _aligned(self.total, self.dt)
         flops = self.flops
         par = 1
         if flops and self.largest >= _mm_parallel_min() and _par.worth_it(flops):
@@ -410,12 +412,13 @@ class _Fused:
 
 
 def _free_rc() -> int:
-    """The reference count ``__call__`` sees for a gradient array nobody else holds (the
-    attribute, the local name, getrefcount's argument), measured the same way."""
+    """The reference count ``__call__`` sees for the byte buffer under a gradient array
+    nobody else holds (the array's base pointer, getrefcount's argument), measured the
+    same way."""
     holder = _Fused.__new__(_Fused)
-    holder.grads = np.empty(1)
+    holder.grads = _aligned(1, np.float32)
     grads = holder.grads
-    return sys.getrefcount(grads)
+    return sys.getrefcount(grads.base)
 
 
 _FREE_RC = _free_rc()

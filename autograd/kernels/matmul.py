@@ -543,6 +543,18 @@ WORKSPACE_MAX = 32 << 20
 _ws = threading.local()
 
 
+def aligned_empty(n: int, dtype) -> np.ndarray:
+    """A 1-D array of n elements whose data starts on a 64-byte boundary (a view of a byte
+    buffer, its ``base``). numpy's large arrays start 16 bytes into a page, so every zmm
+    store of a micro-kernel tile into them splits two cache lines: the fused step's weight
+    gradient product (256x784 from K = 128) ran 372 instead of 326 us in its step (Intel
+    Xeon, AVX-512)."""
+    dtype = np.dtype(dtype)
+    raw = np.empty(n * dtype.itemsize + 64, dtype=np.uint8)
+    off = -raw.ctypes.data % 64
+    return raw[off:off + n * dtype.itemsize].view(dtype)
+
+
 def _workspace(slot: int, n: int, dtype) -> np.ndarray:
     """n elements of a reusable, 64-byte-aligned scratch buffer (one per thread and slot)."""
     dtype = np.dtype(dtype)
@@ -550,9 +562,7 @@ def _workspace(slot: int, n: int, dtype) -> np.ndarray:
     cache = _ws.__dict__
     buf = cache.get(key)
     if buf is None or buf.size < n:
-        raw = np.empty(n * dtype.itemsize + 64, dtype=np.uint8)
-        off = -raw.ctypes.data % 64
-        buf = raw[off:off + n * dtype.itemsize].view(dtype)
+        buf = aligned_empty(n, dtype)
         if n * dtype.itemsize > WORKSPACE_MAX:
             return buf
         cache[key] = buf

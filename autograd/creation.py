@@ -260,8 +260,24 @@ def _number(value: Any, what: str, allow_bool: _b.bool = False) -> Any:
     return value
 
 
-class _GradDtypeError(TypeError, RuntimeError):
-    """requires_grad=True on an integer or bool factory: torch raises RuntimeError."""
+_GradDtypeError = _tensor_mod._GradDtypeError
+
+
+class _IntOverflowError(OverflowError, RuntimeError):
+    """A Python int outside an integer dtype's range: torch raises RuntimeError."""
+
+
+def _check_fits(value: Any, dt: np.dtype, who: str) -> None:
+    """Refuse a Python int that an integer dtype cannot hold, as torch (no wrap-around)."""
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not info.min <= value <= info.max:
+            raise _IntOverflowError(f"{who}: value {value} cannot be converted to {dt} without "
+                                    f"overflow (its range is {info.min} to {info.max})")
+
+
+class _BoundsError(ValueError, RuntimeError):
+    """randint's low >= high: torch raises RuntimeError (a ValueError too, as before)."""
 
 
 def _new(arr: np.ndarray, requires_grad: _b.bool, device: Any) -> Tensor:
@@ -280,6 +296,13 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
            pin_memory: _b.bool = False) -> Tensor:
     """A new tensor holding a copy of data (a number, nested lists, an ndarray, a Tensor)."""
     src = data.data if isinstance(data, Tensor) else data
+    if isinstance(src, (list, tuple, _b.int)) and not isinstance(src, _b.bool):
+        dt = _as_dtype(dtype)
+        if dt is not None and dt.kind in "iu":
+            raw = np.asarray(src)
+            if raw.dtype.kind in "iu" and raw.size:
+                _check_fits(raw.min(), dt, "tensor")
+                _check_fits(raw.max(), dt, "tensor")
     try:
         arr = _to_array(src, _as_dtype(dtype))
     except TypeError as e:
@@ -371,6 +394,8 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     shape = _shape((size,), "full")
     value = _number(fill_value, "full: fill_value", True)
     dt = _as_dtype(dtype) or _scalar_dtype(fill_value)
+    if isinstance(value, _INTS) and not isinstance(value, _b.bool):
+        _check_fits(value, dt, "full")
     return _new(np.full(shape, value, dt), requires_grad, device)
 
 
@@ -378,8 +403,10 @@ def eye(n: Any, m: Any = None, *, dtype: Any = None, device: Any = None,
         requires_grad: _b.bool = False) -> Tensor:
     """The n x m identity (m = n by default)."""
     for label, v in (("n", n), ("m", m)):
-        if v is not None and (isinstance(v, _b.bool) or not isinstance(v, _INTS) or v < 0):
+        if v is not None and (isinstance(v, _b.bool) or not isinstance(v, _INTS)):
             raise TypeError(f"eye: {label} must be a non-negative int, got {v!r}")
+        if v is not None and v < 0:  # torch: RuntimeError
+            raise RuntimeError(f"eye: {label} must be a non-negative int, got {v!r}")
     return _new(np.eye(n, m, dtype=_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)
 
 
@@ -426,6 +453,9 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
     start = _number(start, "arange: start")
     end = _number(end, "arange: end")
     step = _number(step, "arange: step")
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise RuntimeError(f"arange: start, end and step must be finite, got ({start}, {end}, "
+                           f"{step})")
     if step == 0:
         raise ShapeError("arange: step must be nonzero")
     if (end - start) * step < 0:
@@ -434,13 +464,26 @@ def arange(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
     ints = all(isinstance(v, _INTS) for v in (start, end, step))
     dt = _as_dtype(dtype) or (np.dtype(np.int64) if ints else _DEFAULT_FLOAT)
     n = math.ceil((end - start) / step)
+    if not ints and dt.kind in "iu":
+        # an integer dtype with non-integer bounds: torch truncates start, end and step to
+        # ints; int64 counts the elements from the truncated bounds, narrower dtypes from
+        # the given ones
+        start, end, step = _b.int(start), _b.int(end), _b.int(step)
+        if dt == np.int64:
+            if step == 0:
+                raise ShapeError("arange: step must be nonzero (int64 truncates it to 0)")
+            n = (end - start + step - (1 if step > 0 else -1)) // step
+        arr = start + np.arange(n, dtype=np.int64) * step
+        return _new(arr.astype(dt), requires_grad, device)
     arr = start + np.arange(n, dtype=np.int64 if ints else np.float64) * step
     return _new(arr.astype(dt), requires_grad, device)
 
 
 def _steps(steps: Any, name: str) -> _b.int:
-    if isinstance(steps, _b.bool) or not isinstance(steps, _INTS) or steps < 0:
+    if isinstance(steps, _b.bool) or not isinstance(steps, _INTS):
         raise TypeError(f"{name}: steps must be a non-negative int, got {steps!r}")
+    if steps < 0:  # torch: RuntimeError
+        raise RuntimeError(f"{name}: steps must be a non-negative int, got {steps!r}")
     return _b.int(steps)
 
 
@@ -503,7 +546,7 @@ def _draw_ints(low: Any, high: Any, shape: tuple, dt: np.dtype, name: str,
     if not (isinstance(low, _INTS) and isinstance(high, _INTS)):
         raise TypeError(f"{name}: low and high must be ints, got {low!r} and {high!r}")
     if low >= high:
-        raise ValueError(f"{name}: low ({low}) must be less than high ({high})")
+        raise _BoundsError(f"{name}: low ({low}) must be less than high ({high})")
     return _gen(generator, name).integers(low, high, shape).astype(dt)
 
 

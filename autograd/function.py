@@ -621,7 +621,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
 
 
 def _root_grad(root: Tensor, g: Any, who: str) -> Tensor:
-    from .tensor import Tensor
+    from .tensor import ShapeError, Tensor
 
     if g is None:
         if root.data.size != 1:
@@ -632,6 +632,6 @@ def _root_grad(root: Tensor, g: Any, who: str) -> Tensor:
         return Tensor._make(np.ones_like(root.data))
     t = g if isinstance(g, Tensor) else Tensor(g, dtype=root.dtype)
     if t.shape != root.shape:
-        raise ValueError(f"{who}: gradient has shape {t.shape} but the output has shape "
+        raise ShapeError(f"{who}: gradient has shape {t.shape} but the output has shape "
                          f"{root.shape}; they must match")
     return t

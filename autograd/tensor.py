@@ -96,6 +96,22 @@ def _as_dtype(dtype: Any) -> np.dtype | None:
     return dt
 
 
+def _has_float64_leaf(data: Any) -> bool:
+    """Do nested lists hold a float64 ndarray, numpy scalar or Tensor? torch keeps such
+    leaves' dtype (``tensor([np.float64(1.5), 2.0])`` is float64); Python floats alone give
+    the default float32."""
+    plain = {float, int, bool}
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            if not set(map(type, v)) <= plain:  # (a list of Python numbers: nothing to see)
+                stack.extend(v)
+        elif isinstance(v, (np.ndarray, np.generic, Tensor)) and v.dtype == np.float64:
+            return True
+    return False
+
+
 def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     if isinstance(data, Tensor):
         arr = data.data
@@ -109,7 +125,8 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         except (ValueError, TypeError) as e:
             raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__}: {e}"
                             ) from None
-        if arr.dtype.kind == "f" and dtype is None:
+        if arr.dtype.kind == "f" and dtype is None and not (
+                arr.dtype == np.float64 and _has_float64_leaf(data)):
             arr = arr.astype(_FLOAT_DEFAULT)  # Python floats -> float32, as PyTorch
     if arr.dtype.kind not in _SUPPORTED_KINDS:
         raise TypeError(f"Tensor: data of dtype {arr.dtype} is not supported (expected numbers:"
@@ -119,6 +136,10 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
     return arr
+
+
+class _GradDtypeError(TypeError, RuntimeError):
+    """requires_grad=True on an integer or bool tensor: torch raises RuntimeError."""
 
 
 class ShapeError(ValueError, RuntimeError):
@@ -375,6 +396,23 @@ class Tensor:
     def mT(self) -> Tensor:
         return S._matrix_transpose(self)
 
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the last two dims: ``mT`` (the dtypes here are real)."""
+        return S._matrix_transpose(self)
+
+    def adjoint(self) -> Tensor:
+        """x.adjoint(): a method in torch (mH is the property)."""
+        return S._matrix_transpose(self)
+
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a 2-d tensor (``T`` of a matrix; the dtypes are real)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"H: expected a 2-d tensor (a matrix), got {self.ndim}-d; use "
+                               "mH for the last two dims of a batch")
+        return S._matrix_transpose(self)
+
     # ``.data`` is the ndarray itself (in PyTorch a detached Tensor): the whole library and
     # its users read and write arrays through it, so that difference is kept on purpose.
     # For the same reason numpy() also works on a tensor that requires grad (torch refuses).
@@ -405,6 +443,14 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
+
+    def __contains__(self, element: Any) -> bool:
+        """``v in x``: does any element equal v (a number or a tensor broadcast against x)."""
+        if not isinstance(element, (Tensor, int, float, bool, np.number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports a Tensor or a number, got "
+                               f"{type(element).__name__}")
+        other = element.data if isinstance(element, Tensor) else element
+        return bool(np.any(self.data == other))
 
     def __float__(self) -> float:
         return float(self.item())
@@ -452,7 +498,7 @@ class Tensor:
     # -- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad: only floating-point tensors can require "
+            raise _GradDtypeError(f"requires_grad: only floating-point tensors can require "
                             f"gradients, this one is {self.data.dtype}")
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad on a non-leaf "
@@ -529,6 +575,11 @@ class Tensor:
         self._bump_version()
 
     def _inplace_check(self, what: str, other: Any = None) -> None:
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{what}: this tensor's memory cannot be written: it is an "
+                               "expanded (broadcast) or overlapping view, where more than one "
+                               "element refers to a single memory location, or wraps a "
+                               "read-only array; clone() it before the in-place op")
         if engine.is_grad_enabled():
             if self.requires_grad:
                 raise RuntimeError(f"{what}: in-place modification of a tensor that requires "
@@ -644,6 +695,12 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         return self._inplace_result("clamp_", E.clip, min, max)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self._inplace_result("tril_", lambda x: S.tril(x, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self._inplace_result("triu_", lambda x: S.triu(x, diagonal))
 
     clip_ = clamp_
 
@@ -888,12 +945,18 @@ class Tensor:
         cast to x's dtype, as in PyTorch."""
         self._inplace("__setitem__", value)
         v = value.data if isinstance(value, Tensor) else value
+        data, idx = self.data, _index(index)
+        if isinstance(idx, tuple) and len(idx) > 1:
+            pre = S._ints_first(tuple(S._list_index(i) if isinstance(i, list) else i
+                                      for i in idx), data.ndim)
+            if pre is not None:  # the ints select first, as getitem (and torch) do
+                data, idx = data[pre[0]], pre[1]
         try:
-            self.data[_index(index)] = v
+            data[idx] = v
         except ValueError as e:
-            if "broadcast" not in str(e):
+            if "broadcast" not in str(e) and "cannot assign" not in str(e):  # (a bool mask)
                 raise
-            target = self.data[_index(index)].shape
+            target = data[idx].shape
             raise ShapeError(f"__setitem__: a value of shape {np.shape(v)} cannot be assigned "
                              f"to a selection of shape {target} (it must broadcast to it)"
                              ) from None
@@ -929,14 +992,15 @@ class Tensor:
 
         return astype(self, _as_dtype(dtype))
 
+    # self itself when the dtype already matches (as torch; astype always copies)
     def float(self) -> Tensor:
-        return self.astype(np.float32)
+        return self.to(np.float32)
 
     def double(self) -> Tensor:
-        return self.astype(np.float64)
+        return self.to(np.float64)
 
     def long(self) -> Tensor:
-        return self.astype(np.int64)
+        return self.to(np.int64)
 
     # -- arithmetic (ops/elementwise.py) ----------------------------------------------------
     def __add__(self, o: Any) -> Tensor:
@@ -1516,6 +1580,16 @@ class Tensor:
 
     resolve_conj = resolve_neg = conj_physical = conj
 
+    def is_conj(self) -> bool:
+        return False
+
+    def is_neg(self) -> bool:
+        return False
+
+    def isreal(self) -> Tensor:
+        """True everywhere (the dtypes here are real), as torch for a real tensor."""
+        return Tensor._make(np.ones(self.shape, dtype=np.bool_))
+
     @property
     def real(self) -> Tensor:
         return self
@@ -1705,8 +1779,10 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return S.chunk(self, chunks, dim)
 
-    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return S.tensor_split(self, indices_or_sections, dim)
+    def tensor_split(self, indices_or_sections: Any = None, dim: int = 0, *,
+                     sections: Any = None, indices: Any = None) -> tuple[Tensor, ...]:
+        return S.tensor_split(self, indices_or_sections, dim, sections=sections,
+                              indices=indices)
 
     def hsplit(self, sections: Any) -> tuple[Tensor, ...]:
         return S.hsplit(self, sections)
@@ -1722,6 +1798,12 @@ class Tensor:
 
     def narrow(self, dim: int, start: Any, length: int) -> Tensor:
         return S.narrow(self, dim, start, length)
+
+    def narrow_copy(self, dim: int, start: Any, length: int) -> Tensor:
+        return E.clone(S.narrow(self, dim, start, length))
+
+    def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        return S.split(self, list(split_sizes), dim)
 
     def select(self, dim: int, index: int) -> Tensor:
         return S.select(self, dim, index)
@@ -1881,6 +1963,20 @@ class Tensor:
     def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return IX.index_put(self, indices, values, accumulate)
 
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Tensor:
+        """put_ out of place: self seen as 1-D with source written (or added) at index;
+        differentiable in self and source."""
+        idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+        if idx.data.dtype.kind not in "iu":
+            raise TypeError(f"put: index must be an integer (int64) tensor, got {idx.dtype}")
+        src = source if isinstance(source, Tensor) else Tensor(np.asarray(source))
+        if src.data.size != idx.data.size:
+            raise ShapeError(f"put: source and index must have the same number of elements, "
+                             f"got {src.data.size} and {idx.data.size}")
+        flat = IX.index_put(S.reshape(self, (-1,)), (S.reshape(idx, (-1,)),),
+                            S.reshape(src, (-1,)), accumulate)
+        return S.reshape(flat, self.shape)
+
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
         return self._inplace_result("index_put_", IX.index_put, indices, values, accumulate)
 
@@ -1997,6 +2093,21 @@ class Tensor:
 
     def is_complex(self) -> bool:
         return False
+
+    def is_same_size(self, other: Tensor) -> bool:
+        return self.shape == other.shape
+
+    def get_device(self) -> int:
+        return -1  # the CPU, as torch numbers it
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True on a non-leaf after retain_grad(), as torch."""
+        return bool(self._retain) and self._ctx is not None
 
     def is_signed(self) -> bool:
         return self.data.dtype.kind in "fi"
@@ -2153,8 +2264,17 @@ def _index(index: Any) -> Any:
     """Turn Tensors inside an index into ndarrays; refuse negative slice steps (PyTorch does)."""
     if isinstance(index, Tensor):
         return index.data
+    if isinstance(index, list) and 0 < len(index) < 32 and any(
+            i is None or i is Ellipsis or isinstance(i, (slice, Tensor, list, tuple, np.ndarray))
+            for i in index):
+        # PyTorch's reading (numpy's before 1.23): a list holding a tensor, slice, None, ...
+        # or a sequence is a tuple of indices, x[[rows, cols]] == x[rows, cols]
+        index = tuple(index)
     if isinstance(index, tuple):
-        out = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        # a 0-d integer tensor among several indices selects like an int, as in torch (numpy
+        # would count it as an index array, moving the array dims to the front)
+        out = tuple((int(i.data) if i.data.ndim == 0 and i.data.dtype.kind in "iu" else i.data)
+                    if isinstance(i, Tensor) else i for i in index)
         for i in out:
             if isinstance(i, slice) and i.step is not None and i.step <= 0:
                 raise ValueError(f"index: slice step must be greater than zero, got {i.step}"

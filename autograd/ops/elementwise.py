@@ -892,6 +892,9 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def relu(input: Tensor) -> Tensor:
+    if input.data.dtype == np.bool_:
+        raise RuntimeError("relu: bool tensors are not supported (as in torch); convert "
+                           "first, e.g. x.float()")
     return Relu.apply(input)
 
 

@@ -844,6 +844,8 @@ sgn = sign
 
 
 def _rounding(input: Tensor, how: str, decimals: int = 0) -> Tensor:
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"{how}: decimals must be an int, got {decimals!r}")
     kind = input.data.dtype.kind
     if kind == "b":
         raise DtypeError(f"{how}: not implemented for bool tensors")

@@ -422,6 +422,8 @@ class Softmax(Function):
 
     def forward(self, a, axis):
         self.axis = axis
+        if a.size == 0:
+            return a.copy()  # an empty input (no max to shift by): an empty output, as torch
         e = np.exp(a - a.max(axis=axis, keepdims=True))
         return e / e.sum(axis=axis, keepdims=True)
 
@@ -439,6 +441,8 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis):
         self.axis = axis
+        if a.size == 0:
+            return a.copy()
         shifted = a - a.max(axis=axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -591,6 +595,9 @@ def aminmax(input: Tensor, *, dim: Any = None, keepdim: bool = False) -> Any:
 
 def _argext(who: str, x: Tensor, dim: Any, keepdim: bool) -> Tensor:
     arg = np.argmin if who == "argmin" else np.argmax
+    if x.data.dtype == np.bool_:
+        raise RuntimeError(f"{who}: bool tensors are not supported (as in torch); convert "
+                           "first, e.g. x.int()")
     if x.data.size == 0 and dim is None:
         raise DimError(f"{who}: cannot reduce an empty tensor (shape {x.shape}) without "
                        "a dim; give dim=")

@@ -45,17 +45,25 @@ def _rev(d: int) -> tuple:
 # ---------------------------------------------------------------------------------------
 # cumulative ops
 # ---------------------------------------------------------------------------------------
+def _accumulate(scan: Any, a: np.ndarray, dim: int) -> np.ndarray:
+    """np.cumsum / np.cumprod along dim; float32 runs in float64, each partial result rounded
+    back, as torch's CPU scans accumulate (a float32 running sum drifts otherwise)."""
+    if a.dtype == np.float32:
+        return scan(a, axis=dim, dtype=np.float64).astype(np.float32)
+    return scan(a, axis=dim)
+
+
 class Cumsum(Function):
     saves_inputs = False
 
     def forward(self, a, dim):
         self.dim = dim
-        return np.cumsum(a, axis=dim)
+        return _accumulate(np.cumsum, a, dim)
 
     def backward(self, g):
         r = _rev(self.dim)
         if not is_grad_enabled():
-            return (Tensor._make(np.cumsum(g.data[r], axis=self.dim)[r]),)
+            return (Tensor._make(_accumulate(np.cumsum, g.data[r], self.dim)[r]),)
         return (cumsum(g.flip(self.dim), self.dim).flip(self.dim),)
 
 
@@ -66,7 +74,7 @@ class Cumprod(Function):
 
     def forward(self, a, dim):
         self.dim = dim
-        return np.cumprod(a, axis=dim)
+        return _accumulate(np.cumprod, a, dim)
 
     def backward(self, g):
         x, d = self.inputs[0], self.dim

@@ -100,7 +100,7 @@ def _tensors(tensors: Any, who: str) -> list[Tensor]:
         raise TypeError(f"{who}: expected a sequence of tensors, got a single Tensor")
     ts = [_tensor(t) for t in tensors]
     if not ts:
-        raise ValueError(f"{who}: expected a non-empty list of tensors")
+        raise ShapeError(f"{who}: expected a non-empty list of tensors")
     return ts
 
 
@@ -270,7 +270,10 @@ class Diagonal(Function):
 
     def forward(self, a, offset, d1, d2):
         self.geom = (offset, d1, d2)
-        return np.diagonal(a, offset, d1, d2)
+        d = np.diagonal(a, offset, d1, d2)
+        if a.flags.writeable:
+            d.flags.writeable = True  # a writable view, as torch's (x.diagonal().add_(1))
+        return d
 
     def backward(self, g):
         return (DiagonalScatter.apply(g, shape=self.inputs[0].shape, geom=self.geom),)
@@ -319,7 +322,9 @@ class Unfold(Function):
 
     def forward(self, a, dim, size, step):
         self.geom = (dim, size, step)
-        win = np.lib.stride_tricks.sliding_window_view(a, size, axis=dim)
+        # writable (as torch's view) unless windows overlap, where torch refuses writes too
+        win = np.lib.stride_tricks.sliding_window_view(
+            a, size, axis=dim, writeable=bool(a.flags.writeable and step >= size))
         return win[_slice_at(win.ndim, dim, slice(None, None, step))]
 
     def backward(self, g):
@@ -385,8 +390,8 @@ def _resolve_shape(x: Tensor, shape: tuple) -> tuple[int, ...]:
     """Fill in a -1 and check the element count, with a clear message."""
     bad = ShapeError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} "
                      f"elements) into shape {shape}")
-    if not all(isinstance(n, (int, np.integer)) for n in shape):
-        raise bad
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"reshape: sizes must be ints, got {shape!r}")  # as torch: TypeError
     free = [i for i, n in enumerate(shape) if n == -1]
     if len(free) > 1 or any(n < -1 for n in shape):
         raise bad
@@ -520,6 +525,8 @@ def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: source {source} and destination {destination} must "
                            "have the same number of dims")
+    if x.ndim == 0:
+        return _permute(x, ())  # a 0-d tensor takes dim 0 or -1 (as torch)
     order = [None] * x.ndim
     for s, d in zip(src, dst):
         order[d] = s
@@ -798,7 +805,9 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int | None = None, *,
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into at most ``chunks`` pieces of size ceil(n / chunks) (the last smaller)."""
-    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+    if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
+        raise TypeError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be a positive int, got {chunks!r}")
     if x.ndim == 0:
         raise RuntimeError("chunk: a 0-d tensor has no dim to split")
@@ -809,9 +818,14 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(x, -(-n // int(chunks)), d)
 
 
-def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+def tensor_split(x: Tensor, indices_or_sections: Any = None, dim: int = 0, *,
+                 sections: Any = None, indices: Any = None) -> tuple[Tensor, ...]:
     """numpy.array_split's meaning: an int n makes n pieces (the first n % size one longer),
-    a list of indices cuts before each of them."""
+    a list of indices cuts before each of them (torch's keywords sections= and indices=)."""
+    given = [v for v in (indices_or_sections, sections, indices) if v is not None]
+    if len(given) != 1:
+        raise TypeError("tensor_split: give one of indices_or_sections, sections= or indices=")
+    indices_or_sections = given[0]
     if x.ndim == 0:
         raise RuntimeError("tensor_split: a 0-d tensor has no dim to split")
     d = dim_index(dim, x.ndim, "tensor_split")
@@ -862,7 +876,7 @@ def dsplit(x: Tensor, sections: Any) -> tuple[Tensor, ...]:
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     if x.ndim == 0:
-        raise RuntimeError("unbind: a 0-d tensor has no dim to unbind")
+        raise IndexError("unbind: a 0-d tensor has no dim to unbind (dim 0 is out of range)")
     d = dim_index(dim, x.ndim, "unbind")
     return tuple(getitem(x, _slice_at(x.ndim, d, i)) for i in range(x.shape[d]))
 
@@ -901,7 +915,8 @@ def flip(x: Tensor, *dims: Any, **kw: Any) -> Tensor:
             raise TypeError(f"flip: takes dims (positionally or as dims=), got {sorted(kw)}"
                             + (" and positional dims" if dims else ""))
         dims = (kw["dims"],)
-    return Flip.apply(x, dims=_dims(_sizes(dims, "flip"), x.ndim, "flip"))
+    dims = _dims(_sizes(dims, "flip"), x.ndim, "flip")
+    return Flip.apply(x, dims=dims if x.ndim else ())  # a 0-d tensor takes dim 0 or -1
 
 
 def fliplr(x: Tensor) -> Tensor:
@@ -1152,6 +1167,8 @@ def _list_index(i: list) -> Any:
         raise IndexError(f"getitem: the list index {i!r} is ragged") from None
     if arr.dtype == object:
         raise IndexError(f"getitem: the list index {i!r} holds something that is not an int")
+    if arr.size == 0 and arr.dtype.kind == "f":
+        return arr.astype(np.int64)  # x[[]]: an empty int index, as in torch
     return arr
 
 

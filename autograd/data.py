@@ -20,9 +20,16 @@ from .creation import rng as _global_rng
 from .tensor import Tensor
 
 __all__ = [
+    "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "Subset",
     "TensorDataset",
     "blobs",
@@ -47,6 +54,17 @@ class Dataset:
 
     def __getitem__(self, i: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: define ``__iter__`` (``__len__`` optional). A DataLoader batches
+    consecutive samples, in the stream's order (``shuffle`` and samplers do not apply)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __len__(self) -> int:  # a TypeError, so list() and len(loader) act as on torch's
+        raise TypeError(f"{type(self).__name__} has no len() (define __len__ to give one)")
 
 
 class TensorDataset(Dataset):
@@ -153,6 +171,154 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
     return out
 
 
+# ----------------------------------------------------------------------------- samplers
+class Sampler:
+    """Base of the index samplers: iterating gives dataset indices (``__len__`` their
+    count). Any iterable of ints can serve as a DataLoader's ``sampler``."""
+
+    def __init__(self, data_source: Any = None) -> None:
+        pass
+
+    def _order(self) -> np.ndarray:
+        return np.fromiter((int(i) for i in self), dtype=np.int64)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._order().tolist())
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} has no len()")
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Any) -> None:
+        self.data_source = data_source
+
+    def _order(self) -> np.ndarray:
+        return np.arange(len(self.data_source))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A new random order of the indices each pass (``replacement=True``: ``num_samples``
+    independent draws), from ``generator`` (autograd or numpy) or ``autograd.rng()``."""
+
+    def __init__(self, data_source: Any, replacement: bool = False,
+                 num_samples: int | None = None, generator: Any = None) -> None:
+        if not isinstance(replacement, bool):
+            raise TypeError(f"RandomSampler: replacement must be a bool, got {replacement!r}")
+        if num_samples is not None and (isinstance(num_samples, bool) or not isinstance(
+                num_samples, (int, np.integer)) or num_samples < 1):
+            raise ValueError(f"RandomSampler: num_samples must be a positive int, got "
+                             f"{num_samples!r}")
+        self.data_source, self.replacement = data_source, replacement
+        self._num_samples, self.generator = num_samples, generator
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else int(self._num_samples)
+
+    def _order(self) -> np.ndarray:
+        gen = _generator(self.generator, "RandomSampler")
+        n, k = len(self.data_source), self.num_samples
+        if self.replacement:
+            return gen.integers(0, n, size=k)
+        if k == n:
+            return gen.permutation(n)
+        # without replacement, more samples than the dataset: whole permutations, as torch
+        reps = [gen.permutation(n) for _ in range(-(-k // n))]
+        return np.concatenate(reps)[:k]
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices, in a new random order each pass."""
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.indices, self.generator = indices, generator
+
+    def _order(self) -> np.ndarray:
+        idx = np.asarray(self.indices, dtype=np.int64).reshape(-1)
+        return idx[_generator(self.generator, "SubsetRandomSampler").permutation(len(idx))]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices in [0, len(weights)) drawn with probability proportional to
+    ``weights`` (with replacement unless ``replacement=False``)."""
+
+    def __init__(self, weights: Any, num_samples: int, replacement: bool = True,
+                 generator: Any = None) -> None:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+                or num_samples < 1:
+            raise ValueError(f"WeightedRandomSampler: num_samples must be a positive int, got "
+                             f"{num_samples!r}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"WeightedRandomSampler: replacement must be a bool, got "
+                             f"{replacement!r}")
+        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights,
+                       dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"WeightedRandomSampler: weights must be 1-D, got shape {w.shape}")
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
+            raise RuntimeError("WeightedRandomSampler: weights must be finite, >= 0 and not "
+                               "all zero")
+        if not replacement and num_samples > np.count_nonzero(w):
+            raise RuntimeError(f"WeightedRandomSampler: cannot draw {num_samples} samples "
+                               f"without replacement from {np.count_nonzero(w)} non-zero "
+                               "weights")
+        self.weights = Tensor(w)
+        self.num_samples, self.replacement, self.generator = int(num_samples), replacement, \
+            generator
+
+    def _order(self) -> np.ndarray:
+        w = self.weights.data
+        gen = _generator(self.generator, "WeightedRandomSampler")
+        return gen.choice(len(w), size=self.num_samples, replace=self.replacement,
+                          p=w / w.sum())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """Lists of ``batch_size`` indices from ``sampler`` (the last one shorter unless
+    ``drop_last``)."""
+
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"BatchSampler: batch_size must be a positive int, got "
+                             f"{batch_size!r}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"BatchSampler: drop_last must be a bool, got {drop_last!r}")
+        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = _indices(self.sampler)
+        n, bs = len(order), self.batch_size
+        stop = n - n % bs if self.drop_last else n
+        for start in range(0, stop, bs):
+            yield order[start:start + bs].tolist()
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+def _indices(sampler: Any) -> np.ndarray:
+    """One pass of a sampler as an index array (a library sampler draws it in one call)."""
+    if isinstance(sampler, Sampler) and type(sampler).__iter__ is Sampler.__iter__:
+        return np.asarray(sampler._order(), dtype=np.int64)
+    return np.fromiter((int(i) for i in sampler), dtype=np.int64)
+
+
 class DataLoader:
     """Iterate a dataset in batches of Tensors.
 
@@ -162,14 +328,30 @@ class DataLoader:
     (one fancy-index per array, no per-sample Python loop).
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
                  drop_last: bool = False, seed: int | None = None, *,
+                 sampler: Any = None, batch_sampler: Any = None,
                  collate_fn: Any = None, num_workers: int = 0, pin_memory: bool = False,
-                 generator: Any = None, persistent_workers: bool = False) -> None:
-        """torch's ``num_workers``, ``pin_memory`` and ``persistent_workers`` are accepted:
-        batches are always made in this process (no worker processes) and there is no
-        device memory to pin. ``collate_fn`` turns a list of samples into a batch (its
-        result is yielded as is); ``generator`` (autograd or numpy) drives the shuffle."""
+                 generator: Any = None, persistent_workers: bool = False, timeout: float = 0,
+                 worker_init_fn: Any = None, multiprocessing_context: Any = None,
+                 prefetch_factor: int | None = None, pin_memory_device: str = "",
+                 in_order: bool = True) -> None:
+        """torch's ``num_workers``, ``pin_memory``, ``persistent_workers``, ``timeout``,
+        ``worker_init_fn``, ``prefetch_factor`` and the like are accepted: batches are
+        always made in this process (no worker processes) and there is no device memory to
+        pin. ``collate_fn`` turns a list of samples into a batch (its result is yielded as
+        is); ``generator`` (autograd or numpy) drives the shuffle. ``sampler`` (any iterable
+        of indices, e.g. ``SubsetRandomSampler``) replaces the order, ``batch_sampler`` (an
+        iterable of index lists) the batching, with torch's exclusivity rules."""
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                          or drop_last):
+            raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                             "batch_size, shuffle, sampler, and drop_last")
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        if batch_sampler is not None:
+            batch_size = None
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         if collate_fn is not None and not callable(collate_fn):
@@ -179,8 +361,12 @@ class DataLoader:
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
             raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got "
                             f"{type(dataset).__name__}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got "
+        if batch_size is None:  # torch: no automatic batching (or a batch_sampler's)
+            if drop_last and batch_sampler is None:
+                raise ValueError("DataLoader: batch_size=None disables automatic batching and "
+                                 "is mutually exclusive with drop_last")
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be a positive int or None, got "
                              f"{batch_size!r}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
@@ -189,41 +375,118 @@ class DataLoader:
                      np.random.default_rng(seed) if seed is not None else None)
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return _indices(self.sampler)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)
         return (self._rng or _global_rng()).permutation(n)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+    def _batch(self, idx: Any) -> Any:
+        ds = self.dataset
+        if self.collate_fn is not None:
+            return self.collate_fn([ds[int(i)] for i in idx])
+        if isinstance(ds, TensorDataset):
+            return [Tensor(a[np.asarray(idx, dtype=np.int64)]) for a in ds.arrays]
+        return _collate([ds[int(i)] for i in idx])
+
+    def _iter_stream(self) -> Iterator[Any]:
+        """An IterableDataset: consecutive samples grouped into batches."""
+        bs = self.batch_size
+        if bs is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
+            return
+        chunk: list[Any] = []
+        for sample in self.dataset:
+            chunk.append(sample)
+            if len(chunk) == bs:
+                yield self.collate_fn(chunk) if self.collate_fn is not None else _collate(chunk)
+                chunk = []
+        if chunk and not self.drop_last:
+            yield self.collate_fn(chunk) if self.collate_fn is not None else _collate(chunk)
+
+    def __iter__(self) -> Iterator[Any]:
+        """Batches as torch's default collate makes them: a dataset of (x, y) samples gives
+        ``[X, Y]`` lists, a dataset of single tensors gives one Tensor, dict samples a dict
+        of batched values; with ``batch_size=None`` each sample, arrays made Tensors."""
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._iter_stream()
+            return
+        if self.batch_sampler is not None:
+            for idx in self.batch_sampler:
+                yield self._batch(idx)
+            return
         order = self._order()
+        ds = self.dataset
+        if self.batch_size is None:
+            for i in order:
+                sample = ds[int(i)]
+                yield self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
+            return
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
-        ds = self.dataset
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
             if self.collate_fn is not None:
                 yield self.collate_fn([ds[int(i)] for i in idx])
-                continue
-            if isinstance(ds, TensorDataset):
-                if not self.shuffle:
+            elif isinstance(ds, TensorDataset):
+                if not self.shuffle and self.sampler is None:
                     cols = [a[start:start + bs] for a in ds.arrays]  # views, no copy
                 else:
                     cols = [a[idx] for a in ds.arrays]
+                yield [Tensor(c) for c in cols]
             else:
-                cols = _collate([ds[int(i)] for i in idx])
-            yield tuple(Tensor(c) for c in cols)
+                yield _collate([ds[int(i)] for i in idx])
 
 
-def _collate(samples: list[Any]) -> list[np.ndarray]:
+def _collate(samples: list[Any]) -> Any:
+    """torch's default_collate: Tensors, arrays and numbers are stacked into one Tensor
+    (Python floats as float64, ints as int64); tuples and lists collate element-wise into a
+    list (a namedtuple stays one), dicts key by key; strings stay a list."""
     first = samples[0]
-    if not isinstance(first, (tuple, list)):
-        return [np.stack([np.asarray(getattr(s, "data", s)) for s in samples])]
-    return [np.stack([np.asarray(getattr(s[j], "data", s[j])) for s in samples])
-            for j in range(len(first))]
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (tuple, list)):
+        if any(len(s) != len(first) for s in samples):
+            raise RuntimeError("DataLoader: each sample in a batch must have the same number "
+                               f"of elements (first has {len(first)})")
+        cols = [_collate([s[j] for s in samples]) for j in range(len(first))]
+        return type(first)(*cols) if hasattr(first, "_fields") else cols
+    try:
+        arr = np.stack([np.asarray(s.data if isinstance(s, Tensor) else s) for s in samples])
+    except ValueError as e:
+        raise RuntimeError(f"DataLoader: cannot stack the samples of a batch ({e}); give "
+                           "samples of one shape, or a collate_fn") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"DataLoader: cannot collate samples of type {type(first).__name__}; "
+                        "expected Tensors, numpy arrays, numbers, or tuples/lists/dicts of "
+                        "them (or pass a collate_fn)")
+    return Tensor(arr)
+
+
+def _convert(sample: Any) -> Any:
+    """torch's default_convert (``batch_size=None``): numpy arrays and numpy scalars become
+    Tensors, tuples and lists are converted element-wise into a list (a namedtuple stays
+    one), dicts key by key; Tensors, Python numbers and strings are left as they are."""
+    if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
+        return Tensor(np.asarray(sample))
+    if isinstance(sample, dict):
+        return {k: _convert(v) for k, v in sample.items()}
+    if isinstance(sample, (tuple, list)):
+        cols = [_convert(v) for v in sample]
+        return type(sample)(*cols) if hasattr(sample, "_fields") else cols
+    return sample
 
 
 # ----------------------------------------------------------------------------- toy data

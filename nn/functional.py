@@ -617,12 +617,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
     who = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, who)
     z, t = _pair(input, target, who, strict=True, dtypes="target")
-    if pos_weight is None:
-        rows = z.relu() - z * t + ((-z.abs()).exp() + 1.0).log()
-    else:
-        pw = _weight(pos_weight, z, who)
-        log_sig = A.LogSigmoid.apply(z)  # log sigmoid(z); log(1 - sigmoid(z)) = it - z
-        rows = -(pw * t * log_sig + (1.0 - t) * (log_sig - z))
+    # through log sigmoid (one op, gradient 1 - sigmoid(z)), not relu/abs, whose kinks at
+    # z = 0 would give the wrong gradient there (e.g. for a zero-initialised output layer)
+    log_sig = A.LogSigmoid.apply(z)  # log sigmoid(z); log(1 - sigmoid(z)) = it - z
+    pos = t * log_sig if pos_weight is None else _weight(pos_weight, z, who) * t * log_sig
+    rows = -(pos + (1.0 - t) * (log_sig - z))
     w = _weight(weight, z, who)
     return _reduce(rows if w is None else rows * w, reduction, who)
 
@@ -676,6 +675,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, size_average: 
                          " got a 0-d tensor")
     t_arr = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t_arr.dtype.kind == "f" and t_arr.shape == input.shape:
+        if ignore_index != -100:  # as torch: rows of probabilities have no class to ignore
+            raise RuntimeError(f"{who}: ignore_index ({ignore_index}) is not supported for "
+                               "class-probability (floating point) targets")
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
     if t_arr.dtype.kind == "f":
         raise TypeError(f"{who}: target must be integer class indices of shape "
@@ -806,7 +808,9 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Any, margin: flo
                         reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin) for y in {1, -1}."""
     y = _const_like(target, input1)
-    return _reduce((-y * (input1 - input2) + margin).relu(), reduction, "margin_ranking_loss")
+    # clamp, not relu: at the hinge the gradient passes, as torch's clamp_min
+    return _reduce((-y * (input1 - input2) + margin).clamp(min=0.0), reduction,
+                   "margin_ranking_loss")
 
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0,
@@ -814,7 +818,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Any, margin: f
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1."""
     cos = cosine_similarity(input1, input2, dim=-1)
     y = target.data if isinstance(target, Tensor) else np.asarray(target)
-    rows = autograd.where(y == 1, 1.0 - cos, (cos - margin).relu())
+    rows = autograd.where(y == 1, 1.0 - cos, (cos - margin).clamp(min=0.0))  # as torch
     rows = autograd.where((y == 1) | (y == -1), rows, 0.0)
     return _reduce(rows, reduction, "cosine_embedding_loss")
 
@@ -835,7 +839,7 @@ def hinge_embedding_loss(input: Tensor, target: Any, margin: float = 1.0,
     reduction = _legacy_reduction(size_average, reduce, reduction)
     x, y = _pair(input, target, "hinge_embedding_loss", strict=True)
     yd = y.data
-    rows = (autograd.where(yd != 1, (margin - x).relu(), 0.0)
+    rows = (autograd.where(yd != 1, (margin - x).clamp(min=0.0), 0.0)  # clamp_min, as torch
             + autograd.where(yd != -1, x, 0.0))
     return _reduce(rows, reduction, "hinge_embedding_loss")
 
@@ -2143,6 +2147,8 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
 
     ``padding_idx``: that row gets no gradient. ``max_norm``: rows looked up whose
     norm_type-norm exceeds it are rescaled to max_norm IN PLACE in weight first (as torch).
+    ``scale_grad_by_freq``: each row's gradient is divided by how often its index occurs in
+    ``input``. ``sparse`` (sparse gradients) is not supported.
     """
     who = "embedding"
     idx = input.data if isinstance(input, Tensor) else np.asarray(input)
@@ -2151,8 +2157,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         raise ValueError(f"{who}: weight must be a 2-D Tensor (num_embeddings, dim), got "
                          f"{getattr(weight, 'shape', type(weight).__name__)}")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"{who}: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError(f"{who}: sparse=True (sparse gradients) is not supported; "
+                                  "use sparse=False")
     n = weight.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
@@ -2178,6 +2185,11 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         pad_rows = (idx == padding_idx)[..., None]
         if pad_rows.any():  # keep the values, drop the gradient of the padding row
             out = autograd.where(pad_rows, Tensor._make(weight.data[idx]), out)
+    if scale_grad_by_freq and out.requires_grad:
+        _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+        scale = (1.0 / counts)[inverse.reshape(idx.shape)][..., None].astype(weight.dtype)
+        const = Tensor._make(weight.data[idx])
+        out = const + (out - const) * Tensor._make(scale)  # same values; gradient / count
     return out
 
 
@@ -2206,8 +2218,9 @@ def embedding_bag(input: Any, weight: Tensor, offsets: Any = None,
                          f"{getattr(weight, 'shape', type(weight).__name__)}")
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"{who}: mode must be one of 'sum', 'mean', 'max', got {mode!r}")
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError(f"{who}: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError(f"{who}: sparse=True (sparse gradients) is not supported; "
+                                  "use sparse=False")
     psw = per_sample_weights
     if psw is not None:
         if not isinstance(psw, Tensor):

@@ -54,6 +54,12 @@ class IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
 
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"  # torch's wording
+        return (f"IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")
+
 
 def _keys_list(keys: list[str], limit: int = 8) -> str:
     shown = ", ".join(repr(k) for k in keys[:limit])
@@ -305,20 +311,23 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Any]]:
-        """(dotted name, parameter) pairs in definition order, each parameter once."""
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        """(dotted name, parameter) pairs in definition order, each parameter once (under
+        every name it is held by with ``remove_duplicate=False``, as torch)."""
         seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mname, m in mods:
             for name, item in m._items():
                 if isinstance(item, Module):
                     continue
                 if isinstance(item, Tensor) and not isinstance(item, Parameter):
                     continue  # plain tensors are buffers/state, not parameters
-                if id(item) in seen:
-                    continue
-                seen.add(id(item))
+                if remove_duplicate:
+                    if id(item) in seen:
+                        continue
+                    seen.add(id(item))
                 yield (f"{mname}.{name}" if mname else name), item
 
     def parameters(self, recurse: bool = True) -> ParameterSeq:
@@ -367,6 +376,13 @@ class Module:
                                  f"{target!r}")
         return params[target]
 
+    def get_buffer(self, target: str) -> Tensor:
+        buffers = dict(self.named_buffers())
+        if target not in buffers:
+            raise AttributeError(f"get_buffer: {type(self).__name__} has no buffer "
+                                 f"{target!r}")
+        return buffers[target]
+
     # -- buffers: state that is saved but not trained (e.g. BatchNorm's running mean) -------
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True
                         ) -> None:
@@ -388,15 +404,24 @@ class Module:
             transient.add(name)
         setattr(self, name, tensor)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        for mname, m in self.named_modules(prefix=prefix):
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, non-persistent ones included, as torch."""
+        seen: set[int] = set()
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
+        for mname, m in mods:
             for name in m.__dict__.get("_buffer_names", ()):
                 t = getattr(m, name)
                 if t is not None:
+                    if remove_duplicate:
+                        if id(t) in seen:
+                            continue
+                        seen.add(id(t))
                     yield (f"{mname}.{name}" if mname else name), t
 
-    def buffers(self) -> list[Tensor]:
-        return [b for _, b in self.named_buffers()]
+    def buffers(self, recurse: bool = True) -> list[Tensor]:
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     # -- state_dict ------------------------------------------------------------------------
     def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Any]]:

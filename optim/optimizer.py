@@ -182,7 +182,8 @@ class Optimizer:
         """{"state": {param index: {name: array or number}}, "param_groups": [hyper-params
         with "params" as indices]}, as torch.optim; a deep copy."""
         index = {id(p): i for i, p in enumerate(self._params())}
-        state = {index[k]: copy.deepcopy(v) for k, v in self.state.items() if k in index}
+        # parameters that never got state (SGD without momentum) are left out, as torch
+        state = {index[k]: copy.deepcopy(v) for k, v in self.state.items() if k in index and v}
         groups = []
         for g in self.param_groups:
             d = {k: v for k, v in g.items() if k != "params"}

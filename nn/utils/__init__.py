@@ -109,8 +109,8 @@ def clip_grads_with_norm_(parameters: Iterable[Any] | Tensor, max_norm: float,
     total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     dt = total.dtype if total.dtype.kind == "f" else np.dtype(np.float64)
     coef = dt.type(max_norm) / (dt.type(total) + dt.type(1e-6))
-    if not coef < 1.0:  # torch multiplies by the coefficient clamped to 1: a no-op then
-        return
+    if coef >= 1.0:  # torch multiplies by the coefficient clamped to 1: a no-op then (a
+        return       # NaN norm falls through and makes every gradient NaN, as torch)
     for p in ps:
         if isinstance(p, Value):
             p.grad *= float(coef)

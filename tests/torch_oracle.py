@@ -140,3 +140,14 @@ def check(case: Case) -> None:
         np.testing.assert_allclose(got, want, rtol=case.rtol * 10, atol=case.atol * 10,
                                    err_msg=f"{case.name}: gradient of input {i}",
                                    equal_nan=True)
+
+
+def both_raise(fn: Callable[[Any], Any]) -> None:
+    """``fn(torch)`` raises; ``fn(autograd)`` raises an error of the same builtin kind
+    (IndexError, RuntimeError, TypeError, ValueError, ...) with a message."""
+    with pytest.raises(Exception) as theirs:  # noqa: B017 - the kind is taken from torch
+        fn(torch)
+    kind = next(k for k in type(theirs.value).__mro__ if k.__module__ == "builtins")
+    with pytest.raises(kind) as ours:
+        fn(ag)
+    assert str(ours.value), "the error has no message"

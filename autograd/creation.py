@@ -268,12 +268,14 @@ class _IntOverflowError(OverflowError, RuntimeError):
 
 
 def _check_fits(value: Any, dt: np.dtype, who: str) -> None:
-    """Refuse a Python int that an integer dtype cannot hold, as torch (no wrap-around)."""
+    """Refuse a Python number that an integer dtype cannot hold, as torch (which lets an
+    unsigned dtype take -max..max, negatives wrapping around)."""
     if dt.kind in "iu":
         info = np.iinfo(dt)
-        if not info.min <= value <= info.max:
+        lo = -_b.int(info.max) if dt.kind == "u" else _b.int(info.min)
+        if not lo <= value <= info.max:
             raise _IntOverflowError(f"{who}: value {value} cannot be converted to {dt} without "
-                                    f"overflow (its range is {info.min} to {info.max})")
+                                    f"overflow (the range it takes is {lo} to {info.max})")
 
 
 class _BoundsError(ValueError, RuntimeError):
@@ -300,7 +302,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
         dt = _as_dtype(dtype)
         if dt is not None and dt.kind in "iu":
             raw = np.asarray(src)
-            if raw.dtype.kind in "iu" and raw.size:
+            if raw.dtype.kind in "iuf" and raw.size and np.isfinite(raw).all():
                 _check_fits(raw.min(), dt, "tensor")
                 _check_fits(raw.max(), dt, "tensor")
     try:
@@ -396,6 +398,8 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     dt = _as_dtype(dtype) or _scalar_dtype(fill_value)
     if isinstance(value, _INTS) and not isinstance(value, _b.bool):
         _check_fits(value, dt, "full")
+        if dt.kind in "iu":
+            value = np.asarray(value, dtype=np.int64).astype(dt)  # (wraps -1 into uint8)
     return _new(np.full(shape, value, dt), requires_grad, device)
 
 

@@ -108,6 +108,13 @@ CASES = [
     # tensor_split's keywords
     Case("tensor_split_sections_kw", lambda m, x: m.tensor_split(x, sections=3, dim=1), [A]),
     Case("tensor_split_indices_kw", lambda m, x: x.tensor_split(indices=[1, 3], dim=-1), [A]),
+    # Python numbers into a narrow integer dtype: in range (an unsigned dtype takes -max..max,
+    # wrapping), else refused (below)
+    Case("tensor_uint8_negative_wraps", lambda m: m.tensor([[1, -1], [-255, 255]],
+                                                           dtype=m.uint8), []),
+    Case("tensor_int8_limits", lambda m: m.tensor([127, -128], dtype=m.int8), []),
+    Case("full_uint8_negative_wraps", lambda m: m.full((2,), -200, dtype=m.uint8), []),
+    Case("full_int8_negative", lambda m: m.full((2,), -1, dtype=m.int8), []),
     # `v in x`
     Case("contains_number", lambda m, x: (3 in x, 7 in x, 9.0 in x), [I]),
     Case("contains_tensor", lambda m, x: (m.tensor(-2) in x, m.tensor([0, 0, 0, 0]) in x), [I]),
@@ -176,6 +183,12 @@ def _raise_cases():
         ("backward_gradient_shape", lambda m: (m.ones(2, requires_grad=True) * 2).sum()
          .backward(m.ones(2))),
         ("arange_nan_end", lambda m: m.arange(0, float("nan"))),
+        ("tensor_uint8_overflow", lambda m: m.tensor([300], dtype=m.uint8)),
+        ("tensor_uint8_too_negative", lambda m: m.tensor([-256], dtype=m.uint8)),
+        ("tensor_int8_scalar_overflow", lambda m: m.tensor(128, dtype=m.int8)),
+        ("tensor_float_into_uint8_overflow", lambda m: m.tensor([1.5, 300], dtype=m.uint8)),
+        ("full_uint8_overflow", lambda m: m.full((1,), 300, dtype=m.uint8)),
+        ("full_int32_overflow", lambda m: m.full((2,), 2**40, dtype=m.int32)),
         ("arange_int64_step_truncates_to_0", lambda m: m.arange(0, 2, 0.5, dtype=m.int64)),
         ("arange_inconsistent_before_truncation", lambda m: m.arange(0.5, 0.2, 1,
                                                                       dtype=m.int64)),

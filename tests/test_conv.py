@@ -180,6 +180,41 @@ def test_im2col_col2im_kernels_match_reference(geom, n, c, dtype):
     assert abs(lhs - rhs) <= 1e-4 * (1 + abs(lhs))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("o,kk,n,npix", [(16, 9, 64, 676), (5, 3, 7, 13), (3, 27, 5, 31),
+                                         (4, 28, 3, 17), (2, 1, 1, 1)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv_product_kernels_match_reference(o, kk, n, npix, dtype, threads, monkeypatch):
+    """conv_output (W2 @ cols + b, as NCHW) and conv_grad_wb (weight and bias gradients from
+    an NCHW gradient) agree with their numpy references, below and above SMALL_K rows of
+    cols, with and without bias, serial and on two threads (the per-thread partial sums)."""
+    from autograd.kernels import conv as C
+    from autograd.kernels import parallel as par
+
+    monkeypatch.setattr(par, "threads", lambda: threads)
+    monkeypatch.setattr(par, "_state", dict(par._state, until=0.0))
+    rng = np.random.default_rng(kk)
+    w2 = rng.standard_normal((o, kk)).astype(dtype)
+    cols = rng.standard_normal((kk, n * npix)).astype(dtype)
+    b = rng.standard_normal(o).astype(dtype)
+    tol = dict(rtol=2e-5, atol=2e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-10)
+    for bias in (b, None):
+        got, ref = _both("conv_output", w2, cols, bias, n)
+        assert got.shape == ref.shape == (n, o, npix) and got.dtype == dtype
+        np.testing.assert_allclose(got, ref, **tol)
+    g = rng.standard_normal((n, o, npix)).astype(dtype)
+    for need_b in (True, False):
+        (gw, gb), (gw_r, gb_r) = _both("conv_grad_wb", g, cols, need_b)
+        assert gw.shape == (o, kk) and gw.dtype == dtype
+        np.testing.assert_allclose(gw, gw_r, **tol)
+        if need_b:
+            assert gb.dtype == dtype
+            np.testing.assert_allclose(gb, gb_r, **tol)
+        else:
+            assert gb is None and gb_r is None
+    assert (kk <= C.SMALL_K) == (kk != 28)  # both sides of the cut-off are covered
+
+
 @given(k=st.integers(1, 3), s=st.integers(1, 3), pad=st.integers(0, 1), d=st.integers(1, 2),
        dtype=st.sampled_from([np.float32, np.float64]))
 def test_pool_kernels_match_reference(k, s, pad, d, dtype):

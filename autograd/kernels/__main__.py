@@ -64,6 +64,9 @@ def warm(quiet: bool = False) -> float:
                 nb.sgd_update(p, g, None, 0.1)
                 nb.adam_update(p, g, m, v, None, 1e-3)
                 nb.adam_update(p, g, m, v, v.copy(), 1e-3, amsgrad=True)
+                # the conv products: cols (K=3, N*P = 2*6), W2 (O=4, K), NCHW (2, 4, 6)
+                nb.conv_output(x[:4, :3].copy(), x[:3].copy(), x[0, :4].copy(), 2)
+                nb.conv_grad_wb(x[:8].reshape(2, 4, 12)[:, :, :6].copy(), x[:3].copy(), True)
         # autograd.compile's multi-tensor Adam (one call for all small parameters): a table
         # of (p, g, m, v, vmax) addresses, sizes, hyper-parameters and flags per row
         from .optim import _adam_multi_k

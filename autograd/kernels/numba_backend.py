@@ -12,6 +12,8 @@ from .conv import (
     avg_pool2d,
     avg_pool2d_backward,
     col2im,
+    conv_grad_wb,
+    conv_output,
     im2col,
     max_pool2d,
     max_pool2d_backward,

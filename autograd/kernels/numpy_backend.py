@@ -10,6 +10,8 @@ from __future__ import annotations
 from .conv import avg_pool2d_backward_ref as avg_pool2d_backward
 from .conv import avg_pool2d_ref as avg_pool2d
 from .conv import col2im_ref as col2im
+from .conv import conv_grad_wb_ref as conv_grad_wb
+from .conv import conv_output_ref as conv_output
 from .conv import im2col_ref as im2col
 from .conv import max_pool2d_backward_ref as max_pool2d_backward
 from .conv import max_pool2d_ref as max_pool2d

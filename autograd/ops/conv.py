@@ -78,10 +78,8 @@ class Conv2d(Function):
         oh, ow = out_size(x.shape[2], x.shape[3], geom)
         self.geom = geom
         self.cols = K.active.im2col(x, geom)
-        out = K.active.matmul(np.ascontiguousarray(w.reshape(o, -1)), self.cols)
-        if bias:
-            out += bias[0].reshape(o, 1)
-        return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        out = K.active.conv_output(w.reshape(o, -1), self.cols, bias[0] if bias else None, n)
+        return out.reshape(n, o, oh, ow)
 
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
@@ -89,14 +87,16 @@ class Conv2d(Function):
         o = w.shape[0]
         gx = gw = gb = None
         if not is_grad_enabled():
-            g2 = np.ascontiguousarray(g.data.transpose(1, 0, 2, 3)).reshape(o, -1)
-            if w.requires_grad:
-                gw = _const(K.active.matmul(g2, self.cols.T).reshape(w.shape))
+            need_b = b is not None and b.requires_grad
+            if w.requires_grad or need_b:
+                gw2, gb2 = K.active.conv_grad_wb(g.data.reshape(g.shape[0], o, -1), self.cols,
+                                                 need_b)
+                gw = _const(gw2.reshape(w.shape)) if w.requires_grad else None
+                gb = _const(gb2) if need_b else None
             if x.requires_grad:
+                g2 = np.ascontiguousarray(g.data.transpose(1, 0, 2, 3)).reshape(o, -1)
                 w2t = np.ascontiguousarray(w.data.reshape(o, -1).T)
                 gx = _const(K.active.col2im(K.active.matmul(w2t, g2), x.shape, self.geom))
-            if b is not None and b.requires_grad:
-                gb = _const(g2.sum(axis=1))
         else:
             g2 = g.permute(1, 0, 2, 3).reshape(o, -1)
             if w.requires_grad:

@@ -32,6 +32,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -260,6 +261,46 @@ def _matmul_line(dt: str, m: int, k: int, n: int, layout: str, thr: int, r: dict
     return (f"{'f' + dt[5:]:7} {f'{m}x{k}x{n}':14} {layout:3} {thr:>3} {r['kernel']:7.1f} "
             f"{r['backend']:7.1f} {r['BLAS']:7.1f} {r['k_blas']:6.2f} {r['ratio']:7.2f}{miss} "
             f"{pct:>13} {spr:>14} {r['backoffs']:>2} {_pct(r['ext']):>4}")
+
+
+def _ukernel_alone() -> None:
+    """The micro-kernel by itself, one thread: the tile accumulating over KC k steps of
+    packed A strips and one packed B panel that stay in cache (16 strips, as a 128-row
+    product), against the FMA peak. What a whole product loses beyond this is packing and
+    moving A, B and C through the caches."""
+    from numba import njit
+
+    from autograd.kernels import matmul as M
+
+    @njit(cache=False)
+    def run(ap, bp, c, kc, mr, nr, strips, reps):
+        for _ in range(reps):
+            for s in range(strips):
+                M._ukernel(ap, s * kc * mr, bp, 0, kc, c, s * mr * nr, nr, True)
+
+    print("\n## micro-kernel alone, 1 thread (packs in cache: 16 A strips x one B panel, "
+          "KC k steps per call; best of 7)")
+    for dt in DTYPES:
+        g = M.tuning.matmul_geometry(dt)
+        mr, nr, kc, strips = g.mr, g.nr, g.kc, 16
+        ap = M.aligned_empty(strips * kc * mr, dt)
+        bp = M.aligned_empty(kc * nr, dt)
+        c = M.aligned_empty(strips * mr * nr, dt)
+        ap[:], bp[:], c[:] = 0.5, 0.25, 0.0
+        run(ap, bp, c, kc, mr, nr, strips, 1)
+        reps = max(1, int(2e8 / (2 * mr * nr * kc * strips)))
+        args = (ap, bp, c, kc, mr, nr, strips, reps)
+        best = min(_elapsed(run, args) for _ in range(7))
+        gf = 2 * mr * nr * kc * strips * reps / best / 1e9
+        peak = fma_peak_gflops(dt)
+        print(f"  {dt:7} tile {mr}x{nr}, KC {kc}: {gf:6.1f} GFLOP/s = {100 * gf / peak:.0f}% "
+              f"of the FMA peak ({peak:.1f})")
+
+
+def _elapsed(fn, args: tuple) -> float:
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
 
 
 def _matmul_table(maxthr: int, torch_t: dict, fast: dict) -> dict:
@@ -541,6 +582,7 @@ def main() -> dict:
     want_fast = any(os.environ.get(v) for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"))
     fast = {t: _numpy_fast_in_subprocess(t) for t in threads} if want_fast else {}
     results = _matmul_table(maxthr, torch_t, fast)
+    _ukernel_alone()
     act = _elementwise_table(maxthr, torch_t)
     _summary(results, act, maxthr)
     print(f"# load average at the end {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores; "

@@ -37,6 +37,7 @@ from .function import (
 from .functional import sum_to
 from .gradcheck import gradcheck
 from .kernels import get_backend, get_num_threads, set_backend, set_num_threads
+from .ops import special
 from .scalar import Value
 from .tensor import Tensor
 
@@ -66,7 +67,7 @@ _CORE = ["CompileWarning", "Function", "FunctionCtx", "Tensor", "Value", "backwa
          "explain", "functional", "get_backend", "get_num_threads",
          "grad", "gradcheck", "inference_mode", "is_grad_enabled",
          "is_inference_mode_enabled", "kernels", "no_grad", "save_graph", "set_backend",
-         "set_grad_enabled", "set_num_threads", "sum_to"]
+         "set_grad_enabled", "set_num_threads", "special", "sum_to"]
 # every op family in autograd/ops/ that lists public names in __all__ exports them here
 _FAMILIES = [_creation] + [
     _importlib.import_module(f"{__name__}.ops.{name[:-3]}")

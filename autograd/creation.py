@@ -21,18 +21,27 @@ from .tensor import (
     Size,
     Tensor,
     _as_dtype,
+    _check_memory_format,
     _device_check,
+    _empty_in_format,
     _to_array,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
     device,
+    memory_format,
+    preserve_format,
     set_printoptions,
 )
 
-__all__ = ["Generator", "Size", "arange", "as_tensor", "asarray", "bernoulli", "bool", "device",
+__all__ = ["Generator", "Size", "arange", "as_tensor", "asarray", "bernoulli", "bool",
+           "channels_last", "channels_last_3d", "contiguous_format", "device",
            "double", "empty", "empty_like", "eye", "finfo", "float", "float16", "float32",
            "float64", "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state",
            "half", "iinfo", "initial_seed", "int", "int16", "int32", "int64", "int8",
            "is_floating_point", "is_nonzero", "is_tensor", "linspace", "logspace", "long",
-           "manual_seed", "multinomial", "normal", "numel", "ones", "ones_like", "poisson",
+           "manual_seed", "memory_format", "multinomial", "normal", "numel", "ones",
+           "ones_like", "poisson", "preserve_format",
            "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm",
            "rng", "scalar_tensor", "seed", "set_default_dtype", "set_printoptions",
            "set_rng_state", "short", "tensor", "tril_indices", "triu_indices", "uint8", "zeros",
@@ -420,29 +429,44 @@ def _like(input: Any, name: str) -> Tensor:
     return input
 
 
+def _like_array(x: Tensor, dtype: Any, memory_format: Any, name: str) -> np.ndarray:
+    """An uninitialised array of x's shape, in dtype (x's by default), laid out as
+    memory_format says (preserve_format: as x is, as torch's *_like do)."""
+    fmt = _check_memory_format(memory_format, x.ndim, name)
+    return _empty_in_format(x.data, fmt, _dtype_or(dtype, x.dtype))
+
+
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: _b.bool = False) -> Tensor:
+               requires_grad: _b.bool = False, memory_format: Any = None) -> Tensor:
     x = _like(input, "zeros_like")
-    return _new(np.zeros(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
+    out = _like_array(x, dtype, memory_format, "zeros_like")
+    out[...] = 0
+    return _new(out, requires_grad, device)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: _b.bool = False) -> Tensor:
+              requires_grad: _b.bool = False, memory_format: Any = None) -> Tensor:
     x = _like(input, "ones_like")
-    return _new(np.ones(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
+    out = _like_array(x, dtype, memory_format, "ones_like")
+    out[...] = 1
+    return _new(out, requires_grad, device)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: _b.bool = False) -> Tensor:
+               requires_grad: _b.bool = False, memory_format: Any = None) -> Tensor:
     x = _like(input, "empty_like")
-    return _new(np.zeros(x.shape, _dtype_or(dtype, x.dtype)), requires_grad, device)
+    out = _like_array(x, dtype, memory_format, "empty_like")
+    out[...] = 0
+    return _new(out, requires_grad, device)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: _b.bool = False) -> Tensor:
+              requires_grad: _b.bool = False, memory_format: Any = None) -> Tensor:
     x = _like(input, "full_like")
-    return _new(np.full(x.shape, _number(fill_value, "full_like: fill_value", True),
-                        _dtype_or(dtype, x.dtype)), requires_grad, device)
+    value = _number(fill_value, "full_like: fill_value", True)
+    out = _like_array(x, dtype, memory_format, "full_like")
+    out[...] = value
+    return _new(out, requires_grad, device)
 
 
 # ---------------------------------------------------------------------------------------
@@ -530,18 +554,34 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: _b.b
                 device)
 
 
+def _in_layout(t: Tensor, x: Tensor, memory_format: Any, name: str) -> Tensor:
+    """t (fresh, C-ordered, of x's shape) moved into the layout memory_format asks."""
+    fmt = _check_memory_format(memory_format, x.ndim, name)
+    out = _empty_in_format(x.data, fmt, t.data.dtype)
+    if out.flags.c_contiguous:
+        return t
+    out[...] = t.data
+    return _new(out, t.requires_grad, None)
+
+
 def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-              requires_grad: _b.bool = False, generator: Any = None) -> Tensor:
+              requires_grad: _b.bool = False, generator: Any = None,
+              memory_format: Any = None) -> Tensor:
     x = _like(input, "rand_like")
-    return rand(x.shape, dtype=x.dtype if dtype is None else dtype,
-                requires_grad=requires_grad, device=device, generator=generator)
+    _check_memory_format(memory_format, x.ndim, "rand_like")
+    t = rand(x.shape, dtype=x.dtype if dtype is None else dtype,
+             requires_grad=requires_grad, device=device, generator=generator)
+    return _in_layout(t, x, memory_format, "rand_like")
 
 
 def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,
-               requires_grad: _b.bool = False, generator: Any = None) -> Tensor:
+               requires_grad: _b.bool = False, generator: Any = None,
+               memory_format: Any = None) -> Tensor:
     x = _like(input, "randn_like")
-    return randn(x.shape, dtype=x.dtype if dtype is None else dtype,
-                 requires_grad=requires_grad, device=device, generator=generator)
+    _check_memory_format(memory_format, x.ndim, "randn_like")
+    t = randn(x.shape, dtype=x.dtype if dtype is None else dtype,
+              requires_grad=requires_grad, device=device, generator=generator)
+    return _in_layout(t, x, memory_format, "randn_like")
 
 
 def _draw_ints(low: Any, high: Any, shape: tuple, dt: np.dtype, name: str,

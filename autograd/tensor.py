@@ -8,6 +8,7 @@ by side) lives in ``autograd/ops/``. Follow ``loss.backward()`` -> ``function.ru
 from __future__ import annotations
 
 import builtins  # annotations inside Tensor, whose float/int/bool methods shadow the types
+import pickle
 import sys
 import warnings
 import weakref
@@ -96,10 +97,43 @@ def _as_dtype(dtype: Any) -> np.dtype | None:
     return dt
 
 
-def _has_float64_leaf(data: Any) -> bool:
+class _NotPlain(Exception):
+    """Raised by _PlainScan on the first leaf that is not a list, tuple or Python number."""
+
+
+class _NullSink:
+    __slots__ = ()
+
+    def write(self, b: Any) -> int:
+        return len(b)
+
+
+class _PlainScan(pickle.Pickler):
+    """Pickles to nowhere: the C pickler walks lists, tuples and exact ints, floats and bools
+    itself, at a few ns each, and calls reducer_override only for any other object (a numpy
+    scalar, an ndarray, a Tensor), which stops the walk."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        raise _NotPlain
+
+
+def _only_python_leaves(data: Any) -> bool:
+    """Do nested lists/tuples hold only Python numbers (no numpy scalar, array, Tensor)?"""
+    try:
+        _PlainScan(_NullSink(), protocol=4).dump(data)
+    except _NotPlain:
+        return False
+    except Exception:  # (anything pickle cannot walk: look leaf by leaf instead)
+        return False
+    return True
+
+
+def _has_float64_leaf(data: Any, size: int = 0) -> bool:
     """Do nested lists hold a float64 ndarray, numpy scalar or Tensor? torch keeps such
     leaves' dtype (``tensor([np.float64(1.5), 2.0])`` is float64); Python floats alone give
     the default float32."""
+    if size > 256 and _only_python_leaves(data):
+        return False  # the common case, a big nested list of Python floats, checked in C
     plain = {float, int, bool}
     stack = [data]
     while stack:
@@ -126,7 +160,7 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
             raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__}: {e}"
                             ) from None
         if arr.dtype.kind == "f" and dtype is None and not (
-                arr.dtype == np.float64 and _has_float64_leaf(data)):
+                arr.dtype == np.float64 and _has_float64_leaf(data, arr.size)):
             arr = arr.astype(_FLOAT_DEFAULT)  # Python floats -> float32, as PyTorch
     if arr.dtype.kind not in _SUPPORTED_KINDS:
         raise TypeError(f"Tensor: data of dtype {arr.dtype} is not supported (expected numbers:"
@@ -230,6 +264,113 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "Lo
 def _device_check(dev: Any) -> None:
     if not isinstance(dev, device):
         device(dev if not isinstance(dev, int) else f"cuda:{dev}")
+
+
+class memory_format:
+    """torch.memory_format: how a new tensor lays out its elements (``x.clone(memory_format=
+    autograd.contiguous_format)``). preserve_format follows the source's strides,
+    contiguous_format is row-major, channels_last (4-d) and channels_last_3d (5-d) keep
+    the channel dim innermost."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return f"autograd.{self._name}"
+
+
+preserve_format = memory_format("preserve_format")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+_MemoryFormat = memory_format  # (Tensor methods take a memory_format= argument)
+_CHANNELS_LAST_RANK = {channels_last: 4, channels_last_3d: 5}
+
+
+def _check_memory_format(fmt: Any, ndim: int, who: str) -> memory_format:
+    if fmt is None:
+        return preserve_format
+    if not isinstance(fmt, memory_format):
+        raise TypeError(f"{who}: memory_format must be an autograd.memory_format "
+                        f"(autograd.preserve_format, contiguous_format, channels_last, "
+                        f"channels_last_3d), got {type(fmt).__name__}")
+    rank = _CHANNELS_LAST_RANK.get(fmt)
+    if rank is not None and ndim != rank:
+        raise RuntimeError(f"{who}: {fmt._name} needs a tensor of rank {rank}, got one of "
+                           f"rank {ndim}")
+    return fmt
+
+
+def _dense_order(shape: tuple[int, ...], strides: tuple[int, ...]) -> list[int]:
+    """The dims from innermost to outermost as torch lays out a tensor made like another
+    (preserve_format): by increasing stride, a dim of stride 0 keeping its place and equal
+    strides ordered by size; a non-overlapping dense source keeps its strides this way."""
+    n = len(shape)
+    perm = list(range(n - 1, -1, -1))
+
+    def should_swap(d0: int, d1: int) -> int:
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, n):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def _empty_in_format(like: np.ndarray, fmt: memory_format, dtype: Any = None) -> np.ndarray:
+    """An uninitialised array of like's shape (and dtype, unless given) laid out per fmt."""
+    dt = like.dtype if dtype is None else dtype
+    shape = like.shape
+    if fmt is contiguous_format or like.ndim < 2 or like.flags.c_contiguous and (
+            fmt is preserve_format):
+        return np.empty(shape, dt)
+    if fmt is preserve_format:
+        inner_first = _dense_order(shape, tuple(s // like.itemsize for s in like.strides))
+    else:  # channels_last(_3d): C innermost, then W, H (, D), then N
+        inner_first = [1] + list(range(like.ndim - 1, 1, -1)) + [0]
+    outer_first = inner_first[::-1]
+    if outer_first == list(range(like.ndim)):
+        return np.empty(shape, dt)
+    buf = np.empty(tuple(shape[d] for d in outer_first), dt)
+    view: np.ndarray = buf.transpose([int(i) for i in np.argsort(outer_first)])
+    return view
+
+
+def _copy_in_format(a: np.ndarray, fmt: memory_format) -> np.ndarray:
+    out = _empty_in_format(a, fmt)
+    np.copyto(out, a)
+    return out
+
+
+def _is_contiguous_as(a: np.ndarray, fmt: memory_format) -> bool:
+    """torch's is_contiguous(memory_format=): dims of size 1 may have any stride."""
+    if fmt is contiguous_format or fmt is preserve_format:
+        return bool(a.flags.c_contiguous)
+    if a.ndim != _CHANNELS_LAST_RANK[fmt]:
+        return False
+    if a.size == 0:
+        return True
+    expected = 1
+    for d in [1] + list(range(a.ndim - 1, 1, -1)) + [0]:
+        if a.shape[d] == 1:
+            continue
+        if a.strides[d] != expected * a.itemsize:
+            return False
+        expected *= a.shape[d]
+    return True
 
 
 _SIZES: dict[tuple[int, ...], _SizeAttr] = {}  # one (immutable) x.size per shape seen
@@ -527,10 +668,10 @@ class Tensor:
         aliases.add(other)
         other._aliases = aliases
 
-    def clone(self) -> Tensor:
+    def clone(self, *, memory_format: Any = None) -> Tensor:
         from .ops.elementwise import clone
 
-        return clone(self)
+        return clone(self, memory_format=memory_format)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -1566,6 +1707,12 @@ class Tensor:
     def lgamma(self) -> Tensor:
         return E.lgamma(self)
 
+    def i0(self) -> Tensor:
+        return E.i0(self)
+
+    def nextafter(self, other: Any) -> Tensor:
+        return E.nextafter(self, other)
+
     def digamma(self) -> Tensor:
         return E.digamma(self)
 
@@ -1634,6 +1781,7 @@ class Tensor:
     eq_, ne_, lt_, le_, gt_, ge_ = map(_inplace_op, ("eq", "ne", "lt", "le", "gt", "ge"))
     sinc_, deg2rad_, rad2deg_, lgamma_, digamma_, heaviside_ = map(_inplace_op, (
         "sinc", "deg2rad", "rad2deg", "lgamma", "digamma", "heaviside"))
+    i0_, nextafter_ = _inplace_op("i0"), _inplace_op("nextafter")
 
     def polygamma_(self, n: int) -> Tensor:
         return self._inplace_result("polygamma_", lambda x: E.polygamma(n, x))
@@ -1770,11 +1918,15 @@ class Tensor:
     def reshape_as(self, other: Tensor) -> Tensor:
         return S.reshape_as(self, other)
 
-    def contiguous(self) -> Tensor:
-        return S.contiguous(self)
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        return S.contiguous(self, memory_format=memory_format)
 
-    def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        if memory_format is None:
+            return bool(self.data.flags.c_contiguous)
+        if not isinstance(memory_format, _MemoryFormat):
+            _check_memory_format(memory_format, self.ndim, "is_contiguous")  # (raises)
+        return _is_contiguous_as(self.data, memory_format)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         return S.chunk(self, chunks, dim)

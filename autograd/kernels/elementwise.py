@@ -114,8 +114,9 @@ def select(cond: np.ndarray, a: np.ndarray, b: np.ndarray | None = None) -> np.n
 
 
 def relu_backward_ref(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Gradient of relu given the pre-activation ``x`` (subgradient 0 at x == 0)."""
-    return select(x > 0, g)
+    """Gradient of relu given the pre-activation ``x`` (subgradient 0 at x == 0; at a NaN
+    input the gradient passes, as torch's ``x <= 0 ? 0 : g``)."""
+    return select(~(x <= 0), g)
 
 
 def leaky_relu_ref(x: np.ndarray, slope: float = 0.01) -> np.ndarray:
@@ -255,7 +256,7 @@ def _relu_f(v, s, T):
 
 @kernel(inline=True)
 def _relu_b(u, gv, s, T):
-    return gv if u > 0 else T(0)
+    return T(0) if u <= 0 else gv  # a NaN input passes the gradient, as torch
 
 
 @kernel(inline=True)

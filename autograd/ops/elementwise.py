@@ -18,7 +18,13 @@ import numpy as np
 
 from .. import kernels as K
 from ..function import Function, is_grad_enabled
-from ..tensor import ShapeError, Tensor
+from ..tensor import (
+    ShapeError,
+    Tensor,
+    _check_memory_format,
+    _copy_in_format,
+    preserve_format,
+)
 
 # the public functions (autograd re-exports these; helpers and Function classes stay here)
 __all__ = ["abs", "absolute", "add", "bitwise_and", "bitwise_left_shift", "bitwise_not",
@@ -425,8 +431,10 @@ class Pow(Function):
 class Clone(Function):
     saves_inputs = False
 
-    def forward(self, a):
-        return a.copy()
+    def forward(self, a, memory_format=None):
+        if memory_format is None:
+            return a.copy()
+        return _copy_in_format(a, memory_format)
 
     def backward(self, g):
         return (g,)
@@ -483,7 +491,10 @@ class Abs(Function):
         return np.abs(a)
 
     def backward(self, g):
-        return (g * _const(np.sign(self.inputs[0].data)),)
+        s = np.asarray(np.sign(self.inputs[0].data))
+        if s.dtype.kind == "f":
+            np.copyto(s, 0, where=s != s)  # sgn(nan) is 0: no gradient at a nan, as torch
+        return (g * _const(s),)
 
 
 class Erf(Function):
@@ -506,7 +517,8 @@ def act_grad(name: str, x: Tensor, y: Tensor | None = None, slope: float = 0.01)
     ``y`` is act(x) when the caller already has it (sigmoid and tanh reuse it).
     """
     if name == "relu":
-        return _const((x.data > 0).astype(x.dtype))
+        # torch passes the gradient where not (x <= 0): at a nan too
+        return _const((~(x.data <= 0)).astype(x.dtype))
     if name == "leaky_relu":
         return _const(np.where(x.data > 0, 1.0, slope).astype(x.dtype))
     if name == "sigmoid":
@@ -847,9 +859,17 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
-def clone(input: Tensor) -> Tensor:
-    """A copy of input's data (differentiable: the gradient flows through unchanged)."""
-    return Clone.apply(input)
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy of input's data (differentiable: the gradient flows through unchanged).
+
+    memory_format (autograd.preserve_format by default, as torch) sets the copy's layout:
+    preserve_format keeps the strides of a dense source (a transposed tensor's copy is
+    transposed too) and orders a strided one's dims as the source does; contiguous_format is
+    row-major; channels_last / channels_last_3d need a 4-d / 5-d tensor."""
+    fmt = _check_memory_format(memory_format, input.ndim, "clone")
+    if fmt is preserve_format and input.data.flags.c_contiguous:
+        return Clone.apply(input)
+    return Clone.apply(input, memory_format=fmt)
 
 
 def astype(a: Tensor, dtype: np.dtype) -> Tensor:

@@ -513,9 +513,19 @@ class LogAbsDet(Function):
         return (g[..., None, None] * _mT(inv(self.inputs[0])),)
 
 
+def _det_cofactors(a: np.ndarray) -> np.ndarray:
+    """d det(A) / dA, the transposed adjugate, for any square A (singular ones too): with
+    A = U diag(s) V^T it is det(U) det(V) U diag(prod_{j != i} s_j) V^T."""
+    u, sv, vt = np.linalg.svd(a)
+    n = sv.shape[-1]
+    others = np.stack([np.prod(np.delete(sv, i, axis=-1), axis=-1) for i in range(n)], -1)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign[..., None, None] * ((u * others[..., None, :]) @ vt)
+
+
 class Det(Function):
-    """det A. Backward: g det(A) A^-T (a singular A has no inverse: an error here, where
-    torch would use the adjugate)."""
+    """det A. Backward: g det(A) A^-T; for a singular A (no inverse) the adjugate, as torch
+    (from the SVD, not differentiable again)."""
 
     saves_output = True
 
@@ -523,7 +533,12 @@ class Det(Function):
         return np.linalg.det(a)
 
     def backward(self, g):
-        return ((g * self.output)[..., None, None] * _mT(inv(self.inputs[0])),)
+        a = self.inputs[0]
+        try:
+            return ((g * self.output)[..., None, None] * _mT(inv(a)),)
+        except LinAlgError:
+            cof = _det_cofactors(a.data).astype(a.data.dtype, copy=False)
+            return (g[..., None, None] * Tensor._make(cof),)
 
 
 class Solve(Function):
@@ -933,20 +948,26 @@ def _matrix_input(who: str, A: Any) -> Tensor:
 
 
 def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> Any:
-    """torch.linalg.svd: the named tuple (U, S, Vh) with A = U diag(S) Vh. Gradients need
-    full_matrices=False (or a square A), as in torch."""
+    """torch.linalg.svd: the named tuple (U, S, Vh) with A = U diag(S) Vh. With
+    full_matrices=True and a non-square A the gradient flows through the first min(m, n)
+    columns of U (rows of Vh) only: the others are an arbitrary basis of the complement,
+    whose gradient torch ignores too."""
     a = _matrix_input("svd", A)
     m, n = a.shape[-2:]
     if full_matrices and m != n:
-        if a.requires_grad:
-            from ..function import is_grad_enabled
-
-            if is_grad_enabled():
-                raise NotImplementedError("svd: the gradient of full_matrices=True is not "
-                                          "defined for a non-square matrix; pass "
-                                          "full_matrices=False")
         u, s, vh = np.linalg.svd(a.data, full_matrices=True)
-        return _svd(Tensor._make(u), Tensor._make(s), Tensor._make(vh))
+        if not a.requires_grad:
+            return _svd(Tensor._make(u), Tensor._make(s), Tensor._make(vh))
+        from .shape import cat
+
+        k = min(m, n)
+        p = Svd.apply(a)
+        ur, sr, vhr = p[..., :m, :], p[..., m, :], _mT(p[..., m + 1:, :])
+        if m > n:
+            ur = cat([ur, Tensor._make(np.ascontiguousarray(u[..., :, k:]))], -1)
+        else:
+            vhr = cat([vhr, Tensor._make(np.ascontiguousarray(vh[..., k:, :]))], -2)
+        return _svd(ur, sr, vhr)
     p = Svd.apply(a)
     return _svd(p[..., :m, :], p[..., m, :], _mT(p[..., m + 1:, :]))
 
@@ -1032,26 +1053,47 @@ class Qr(Function):
 _qr = namedtuple("qr", ["Q", "R"])
 
 
+class _QrNoGrad(Function):
+    """A QR factorisation torch does not differentiate (mode='r', or mode='complete' with
+    more rows than columns): the forward works, backward raises, as in torch."""
+
+    def forward(self, a, mode):
+        self.mode = mode
+        q, r = np.linalg.qr(a, mode=mode if mode == "complete" else "reduced")
+        return np.concatenate([q, r], axis=-1) if mode == "complete" else r  # (Q | R)
+
+    def backward(self, g):
+        if self.mode == "r":
+            raise RuntimeError("qr: the derivative of linalg.qr depends on Q, which is not "
+                               "computed when mode='r'; use mode='reduced' to differentiate")
+        raise RuntimeError("qr: the QR decomposition is not differentiable when "
+                           "mode='complete' and nrows > ncols")
+
+
 def qr(A: Tensor, mode: str = "reduced") -> Any:
     """torch.linalg.qr: (Q, R) with A = Q R, Q orthonormal columns and R upper triangular;
-    mode 'reduced', 'complete' or 'r' (Q empty). Gradients for mode='reduced' with m >= n
-    (or a square A in any mode but 'r')."""
+    mode 'reduced', 'complete' or 'r' (Q empty). Differentiable as torch's: any shape in
+    mode 'reduced' (a wide A = [X | Y] as Q, U = qr(X), R = [U | Q^T Y]) and 'complete'
+    with rows <= columns; mode 'r' and a tall 'complete' raise in backward."""
     a = _matrix_input("qr", A)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     m, n = a.shape[-2:]
-    differentiable = m >= n and (mode == "reduced" or m == n) and mode != "r"
-    if not differentiable:
-        from ..function import is_grad_enabled
-
-        if a.requires_grad and is_grad_enabled():
-            raise NotImplementedError(f"qr: the gradient is implemented for mode='reduced' "
-                                      f"with rows >= columns, got mode={mode!r} and shape "
-                                      f"{a.shape}")
-        q, r = np.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+    if mode == "r" or (mode == "complete" and m > n):
+        if not a.requires_grad:
+            q, r = np.linalg.qr(a.data, mode="complete" if mode == "complete" else "reduced")
+            if mode == "r":
+                q = np.zeros(0, dtype=a.dtype)
+            return _qr(Tensor._make(q), Tensor._make(r))
+        p = _QrNoGrad.apply(a, mode=mode)
         if mode == "r":
-            q = np.zeros(0, dtype=a.dtype)
-        return _qr(Tensor._make(q), Tensor._make(r))
+            return _qr(Tensor._make(np.zeros(0, dtype=a.dtype)), p)
+        return _qr(p[..., :, :m], p[..., :, m:])
+    if m < n:  # wide: reduced and complete agree
+        from .shape import cat
+
+        q, u = qr(a[..., :m], "reduced")
+        return _qr(q, cat([u, _mT(q) @ a[..., m:]], -1))
     p = Qr.apply(a)
     return _qr(p[..., :m, :], p[..., m:, :])
 

@@ -43,12 +43,12 @@ from .elementwise import (
 __all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "angle", "arccos", "arccosh",
            "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
            "atanh", "ceil", "conj", "copysign", "cos", "cosh", "deg2rad", "digamma", "equal",
-           "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor", "fmax", "fmin",
-           "frac", "gcd", "heaviside", "hypot", "isclose", "isfinite", "isinf", "isnan",
-           "isneginf", "isposinf", "lcm", "ldexp", "lerp", "lgamma", "log10", "log1p", "log2",
-           "logaddexp", "logaddexp2", "logit", "nan_to_num", "polygamma", "rad2deg", "real",
-           "reciprocal", "round", "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square", "tan",
-           "trunc", "xlogy"]
+           "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor", "fmax", "fmin", "frac",
+           "gcd", "heaviside", "hypot", "i0", "isclose", "isfinite", "isinf", "isnan", "isneginf",
+           "isposinf", "isreal", "lcm", "ldexp", "lerp", "lgamma", "log10", "log1p", "log2",
+           "logaddexp", "logaddexp2", "logit", "nan_to_num", "nextafter", "polygamma", "rad2deg",
+           "real", "reciprocal", "round", "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square",
+           "tan", "trunc", "xlogy"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -633,6 +633,86 @@ class Polygamma(Function):
 # ---------------------------------------------------------------------------------------
 # public functions
 # ---------------------------------------------------------------------------------------
+def _bessel_i(nu: int, x: np.ndarray, scaled: bool) -> np.ndarray:
+    """The modified Bessel function I_nu(x) (nu 0 or 1) in float64, times exp(-|x|) when
+    scaled: the power series sum_k (x/2)^(2k+nu) / (k! (k+nu)!) (all terms of one sign, so
+    no cancellation) for |x| <= 30, else the asymptotic series
+    e^|x| / sqrt(2 pi |x|) sum_k (-1)^k a_k(nu) / |x|^k, I_1 odd and I_0 even."""
+    x = np.asarray(x, dtype=np.float64)
+    ax = np.abs(x)
+    out = np.empty_like(ax)
+    small = ax <= 30.0
+    with np.errstate(all="ignore"):
+        if small.any():
+            v = ax[small]
+            q = 0.25 * v * v
+            term = (0.5 * v) ** nu
+            total = term.copy()
+            for k in range(1, 80):
+                term = term * q / (k * (k + nu))
+                total += term
+            out[small] = total * np.exp(-v) if scaled else total
+        big = ~small
+        if big.any():
+            v = ax[big]
+            mu = 4.0 * nu * nu
+            term = np.ones_like(v)
+            total = term.copy()
+            for k in range(1, 30):
+                term = -term * (mu - (2 * k - 1) ** 2) / (k * 8.0 * v)
+                total += term
+            total /= np.sqrt(2.0 * math.pi * v)
+            out[big] = total if scaled else total * np.exp(v)
+    out[np.isnan(x)] = np.nan
+    return np.where(x < 0, -out, out) if nu == 1 else out
+
+
+class BesselI(Function):
+    """i0, i1 and their exponentially scaled i0e, i1e (torch.special's), with gradients:
+    i0' = i1, i1' = i0 - i1 / x (1/2 at 0), i0e' = i1e - sgn(x) i0e,
+    i1e' = i0e - i1e (sgn(x) + 1 / x) (1/2 at 0)."""
+
+    def forward(self, a, nu, scaled):
+        self.nu, self.scaled = nu, scaled
+        with np.errstate(over="ignore"):
+            return _bessel_i(nu, a, scaled).astype(a.dtype)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        if self.nu == 0:
+            d = BesselI.apply(x, nu=1, scaled=self.scaled)
+            if self.scaled:
+                d = d - sign(x) * BesselI.apply(x, nu=0, scaled=True)
+            return (g * d,)
+        at0 = _mask(x.data == 0)
+        safe = where(at0, 1.0, x)
+        i0v = BesselI.apply(x, nu=0, scaled=self.scaled)
+        i1v = BesselI.apply(x, nu=1, scaled=self.scaled)
+        d = i0v - i1v / safe
+        if self.scaled:
+            d = d - sign(x) * i1v
+        return (g * where(at0, 0.5, d),)
+
+
+def i0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind of order 0 (torch.i0)."""
+    return BesselI.apply(_float(input, "i0"), nu=0, scaled=False)
+
+
+def nextafter(input: Any, other: Any) -> Tensor:
+    """The next floating-point value after input toward other (no gradient, as torch has
+    none); both operands promoted to one float dtype."""
+    a, b = _operands(input, other)
+    if a.data.dtype.kind != "f":
+        raise DtypeError(f"nextafter: not implemented for {a.dtype} tensors (use float "
+                         "tensors)")
+    try:
+        return Tensor._make(np.asarray(np.nextafter(a.data, b.data)))
+    except ValueError:
+        _broadcast_error("nextafter", a.shape, b.shape)
+        raise
+
+
 def _unary(fn: type[Function], input: Tensor, name: str) -> Tensor:
     return fn.apply(_float(input, name))
 
@@ -791,6 +871,11 @@ def heaviside(input: Tensor, values: Any) -> Tensor:
 def real(input: Tensor) -> Tensor:
     """The real part: a real tensor itself (numbagrad has no complex dtypes)."""
     return input
+
+
+def isreal(input: Tensor) -> Tensor:
+    """True everywhere: every numbagrad dtype is real (torch's answer for a real tensor)."""
+    return Tensor._make(np.ones(input.shape, dtype=np.bool_))
 
 
 def conj(input: Tensor) -> Tensor:

@@ -563,6 +563,9 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = No
 
 def _amax(fn: type[Function], who: str, x: Tensor, dim: Any, keepdim: bool) -> Tensor:
     axes = _dims(who, x, dim)
+    if x.data.size == 0 and (dim is None or dim == ()):
+        raise RuntimeError(f"{who}: an empty tensor (shape {x.shape}) has no extreme; give "
+                           "the dim to reduce")
     for a in axes:
         if x.shape[a] == 0:
             raise IndexError(f"{who}: cannot reduce dim {a} of size 0 (shape {x.shape})")

@@ -160,7 +160,12 @@ def cumprod(input: Tensor, dim: Any = None, *, dtype: Any = None, axis: Any = No
 
 
 def logcumsumexp(input: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
-    """log(cumsum(exp(x))) along dim, without overflow."""
+    """log(cumsum(exp(x))) along dim, without overflow (float tensors only: for an integer
+    one a NotImplementedError, a RuntimeError, as torch)."""
+    if isinstance(input, Tensor) and input.data.dtype.kind != "f":
+        raise NotImplementedError(f"logcumsumexp: expected a floating point tensor, got "
+                                  f"{input.dtype} (not implemented for it); call .float() "
+                                  "first")
     _need_float(input, "logcumsumexp")
     d = _dim("logcumsumexp", input, dim, axis)
     if d is None:
@@ -266,6 +271,9 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *,
     n = 1 if d is None else input.shape[d]
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"kthvalue: k must be an int, got {k!r}")
+    if n == 0:
+        raise IndexError(f"kthvalue: cannot reduce dim {dim} of size 0 (shape "
+                         f"{input.shape})")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: k={k} is out of range for a dim of size {n} "
                            "(k counts from 1)")
@@ -423,6 +431,9 @@ def _quantile(who: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpol
         qa = np.asarray(q, dtype=input.dtype).reshape(-1)
     if ((qa < 0) | (qa > 1)).any() or np.isnan(qa).any():
         raise RuntimeError(f"{who}: q values must be in the range [0, 1], got {qa.tolist()}")
+    if input.data.size == 0:
+        raise RuntimeError(f"{who}: the input tensor must be non-empty, got shape "
+                           f"{input.shape}")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{who}: interpolation must be one of {', '.join(_INTERPOLATIONS)}, "
                          f"got {interpolation!r}")

@@ -19,7 +19,15 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
-from ..tensor import ShapeError, Tensor, _index
+from ..tensor import (
+    ShapeError,
+    Tensor,
+    _check_memory_format,
+    _index,
+    _is_contiguous_as,
+    contiguous_format,
+    preserve_format,
+)
 from .elementwise import clone, promote_types, unbroadcast
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
@@ -457,9 +465,15 @@ def reshape_as(x: Tensor, other: Tensor) -> Tensor:
     return reshape(x, other.shape)
 
 
-def contiguous(x: Tensor) -> Tensor:
-    """x itself when its memory is C-contiguous, else a contiguous copy (as PyTorch)."""
-    return x if x.data.flags.c_contiguous else clone(x)
+def contiguous(x: Tensor, memory_format: Any = None) -> Tensor:
+    """x itself when its memory is laid out as memory_format asks (C-contiguous by default),
+    else a copy that is (as PyTorch; channels_last needs a 4-d tensor)."""
+    fmt = contiguous_format if memory_format is None else memory_format
+    if fmt is preserve_format and not x.data.flags.c_contiguous:
+        raise RuntimeError("contiguous: preserve_format is not a layout contiguous() can make; "
+                           "use contiguous_format, channels_last or channels_last_3d")
+    fmt = _check_memory_format(fmt, x.ndim, "contiguous")
+    return x if _is_contiguous_as(x.data, fmt) else clone(x, memory_format=fmt)
 
 
 def _permute(x: Tensor, axes: tuple[int, ...]) -> Tensor:
@@ -882,6 +896,8 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    if x.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-d tensor")
     d = dim_index(dim, x.ndim, "narrow")
     n = x.shape[d]
     start = int(start.item() if isinstance(start, Tensor) else start)

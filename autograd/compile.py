@@ -858,10 +858,11 @@ def _mm_into(m: int, k: int, n: int, dtype: Any) -> Callable:
     backend's products below its small-product cut-off go straight to BLAS, the rest
     through ``matmul_into``, the backend's one dispatch (decided at every call)."""
     from .kernels import matmul as mk
+    from .kernels import tuning
 
     mm = np.matmul
     if (K.active is not K.numba_backend or dtype not in (np.float32, np.float64)
-            or 2 * m * k * n < mk._min_flops()):
+            or 2 * m * k * n < tuning.thresholds().mm_min_flops):
         return lambda a, b, out: mm(a, b, out=out)
     into = mk.matmul_into
     return lambda a, b, out: into(a, b, out)

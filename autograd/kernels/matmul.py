@@ -540,15 +540,19 @@ def _flat(x: np.ndarray) -> tuple[np.ndarray, int, int]:
 # re-measures them on the machine it runs on.
 
 
+_NR: dict = {}  # dtype -> NR of its tile, 0 for dtypes the kernel does not take
+
+
 def use_kernel(m: int, k: int, n: int, dtype) -> bool:
     """True when this kernel beats np.matmul on an (m, k) @ (k, n) product (measured)."""
     th = tuning.thresholds()
     if 2 * m * k * n < th.mm_min_flops or n < th.mm_min_n or k < th.mm_min_k:
         return False
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        return False
-    nr = tuning.matmul_geometry(dtype).nr
-    return 1 - n / (-(-n // nr) * nr) <= th.mm_max_pad_waste
+    nr = _NR.get(dtype)
+    if nr is None:
+        dt = np.dtype(dtype)
+        nr = _NR[dtype] = tuning.matmul_geometry(dt).nr if dt in (np.float32, np.float64) else 0
+    return nr > 0 and 1 - n / (-(-n // nr) * nr) <= th.mm_max_pad_waste
 
 
 def matmul_ref(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -566,8 +570,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     step took 7.1 instead of 5.1 ms, its threads and numba's stalling each other; Intel Xeon,
     AVX-512, 2 cores.)
     """
-    if a.ndim == 2 and b.ndim == 2 and 2 * a.shape[0] * a.shape[1] * b.shape[1] < _min_flops():
-        return np.matmul(a, b)  # small: BLAS, without the checks below
+    sa, sb = a.shape, b.shape
+    if (len(sa) == 2 and len(sb) == 2
+            and 2 * sa[0] * sa[1] * sb[1] < (tuning._active or tuning.thresholds()).mm_min_flops):
+        return np.matmul(a, b)  # small: BLAS, without the checks below (~0.2 us in all)
     if (
         a.ndim < 2
         or b.ndim < 2
@@ -609,10 +615,6 @@ def _threads_pay(flops: int) -> bool:
     return flops >= tuning.thresholds().mm_parallel_min_flops and _par.worth_it(flops)
 
 
-def _min_flops() -> int:
-    return tuning.thresholds().mm_min_flops
-
-
 
 
 # The packed blocks of A and B (and the edge-tile scratch of a ragged product) live in buffers kept
@@ -651,6 +653,30 @@ def _workspace(slot: int, n: int, dtype) -> np.ndarray:
     return buf[:n]
 
 
+def _plan(m: int, k: int, n: int, dtype: np.dtype, groups: int) -> tuple:
+    """The scratch of an (m, k) @ (k, n) product on ``groups`` threads, for this Python
+    thread: (A packs, B packs, edge tiles, segment table), cached per shape (the setup of
+    a product, 3-4 us in Python, was a fifth of a 2-MFLOP product's time)."""
+    key = (m, k, n, dtype.char, groups)
+    plans = _ws.__dict__.setdefault("plans", {})
+    plan = plans.get(key)
+    if plan is None:
+        mr, w, nv = _geom(dtype)
+        nr = w * nv
+        ns, npn = -(-m // mr), -(-n // nr)
+        kmax = k_max(m, n, dtype.itemsize)
+        plan = (_workspace(0, groups * ns * kmax * mr, dtype),  # per thread: its A strips
+                _workspace(1, groups * kmax * nr, dtype),  # per thread: one B panel block
+                _workspace(2, (ns + npn) * mr * nr, dtype),
+                np.empty((groups, npn + 1, 3), dtype=np.int64))
+        if plan[0].nbytes > WORKSPACE_MAX:  # (its packs are not kept either)
+            return plan
+        if len(plans) >= 64:
+            plans.clear()
+        plans[key] = plan
+    return plan
+
+
 def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
              parallel: bool | None = None) -> np.ndarray:
     """C = a @ b for 2-D float32/float64 arrays of the same dtype, any strides.
@@ -667,17 +693,10 @@ def matmul2d(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None,
     if k == 0:
         c[...] = 0
         return c
-    mr, nr = _tile_shape(a)
-    ns = -(-m // mr)
-    npn = -(-n // nr)
     if parallel is None:
         parallel = _threads_pay(2 * m * n * k)
     groups = _par.threads() if parallel else 1  # threads sharing tiles: _segments
-    kmax = k_max(m, n, a.itemsize)
-    ap = _workspace(0, groups * ns * kmax * mr, a.dtype)  # per thread: its A strips, a k block
-    bp = _workspace(1, groups * kmax * nr, a.dtype)  # per thread: one B panel, one k block
-    e = _workspace(2, (ns + npn) * mr * nr, a.dtype)
-    segs = np.empty((groups, npn + 1, 3), dtype=np.int64)
+    ap, bp, e, segs = _plan(m, k, n, a.dtype, groups)
     fa, as0, as1 = _flat(a)
     fb, bs0, bs1 = _flat(b)
     if c.flags.c_contiguous:

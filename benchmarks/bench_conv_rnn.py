@@ -6,8 +6,9 @@ median after warm-up; each ratio is measured in the same run, ours and torch's t
 alternately so that both see the same machine load. Target: <= 2x torch's time.
 
 The "design choice" table times the two ways of computing a convolution that we tried:
-im2col + the kernel matmul (what ``autograd/ops/conv.py`` uses) and a direct numba loop over
-the kernel taps (defined here, only for this comparison).
+im2col + the conv product kernels (``conv_output`` / ``conv_grad_wb``, what
+``autograd/ops/conv.py`` uses) and a direct numba loop over the kernel taps (defined here,
+only for this comparison).
 """
 
 from __future__ import annotations
@@ -116,12 +117,11 @@ def _design_row(n: int, c: int, hw: int, o: int) -> list[float]:
     oh = ow = hw - 2
 
     def i2c_fwd():  # what ops/conv.py's Conv2d.forward does
-        out = K.active.matmul(w2, K.active.im2col(x, geom))
-        return np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+        out = K.active.conv_output(w2, K.active.im2col(x, geom), None, n)
+        return out.reshape(n, o, oh, ow)
 
     def i2c_gw():  # what Conv2d.backward does for dW (cols recomputed here: it is saved there)
-        g2 = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(o, -1)
-        return K.active.matmul(g2, K.active.im2col(x, geom).T)
+        return K.active.conv_grad_wb(g.reshape(n, o, -1), K.active.im2col(x, geom), False)[0]
 
     times = [median_ms(i2c_fwd), median_ms(lambda: _direct_conv(x, w, out)),
              median_ms(i2c_gw), median_ms(lambda: _direct_conv_gw(x, g, gw))]

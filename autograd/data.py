@@ -7,10 +7,11 @@ y int64 class labels. Pass ``seed`` for a fixed draw; ``seed=None`` draws from
 
 from __future__ import annotations
 
+import copy
 import gzip
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from .tensor import Tensor
 
 __all__ = [
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -34,6 +36,9 @@ __all__ = [
     "TensorDataset",
     "blobs",
     "circles",
+    "default_collate",
+    "default_convert",
+    "get_worker_info",
     "load_digits",
     "load_mnist",
     "moons",
@@ -55,6 +60,10 @@ class Dataset:
     def __getitem__(self, i: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        """``a + b`` is ``ConcatDataset([a, b])``, as torch's."""
+        return ConcatDataset([self, other])
+
 
 class IterableDataset(Dataset):
     """A stream of samples: define ``__iter__`` (``__len__`` optional). A DataLoader batches
@@ -65,6 +74,29 @@ class IterableDataset(Dataset):
 
     def __len__(self) -> int:  # a TypeError, so list() and len(loader) act as on torch's
         raise TypeError(f"{type(self).__name__} has no len() (define __len__ to give one)")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        """``a + b`` streams a, then b (a ChainDataset), as torch's."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after another: iterating gives every sample of the first, then
+    of the second, ... (torch's ChainDataset)."""
+
+    def __init__(self, datasets: Sequence[IterableDataset]) -> None:
+        self.datasets = list(datasets)
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -79,6 +111,11 @@ class TensorDataset(Dataset):
             if a.ndim == 0 or a.shape[0] != n:
                 raise ValueError(f"TensorDataset: every array needs the same first dimension; "
                                  f"array 0 has {n} rows, array {i} has shape {a.shape}")
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The arrays as Tensors (sharing memory), as torch's ``TensorDataset.tensors``."""
+        return tuple(Tensor._make(a) for a in self.arrays)
 
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
@@ -116,7 +153,15 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: give at least one dataset")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise TypeError("ConcatDataset does not support IterableDataset (it needs "
+                            "indexable datasets)")
         self.ends = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    @property
+    def cumulative_sizes(self) -> list[int]:
+        """The running totals of the datasets' lengths (torch's attribute)."""
+        return list(self.ends)
 
     def __len__(self) -> int:
         return self.ends[-1] if self.ends else 0
@@ -320,49 +365,74 @@ def _indices(sampler: Any) -> np.ndarray:
 
 
 class DataLoader:
-    """Iterate a dataset in batches of Tensors.
+    """Iterate a dataset in batches of Tensors, as ``torch.utils.data.DataLoader``.
 
-    ``shuffle`` draws a new order every epoch: from ``np.random.default_rng(seed)`` when a
-    seed is given (the same sequence of orders in every run), else from ``autograd.rng()``.
-    ``drop_last`` drops a final short batch. Batches of a TensorDataset are sliced directly
-    (one fancy-index per array, no per-sample Python loop).
+    ``shuffle`` draws a new order every epoch (a ``RandomSampler``): from ``generator`` (an
+    ``autograd.Generator`` or numpy Generator, read at each epoch, so re-seeding it replays
+    the order), else from ``np.random.default_rng(seed)`` when a ``seed`` is given (the same
+    sequence of orders in every run), else from ``autograd.rng()`` (``autograd.manual_seed``
+    makes it reproducible). ``drop_last`` drops a final short batch. ``loader.sampler`` and
+    ``loader.batch_sampler`` are torch's (``SequentialSampler`` / ``RandomSampler`` and a
+    ``BatchSampler``). Batches of a TensorDataset are sliced directly (one fancy-index per
+    array, no per-sample Python loop).
+
+    **No worker processes**: ``num_workers > 0`` is accepted but every batch is made in this
+    process, in order (as ``num_workers=0``), so ``worker_init_fn`` is never called and
+    ``get_worker_info()`` is None; ``pin_memory`` is a no-op (there is no device memory).
     """
 
-    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
-                 drop_last: bool = False, seed: int | None = None, *,
-                 sampler: Any = None, batch_sampler: Any = None,
-                 collate_fn: Any = None, num_workers: int = 0, pin_memory: bool = False,
-                 generator: Any = None, persistent_workers: bool = False, timeout: float = 0,
-                 worker_init_fn: Any = None, multiprocessing_context: Any = None,
-                 prefetch_factor: int | None = None, pin_memory_device: str = "",
-                 in_order: bool = True) -> None:
-        """torch's ``num_workers``, ``pin_memory``, ``persistent_workers``, ``timeout``,
-        ``worker_init_fn``, ``prefetch_factor`` and the like are accepted: batches are
-        always made in this process (no worker processes) and there is no device memory to
-        pin. ``collate_fn`` turns a list of samples into a batch (its result is yielded as
-        is); ``generator`` (autograd or numpy) drives the shuffle. ``sampler`` (any iterable
-        of indices, e.g. ``SubsetRandomSampler``) replaces the order, ``batch_sampler`` (an
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1,
+                 shuffle: bool | None = None, sampler: Any = None, batch_sampler: Any = None,
+                 num_workers: int = 0, collate_fn: Any = None, pin_memory: bool = False,
+                 drop_last: bool = False, timeout: float = 0, worker_init_fn: Any = None,
+                 multiprocessing_context: Any = None, generator: Any = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False,
+                 pin_memory_device: str = "", in_order: bool = True,
+                 seed: int | None = None) -> None:
+        """The arguments in torch's order (``seed``, numbagrad's, is keyword-only). torch's
+        ``num_workers``, ``pin_memory``, ``persistent_workers``, ``timeout``,
+        ``worker_init_fn``, ``prefetch_factor`` and the like are accepted (and checked as
+        torch checks them): batches are always made in this process (no worker processes)
+        and there is no device memory to pin. ``collate_fn`` turns a list of samples into a
+        batch (its result is yielded as is; the default is :func:`default_collate`);
+        ``generator`` (autograd or numpy) drives the shuffle. ``sampler`` (any iterable of
+        indices, e.g. ``SubsetRandomSampler``) replaces the order, ``batch_sampler`` (an
         iterable of index lists) the batching, with torch's exclusivity rules."""
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0 (0 disables "
+                             f"worker processes), got {num_workers!r}")
+        if not isinstance(timeout, (int, float)) or timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got "
+                             f"{timeout!r}")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                             "multiprocessing; let num_workers > 0 or set prefetch_factor "
+                             "to None")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader: collate_fn must be callable, got "
+                            f"{type(collate_fn).__name__}")
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable and (shuffle or sampler is not None or batch_sampler is not None):
+            what = ("shuffle" if shuffle else "sampler" if sampler is not None
+                    else "batch_sampler")
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {what} "
+                             f"option (a stream has no indices to order)")
+        if not iterable and (not hasattr(dataset, "__len__")
+                             or not hasattr(dataset, "__getitem__")):
+            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__ (or be "
+                            f"an IterableDataset), got {type(dataset).__name__}")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
                                           or drop_last):
             raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
                              "batch_size, shuffle, sampler, and drop_last")
-        self.sampler, self.batch_sampler = sampler, batch_sampler
         if batch_sampler is not None:
             batch_size = None
-        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
-        if collate_fn is not None and not callable(collate_fn):
-            raise TypeError(f"DataLoader: collate_fn must be callable, got "
-                            f"{type(collate_fn).__name__}")
-        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
-            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__, got "
-                            f"{type(dataset).__name__}")
-        if batch_size is None:  # torch: no automatic batching (or a batch_sampler's)
-            if drop_last and batch_sampler is None:
+        elif batch_size is None:  # torch: no automatic batching
+            if drop_last:
                 raise ValueError("DataLoader: batch_size=None disables automatic batching and "
                                  "is mutually exclusive with drop_last")
         elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -370,25 +440,35 @@ class DataLoader:
                              f"{batch_size!r}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
-        self.seed = seed
-        self._rng = (_generator(generator, "DataLoader") if generator is not None else
-                     np.random.default_rng(seed) if seed is not None else None)
+        self.collate_fn, self.num_workers, self.pin_memory = collate_fn, num_workers, pin_memory
+        self.timeout, self.worker_init_fn = timeout, worker_init_fn
+        self.prefetch_factor, self.persistent_workers = prefetch_factor, persistent_workers
+        self.seed, self.generator = seed, generator
+        if generator is not None:
+            _generator(generator, "DataLoader")  # a clear TypeError now, not at iteration
+        # which parts came from the user (their own iteration) and which are the defaults
+        self._own_sampler = sampler is not None
+        self._own_batch_sampler = batch_sampler is not None
+        if sampler is None and not iterable:
+            if shuffle:
+                gen = generator if generator is not None else (
+                    np.random.default_rng(seed) if seed is not None else None)
+                sampler = RandomSampler(dataset, generator=gen)
+            else:
+                sampler = SequentialSampler(dataset)
+        if batch_sampler is None and batch_size is not None and not iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, self.drop_last)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        if self.batch_size is None:
-            return n
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self) -> np.ndarray:
-        if self.sampler is not None:
-            return _indices(self.sampler)
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n)
-        return (self._rng or _global_rng()).permutation(n)
+        return len(self.sampler)
 
     def _batch(self, idx: Any) -> Any:
         ds = self.dataset
@@ -421,25 +501,31 @@ class DataLoader:
         if isinstance(self.dataset, IterableDataset):
             yield from self._iter_stream()
             return
-        if self.batch_sampler is not None:
+        if self._own_batch_sampler or (
+                self.batch_sampler is not None and not isinstance(self.batch_sampler,
+                                                                  BatchSampler)):
             for idx in self.batch_sampler:
                 yield self._batch(idx)
             return
-        order = self._order()
         ds = self.dataset
         if self.batch_size is None:
-            for i in order:
+            for i in _indices(self.sampler):
                 sample = ds[int(i)]
                 yield self.collate_fn(sample) if self.collate_fn is not None else _convert(sample)
             return
-        n, bs = len(order), self.batch_size
-        stop = n - n % bs if self.drop_last else n
+        # the default BatchSampler over self.sampler, drawn in one call
+        bsamp = self.batch_sampler
+        order = _indices(bsamp.sampler)
+        n, bs = len(order), bsamp.batch_size
+        stop = n - n % bs if bsamp.drop_last else n
+        contiguous = (type(bsamp.sampler) is SequentialSampler
+                      and bsamp.sampler.data_source is ds)
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
             if self.collate_fn is not None:
                 yield self.collate_fn([ds[int(i)] for i in idx])
             elif isinstance(ds, TensorDataset):
-                if not self.shuffle and self.sampler is None:
+                if contiguous:
                     cols = [a[start:start + bs] for a in ds.arrays]  # views, no copy
                 else:
                     cols = [a[idx] for a in ds.arrays]
@@ -448,20 +534,46 @@ class DataLoader:
                 yield _collate([ds[int(i)] for i in idx])
 
 
-def _collate(samples: list[Any]) -> Any:
-    """torch's default_collate: Tensors, arrays and numbers are stacked into one Tensor
-    (Python floats as float64, ints as int64); tuples and lists collate element-wise into a
-    list (a namedtuple stays one), dicts key by key; strings stay a list."""
+def get_worker_info() -> None:
+    """torch's ``get_worker_info``: always None here, as in torch's main process (a
+    DataLoader makes every batch in this process; see :class:`DataLoader`)."""
+    return None
+
+
+def default_collate(batch: Sequence[Any]) -> Any:
+    """torch's ``default_collate``: a list of samples into one batch. Tensors, numpy arrays
+    and numbers are stacked into one Tensor (Python floats as float64, ints as int64, bools
+    as bool); tuples and lists collate element-wise into a list (a namedtuple stays one),
+    dicts key by key (the mapping type kept); strings are left as the sequence they came
+    in."""
+    return _collate(batch)
+
+
+def default_convert(data: Any) -> Any:
+    """torch's ``default_convert`` (the collate of ``batch_size=None``): numpy arrays and
+    scalars become Tensors, sequences and dicts are converted element-wise."""
+    return _convert(data)
+
+
+def _collate(samples: Sequence[Any]) -> Any:
     first = samples[0]
     if isinstance(first, (str, bytes)):
-        return list(samples)
-    if isinstance(first, dict):
-        return {k: _collate([s[k] for s in samples]) for k in first}
+        return samples
+    if isinstance(first, Mapping):
+        out = {k: _collate([s[k] for s in samples]) for k in first}
+        if type(first) is not dict:
+            try:
+                clone = copy.copy(first)
+                clone.update(out)
+                return clone
+            except (TypeError, AttributeError):
+                pass
+        return out
     if isinstance(first, (tuple, list)):
         if any(len(s) != len(first) for s in samples):
-            raise RuntimeError("DataLoader: each sample in a batch must have the same number "
-                               f"of elements (first has {len(first)})")
-        cols = [_collate([s[j] for s in samples]) for j in range(len(first))]
+            raise RuntimeError("DataLoader: each element in list of batch should be of equal "
+                               f"size (the first sample has {len(first)} elements)")
+        cols = [_collate(col) for col in zip(*samples)]
         return type(first)(*cols) if hasattr(first, "_fields") else cols
     try:
         arr = np.stack([np.asarray(s.data if isinstance(s, Tensor) else s) for s in samples])
@@ -469,19 +581,18 @@ def _collate(samples: list[Any]) -> Any:
         raise RuntimeError(f"DataLoader: cannot stack the samples of a batch ({e}); give "
                            "samples of one shape, or a collate_fn") from None
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"DataLoader: cannot collate samples of type {type(first).__name__}; "
-                        "expected Tensors, numpy arrays, numbers, or tuples/lists/dicts of "
-                        "them (or pass a collate_fn)")
+        raise TypeError(f"DataLoader: default_collate: batch must contain tensors, numpy "
+                        f"arrays, numbers, dicts or lists; found {type(first).__name__} "
+                        "(pass a collate_fn)")
     return Tensor(arr)
 
 
 def _convert(sample: Any) -> Any:
-    """torch's default_convert (``batch_size=None``): numpy arrays and numpy scalars become
-    Tensors, tuples and lists are converted element-wise into a list (a namedtuple stays
-    one), dicts key by key; Tensors, Python numbers and strings are left as they are."""
     if isinstance(sample, (np.ndarray, np.generic)) and sample.dtype.kind in "biuf":
         return Tensor(np.asarray(sample))
-    if isinstance(sample, dict):
+    if isinstance(sample, (str, bytes)):
+        return sample
+    if isinstance(sample, Mapping):
         return {k: _convert(v) for k, v in sample.items()}
     if isinstance(sample, (tuple, list)):
         cols = [_convert(v) for v in sample]

@@ -23,7 +23,8 @@ from .module import Module, Parameter
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
            "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
            "CircularPad1d", "CircularPad2d", "ConstantPad1d", "ConstantPad2d", "Conv1d",
-           "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "MaxPool1d",
+           "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ChannelShuffle", "Fold",
+           "LPPool1d", "LPPool2d", "LocalResponseNorm", "MaxPool1d",
            "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "PixelShuffle",
            "PixelUnshuffle", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d",
            "ReplicationPad2d", "Unfold", "Upsample", "UpsamplingBilinear2d",
@@ -468,6 +469,54 @@ class PixelShuffle(_Pool):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.pixel_shuffle(x, self.upscale_factor)
+
+
+class LPPool2d(_Pool):
+    """Power-average pooling of (N, C, H, W): (sum over each window of x^p) ** (1/p)."""
+
+    fields = ("norm_type", "kernel_size", "stride", "ceil_mode")
+    op = "lp_pool2d"
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
+        self.ceil_mode = bool(ceil_mode)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return getattr(F, self.op)(x, self.norm_type, self.kernel_size, self.stride,
+                                   self.ceil_mode)
+
+
+class LPPool1d(LPPool2d):
+    """Power-average pooling of (N, C, L)."""
+
+    op = "lp_pool1d"
+
+
+class LocalResponseNorm(Module):
+    """Each channel divided by (k + alpha/size * sum of its size neighbours' squares)^beta."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+                 ) -> None:
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class ChannelShuffle(_Pool):
+    """(N, C, *) channels regrouped: groups x (C // groups) transposed."""
+
+    fields = ("groups",)
+
+    def __init__(self, groups: int) -> None:
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.channel_shuffle(x, self.groups)
 
 
 class PixelUnshuffle(_Pool):

@@ -2365,3 +2365,263 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     sc = 1.0 / _math.sqrt(query.shape[-1]) if scale is None else float(scale)
     return _attention.attention(query, key, value, mask, allowed, bool(is_causal), sc,
                                 float(dropout_p))
+
+
+# ----------------------------------------------------------------------------- LP pooling,
+# local response normalisation, channel shuffle
+__all__ += ["channel_shuffle", "local_response_norm", "lp_pool1d", "lp_pool2d"]
+
+
+def _lp_finish(avg: Tensor, count: int, norm_type: float) -> Tensor:
+    """(count * mean of x^p) ** (1/p), a negative window sum (odd p) clamped to 0 as torch."""
+    return (avg.sign() * avg.abs().relu() * float(count)) ** (1.0 / float(norm_type))
+
+
+def _check_norm_type(norm_type: Any, who: str) -> float:
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or \
+            not norm_type > 0:
+        raise ValueError(f"{who}: norm_type must be a positive number, got {norm_type!r}")
+    return float(norm_type)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over windows of (N, C, H, W): (sum of x^p) ** (1/p); p = inf
+    is not supported (use max_pool2d), p = 1 is sum pooling."""
+    who = "lp_pool2d"
+    p = _check_norm_type(norm_type, who)
+    kh, kw = ((kernel_size, kernel_size) if isinstance(kernel_size, (int, np.integer))
+              else tuple(kernel_size))
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    avg = avg_pool2d(input ** p, kernel_size, stride, 0, ceil_mode)
+    return _lp_finish(avg, int(kh) * int(kw), p)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over windows of (N, C, L): (sum of x^p) ** (1/p)."""
+    who = "lp_pool1d"
+    p = _check_norm_type(norm_type, who)
+    k = _as_1d(kernel_size, "kernel_size", who, 1)
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    avg = avg_pool1d(input ** p, k, stride, 0, ceil_mode)
+    return _lp_finish(avg, k, p)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Normalise each channel by its neighbours (AlexNet's LRN), input (N, C, *):
+    ``x_c / (k + alpha / size * sum of x_c'^2 over the size channels c - size//2 ..
+    c + (size-1)//2) ** beta``, zeros beyond the edges (torch's definition)."""
+    who = "local_response_norm"
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if input.ndim < 3:
+        raise ValueError(f"{who}: expected 3D or higher dimensionality input (N, C, *), got "
+                         f"{input.ndim} dims")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise ValueError(f"{who}: size must be a positive int, got {size!r}")
+    if input.size == 0:
+        return input
+    size = int(size)
+    sq = input * input
+    c = input.shape[1]
+    before, after = size // 2, (size - 1) // 2
+    zeros = [Tensor._make(np.zeros((input.shape[0], n) + input.shape[2:], input.dtype))
+             for n in (before, after)]
+    padded = autograd.cat([zeros[0], sq, zeros[1]], 1)
+    window = padded[:, 0:c]
+    for j in range(1, size):
+        window = window + padded[:, j:j + c]
+    return input / (window * (float(alpha) / size) + float(k)) ** float(beta)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) with the C channels seen as (groups, C // groups) and transposed (the
+    ShuffleNet shuffle)."""
+    who = "channel_shuffle"
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{who}: groups must be a positive int, got {groups!r}")
+    if input.ndim < 3:
+        raise ValueError(f"{who}: expected an input of 3 or more dims (N, C, *), got "
+                         f"{input.ndim}")
+    n, c = input.shape[:2]
+    if c % groups:
+        raise ValueError(f"{who}: the number of channels ({c}) must be divisible by groups "
+                         f"({groups})")
+    rest = input.shape[2:]
+    g = int(groups)
+    return input.reshape((n, g, c // g) + rest).transpose(1, 2).reshape((n, c) + rest)
+
+
+__all__ += ["multilabel_margin_loss", "triplet_margin_with_distance_loss"]
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with any distance ``d`` (a callable of two
+    tensors giving one distance per row; default ``pairwise_distance``); ``swap`` uses
+    min(d(a, n), d(p, n))."""
+    who = "triplet_margin_with_distance_loss"
+    _check_reduction(reduction, who)
+    if not margin > 0:
+        raise ValueError(f"{who}: margin must be > 0, got {margin}")
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"{who}: distance_function must be callable, got "
+                        f"{type(distance_function).__name__}")
+    dist = pairwise_distance if distance_function is None else distance_function
+    d_pos = dist(anchor, positive)
+    d_neg = dist(anchor, negative)
+    if swap:
+        d_neg = autograd.minimum(d_neg, dist(positive, negative))
+    return _reduce((float(margin) + d_pos - d_neg).clip(min=0.0), reduction, who)
+
+
+def multilabel_margin_loss(input: Tensor, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Tensor:
+    """Multi-class multi-label hinge loss, input (C,) or (N, C) scores; target the same
+    shape of class indices, the labels of a row being its entries before the first -1:
+    per row ``sum over labels j, non-labels i of max(0, 1 - (x[j] - x[i])) / C``."""
+    who = "multilabel_margin_loss"
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, who)
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if y.dtype.kind not in "iu":
+        raise TypeError(f"{who}: target must hold integer class indices, got {y.dtype}")
+    if input.ndim not in (1, 2) or y.shape != input.shape:
+        raise ValueError(f"{who}: expected input (C,) or (N, C) and a target of the same "
+                         f"shape, got input {input.shape} and target {y.shape}")
+    x = input.reshape(1, -1) if input.ndim == 1 else input
+    y2 = y.reshape(x.shape)
+    n, c = x.shape
+    counts = np.zeros((n, c), dtype=x.dtype)
+    is_label = np.zeros((n, c), dtype=bool)
+    for r in range(n):
+        for v in y2[r]:
+            if v == -1:
+                break
+            if not 0 <= v < c:
+                raise IndexError(f"{who}: target {int(v)} is out of range for {c} classes "
+                                 "(expected 0..C-1, or -1 to end a row's labels)")
+            counts[r, v] += 1
+            is_label[r, v] = True
+    pairs = Tensor._make(counts[:, :, None] * (~is_label)[:, None, :].astype(x.dtype))
+    hinge = (1.0 - x.unsqueeze(2) + x.unsqueeze(1)).relu()   # [r, j, i]
+    rows = (hinge * pairs).sum((1, 2)) / float(c)
+    if input.ndim == 1:
+        rows = rows.reshape(())
+    return _reduce(rows, reduction, who)
+
+
+__all__ += ["ctc_loss"]
+
+_CTC_NEG = -1e30  # log(0) of the CTC recursion: finite, so logsumexp keeps finite gradients
+
+
+def _int_vector(v: Any, n: int, what: str, who: str) -> np.ndarray:
+    a = np.asarray(v.data if isinstance(v, Tensor) else v)
+    if a.dtype.kind not in "iu" and not (a.dtype.kind == "f" and np.all(a == np.round(a))):
+        raise TypeError(f"{who}: {what} must be integers, got {a.dtype}")
+    a = a.astype(np.int64).reshape(-1)
+    if a.shape != (n,):
+        raise ValueError(f"{who}: {what} must have one entry per batch element ({n}), got "
+                         f"shape {a.shape}")
+    return a
+
+
+def ctc_loss(log_probs: Tensor, targets: Any, input_lengths: Any, target_lengths: Any,
+             blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss, as torch.nn.functional.ctc_loss.
+
+    ``log_probs`` (T, N, C) or (T, C) are log-softmax outputs over C classes (``blank``
+    among them); ``targets`` (N, S) padded label rows, or all the label sequences
+    concatenated (1-D); ``input_lengths`` / ``target_lengths`` one per batch element. The
+    loss of a sample is -log of the summed probability of every alignment of its labels
+    (the forward recursion over the blank-extended label sequence, in log space). "mean"
+    divides each loss by its target length, then averages; an impossible alignment gives
+    inf (0, with no gradient, under ``zero_infinity``).
+    """
+    who = "ctc_loss"
+    _check_reduction(reduction, who)
+    if not isinstance(log_probs, Tensor):
+        log_probs = Tensor(log_probs)
+    if log_probs.dtype.kind != "f" or log_probs.ndim not in (2, 3):
+        raise ValueError(f"{who}: log_probs must be floating point (T, N, C) or (T, C), got "
+                         f"{log_probs.dtype} of shape {log_probs.shape}")
+    unbatched = log_probs.ndim == 2
+    lp = log_probs.unsqueeze(1) if unbatched else log_probs
+    t_max, n, c = lp.shape
+    if not 0 <= blank < c:
+        raise ValueError(f"{who}: blank ({blank}) must be a class index in 0..{c - 1}")
+    il = _int_vector(input_lengths, n, "input_lengths", who)
+    tl = _int_vector(target_lengths, n, "target_lengths", who)
+    if np.any(il < 1) or np.any(il > t_max):
+        raise ValueError(f"{who}: input_lengths must be in 1..{t_max} (the time dim of "
+                         f"log_probs), got {il.tolist()}")
+    if np.any(tl < 0):
+        raise ValueError(f"{who}: target_lengths must be >= 0, got {tl.tolist()}")
+    tg = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if tg.dtype.kind not in "iu":
+        raise TypeError(f"{who}: targets must hold integer class indices, got {tg.dtype}")
+    if unbatched or tg.ndim == 1:  # concatenated label sequences (or the one of (T, C))
+        if tg.ndim != 1 or tg.size < tl.sum():
+            raise ValueError(f"{who}: concatenated targets must be 1-D with sum("
+                             f"target_lengths) = {int(tl.sum())} labels, got shape {tg.shape}")
+        ends = np.cumsum(tl)
+        rows = [tg[e - k:e] for e, k in zip(ends, tl)]
+    else:
+        if tg.ndim != 2 or tg.shape[0] != n or tg.shape[1] < tl.max(initial=0):
+            raise ValueError(f"{who}: padded targets must be (N, S) with S >= max("
+                             f"target_lengths) = {int(tl.max(initial=0))}, got shape "
+                             f"{tg.shape}")
+        rows = [tg[i, :k] for i, k in enumerate(tl)]
+    for r in rows:
+        if np.any((r < 0) | (r >= c) | (r == blank)):
+            raise ValueError(f"{who}: target labels must be class indices in 0..{c - 1} "
+                             f"other than blank ({blank}), got {r.tolist()}")
+    width = 2 * int(tl.max(initial=0)) + 1
+    ext = np.full((n, width), blank, dtype=np.int64)  # blank, l1, blank, l2, ..., blank
+    for i, r in enumerate(rows):
+        ext[i, 1:2 * len(r):2] = r
+    s_idx = np.arange(width)
+    valid = s_idx[None, :] < (2 * tl + 1)[:, None]
+    skip = np.zeros((n, width), dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    dt = lp.dtype
+    neg = Tensor._make(np.full((n, width), _CTC_NEG, dtype=dt))
+    emit = lp[:, np.arange(n)[:, None], ext]                       # (T, N, width)
+    alpha = autograd.where(Tensor._make(valid & (s_idx[None, :] <= 1)), emit[0], neg)
+    skip_t, valid_t = Tensor._make(skip), Tensor._make(valid)
+    pad1 = Tensor._make(np.full((n, 1), _CTC_NEG, dtype=dt))
+    pad2 = Tensor._make(np.full((n, 2), _CTC_NEG, dtype=dt))
+    for t in range(1, int(il.max())):
+        from_left = autograd.cat([pad1, alpha[:, :-1]], 1)
+        from_skip = autograd.where(skip_t, autograd.cat([pad2, alpha[:, :-2]], 1), neg) \
+            if width > 2 else neg
+        new = autograd.stack([alpha, from_left, from_skip]).logsumexp(0) + emit[t]
+        new = autograd.where(valid_t, new, neg)
+        alpha = autograd.where(Tensor._make((t < il)[:, None]), new, alpha)
+    rows_i = np.arange(n)
+    last_blank = alpha[rows_i, 2 * tl]
+    last_label = autograd.where(Tensor._make(tl >= 1), alpha[rows_i, np.maximum(2 * tl - 1, 0)],
+                                Tensor._make(np.full(n, _CTC_NEG, dtype=dt)))
+    nll = -autograd.stack([last_blank, last_label]).logsumexp(0)
+    impossible = nll.data > -_CTC_NEG / 10
+    if impossible.any():
+        fill = 0.0 if zero_infinity else np.inf
+        nll = autograd.where(Tensor._make(impossible),
+                             Tensor._make(np.full(n, fill, dtype=dt)), nll)
+    if reduction == "mean":
+        out = (nll / Tensor._make(np.maximum(tl, 1).astype(dt))).mean()
+    elif reduction == "sum":
+        out = nll.sum()
+    else:
+        out = nll.reshape(()) if unbatched else nll
+    return out

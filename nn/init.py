@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, rng
+from autograd import Generator, Tensor, rng
 
 __all__ = [
     "calculate_gain",
@@ -46,9 +46,16 @@ def _check(t: Any, who: str) -> None:
 
 
 def _rng(generator: Any) -> np.random.Generator:
-    """The draws' source: ``generator`` when it is a numpy Generator, else autograd's
-    seeded one (a torch.Generator cannot drive numpy draws, so it is ignored)."""
-    return generator if isinstance(generator, np.random.Generator) else rng()
+    """The draws' source: ``generator`` (an ``autograd.Generator``, as torch's, or a numpy
+    Generator), else autograd's seeded global one."""
+    if generator is None:
+        return rng()
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, Generator):
+        return generator.np_generator
+    raise TypeError(f"nn.init: generator must be an autograd.Generator (or a numpy "
+                    f"Generator), got {type(generator).__name__}")
 
 
 _LINEAR = ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d", "conv_transpose1d",

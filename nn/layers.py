@@ -203,8 +203,9 @@ class ModuleList(Container):
     def __repr__(self) -> str:
         """torch's: runs of identical modules collapse into ``(0-2): 3 x Linear(...)``."""
         reprs = [repr(m) for m in self]
+        name = type(self).__name__  # a subclass's own name, as torch
         if not reprs:
-            return "ModuleList()"
+            return f"{name}()"
         runs: list[list[Any]] = []  # [start, end, repr]
         for i, r in enumerate(reprs):
             if runs and runs[-1][2] == r:
@@ -213,15 +214,16 @@ class ModuleList(Container):
                 runs.append([i, i, r])
         lines = [(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}").replace(
             "\n", "\n  ") for a, b, r in runs]
-        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 def _as_parameter(v: Any, who: str) -> Any:
     """What a ParameterList/ParameterDict stores: a Parameter as is, a plain Tensor wrapped
-    into a Parameter (as torch), anything else (a number, None) as is."""
+    into a Parameter that requires grad (as torch's ``Parameter(t)``; integer tensors cannot
+    require grad and stay without), anything else (a number, None) as is."""
     if isinstance(v, Parameter) or not isinstance(v, Tensor):
         return v
-    return Parameter(v.data, requires_grad=v.requires_grad)
+    return Parameter(v.data, requires_grad=v.dtype.kind == "f")
 
 
 class ParameterList(Container):

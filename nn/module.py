@@ -47,6 +47,23 @@ class StateDictError(RuntimeError, ValueError):
     was here before)."""
 
 
+class _NameError(KeyError, ValueError):
+    """A bad name to register: a KeyError as torch's (also a ValueError, what it was here
+    before)."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; show it plain
+        return str(self.args[0]) if self.args else ""
+
+
+class _ExtraState:
+    """A module's ``get_extra_state()`` slot in the state_dict walk."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+
+
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` skipped: keys the model has that the dict
     lacks, and keys the dict has that the model does not."""
@@ -218,6 +235,26 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """As torch: a parameter's name takes only a Parameter or None (a plain Tensor set
+        there would silently drop out of ``parameters()``), a buffer's only a Tensor or
+        None; a Parameter set under a buffer's name becomes a parameter."""
+        d = self.__dict__
+        old = d.get(name)
+        if isinstance(old, Parameter) and value is not None and not isinstance(value,
+                                                                               Parameter):
+            raise TypeError(f"cannot assign {type(value).__name__!r} as parameter {name!r} "
+                            "(nn.Parameter or None expected)")
+        names = d.get("_buffer_names")
+        if names and name in names:
+            if isinstance(value, Parameter):
+                names.remove(name)
+                d.get("_non_persistent", set()).discard(name)
+            elif value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__!r} as buffer {name!r} "
+                                "(Tensor or None expected)")
+        object.__setattr__(self, name, value)
+
     # -- hooks ----------------------------------------------------------------------------
     def _add_hook(self, attr: str, hook: Callable, prepend: bool, with_kwargs: bool
                   ) -> RemovableHandle:
@@ -344,6 +381,10 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
         held = self.__dict__.get("_modules")
+        if not (isinstance(held, dict) and name in held) and hasattr(self, name) and \
+                not isinstance(getattr(self, name), (Module, type(None))):
+            raise _NameError(f"add_module: attribute {name!r} already exists (and is not a "
+                             "module)")
         if isinstance(held, dict):
             held[name] = module
         else:
@@ -357,6 +398,10 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: cannot assign {type(param).__name__} as "
                             f"parameter {name!r} (nn.Parameter or None expected)")
+        if hasattr(self, name) and not isinstance(getattr(self, name), (Parameter,
+                                                                          type(None))):
+            raise _NameError(f"register_parameter: attribute {name!r} already exists (and is "
+                             "not a parameter)")
         setattr(self, name, param)
 
     def get_submodule(self, target: str) -> Module:
@@ -388,8 +433,15 @@ class Module:
                         ) -> None:
         """Keep ``tensor`` as ``self.<name>``: not in ``parameters()``, in ``state_dict()``
         unless ``persistent=False`` (as torch)."""
-        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
-            raise ValueError(f"register_buffer: {name!r} is not a valid public attribute name")
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: buffer name should be a string, got "
+                            f"{type(name).__name__}")
+        if not name.isidentifier() or name.startswith("_"):
+            raise _NameError(f"register_buffer: {name!r} is not a valid public attribute name"
+                             " (no dots, not empty, not starting with '_')")
+        if hasattr(self, name) and name not in self.__dict__.get("_buffer_names", ()):
+            raise _NameError(f"register_buffer: attribute {name!r} already exists (a buffer "
+                             "cannot replace a parameter, module or other attribute)")
         if tensor is not None and (not isinstance(tensor, Tensor) or isinstance(tensor,
                                                                                  Parameter)):
             raise TypeError(f"register_buffer: {name!r} must be a (non-Parameter) Tensor or "
@@ -438,8 +490,21 @@ class Module:
             t = getattr(self, name)
             if t is not None and name not in skip:
                 yield prefix + name, t
+        if type(self).get_extra_state is not Module.get_extra_state:
+            yield prefix + "_extra_state", _ExtraState(self)
         for name, child in self._child_items():
             yield from child._state_items(f"{prefix}{name}.")
+
+    def get_extra_state(self) -> Any:
+        """Override (with ``set_extra_state``) to save non-tensor state: what it returns is
+        kept in ``state_dict()`` under ``"<prefix>_extra_state"``, as torch."""
+        raise RuntimeError("get_extra_state: this module defines no extra state (override "
+                           "get_extra_state and set_extra_state to have some)")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Called by ``load_state_dict`` with what ``get_extra_state`` returned."""
+        raise RuntimeError(f"set_extra_state: {type(self).__name__} returned extra state "
+                           "from get_extra_state but does not define set_extra_state")
 
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
                    keep_vars: bool = False) -> OrderedDict[str, Tensor]:
@@ -456,18 +521,22 @@ class Module:
             keep_vars = args[2] if len(args) > 2 else keep_vars
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
         for name, p in self._state_items(prefix):
-            if isinstance(p, Value):
+            if isinstance(p, _ExtraState):
+                out[name] = p.module.get_extra_state()
+            elif isinstance(p, Value):
                 out[name] = Tensor(np.asarray(p.data, dtype=np.float64))
             else:
                 out[name] = p if keep_vars else p.detach()
         return out
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
-                        ) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Copy values from ``state_dict`` into this module's parameters and buffers, in place.
 
         With ``strict`` every key must match both ways. A shape mismatch is always an error.
-        Nothing is changed unless every check passes.
+        Nothing is changed unless every check passes. ``assign=True`` (torch's) makes each
+        parameter and buffer take the state dict's array itself (its memory and dtype; the
+        Parameter objects, and so their ``requires_grad``, stay the same).
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a dict of name -> tensor, got "
@@ -486,6 +555,8 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
+            if isinstance(p, _ExtraState):
+                continue
             arr = v.data if isinstance(v, Tensor) else np.asarray(
                 v.data if isinstance(v, Value) else v)
             want = () if isinstance(p, Value) else p.shape
@@ -498,10 +569,17 @@ class Module:
         if problems:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
+        for k, p in own.items():
+            if isinstance(p, _ExtraState) and k in state_dict:
+                p.module.set_extra_state(state_dict[k])
         for k, arr in arrays.items():
             p = own[k]
             if isinstance(p, Value):
                 p.data = float(arr)
+            elif assign and (arr.dtype in (np.float32, np.float64) if p.data.dtype.kind == "f"
+                             else arr.dtype.kind in "biu"):
+                p.data = np.ascontiguousarray(arr)  # the state dict's memory and dtype
+                p._bump_version()
             else:
                 p.data[...] = arr  # in place: optimizers holding p keep working
                 p._bump_version()
@@ -593,10 +671,31 @@ class Module:
                             "'float32')") from None
         if dt.kind != "f":
             raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {dt}")
+        if dt not in (np.float32, np.float64):
+            raise TypeError(f"to: {dt} is not supported (numbagrad computes in float32 or "
+                            "float64; use .float() or .double())")
         return self._cast_floats(dt)
+
+    def half(self) -> Module:
+        """torch's ``half()``: not available, float16 is not supported here."""
+        raise TypeError("half: float16 is not supported (numbagrad computes in float32 or "
+                        "float64; use .float())")
+
+    def bfloat16(self) -> Module:
+        raise TypeError("bfloat16: bfloat16 is not supported (numbagrad computes in float32 "
+                        "or float64; use .float())")
 
     def cpu(self) -> Module:
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """torch's ``cuda()``: there is no GPU here, so a clear error."""
+        raise RuntimeError("cuda: numbagrad runs on the CPU only; there is no CUDA device "
+                           "(drop .cuda(), or use .to('cpu'))")
+
+    def type(self, dst_type: Any) -> Module:
+        """torch's ``type(dtype)``: every floating parameter and buffer cast to dst_type."""
+        return self.to(dst_type)
 
     # -- printing -------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -637,6 +736,29 @@ class Container(Module):
         if held is not None and name in held:
             return held[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """As torch: a Module set as an attribute joins the container's modules (replacing
+        the one of that name in place: ``seq.fc = nn.Linear(...)`` changes what forward
+        runs); a held module's name takes only a Module or None."""
+        held = self.__dict__.get("_modules")
+        if held is not None and not name.startswith("_") and name not in self.__dict__ and (
+                isinstance(value, Module) or name in held):
+            old = held.get(name)
+            if isinstance(old, Module) and value is not None and not isinstance(value,
+                                                                                Module):
+                raise TypeError(f"cannot assign {type(value).__name__!r} as child module "
+                                f"{name!r} (nn.Module or None expected)")
+            held[name] = value
+            return
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        held = self.__dict__.get("_modules")
+        if held is not None and name not in self.__dict__ and name in held:
+            del held[name]
+            return
+        object.__delattr__(self, name)
 
     def _add(self, name: Any, module: Any, who: str) -> None:
         if not isinstance(module, Module):

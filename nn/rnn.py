@@ -47,9 +47,11 @@ def _check_x(x: Any, size: int, who: str, ndims: tuple[int, ...], layout: str) -
 
 
 def _check_state(h: Any, shape: tuple[int, ...], who: str, what: str) -> Tensor:
-    if not isinstance(h, Tensor) or h.shape != shape:
-        raise ShapeError(f"{who}: {what} must be a Tensor of shape {shape}, got "
-                         f"{getattr(h, 'shape', type(h).__name__)}")
+    if not isinstance(h, Tensor):
+        got = type(h).__name__ + (f" of shape {h.shape}" if hasattr(h, "shape") else "")
+        raise TypeError(f"{who}: {what} must be a Tensor of shape {shape}, got a {got}")
+    if h.shape != shape:
+        raise ShapeError(f"{who}: {what} must be a Tensor of shape {shape}, got {h.shape}")
     return h
 
 

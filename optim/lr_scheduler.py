@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import types
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -96,6 +97,7 @@ class LRScheduler:
         return list(self._last_lr)
 
     def step(self, epoch: int | None = None) -> None:
+        _warn_order(self)
         self._step_count += 1
         self._update_lr(epoch)
 
@@ -121,6 +123,17 @@ class LRScheduler:
 
 
 _LRScheduler = LRScheduler  # torch's old name
+
+
+def _warn_order(sched: LRScheduler) -> None:
+    """torch's warning for the first ``scheduler.step()`` made before any
+    ``optimizer.step()``: the first value of the schedule is then skipped."""
+    if getattr(sched, "_step_count", 0) == 1 and not sched._is_initial and not getattr(
+            sched.optimizer, "_opt_called", False):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                      "Call them in the order optimizer.step(), then lr_scheduler.step(); "
+                      "otherwise the first value of the learning rate schedule is skipped.",
+                      UserWarning, stacklevel=3)
 
 
 class _LambdaState:
@@ -352,6 +365,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [lo + (b - lo) * c / 2 for b in self.base_lrs]
 
     def step(self, epoch: float | None = None) -> None:
+        _warn_order(self)
         self._step_count = getattr(self, "_step_count", 0) + 1
         if epoch is None and self.last_epoch < 0:
             epoch = 0

@@ -9,7 +9,8 @@ their ``_version`` bumped; a scalar ``Value`` goes through the same code as a 0-
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from numbers import Real
 from typing import Any
 
@@ -50,7 +51,27 @@ class ParamState(dict):
     the parameter itself works too, as torch's ``optimizer.state[p]`` (a defaultdict: {} for
     a parameter without state yet); ``p in optimizer.state`` likewise."""
 
-    # (the optimizers' own loop uses get/setitem with ids, which stay dict's C methods)
+    # (the optimizers' own loop uses get/setitem with ids, which stay dict's C methods);
+    # iterating names the parameters themselves, as torch's (keys(), items(), for p in ...)
+    _owner: Any = None  # the Optimizer whose param_groups name the ids
+
+    def _by_id(self) -> dict[int, Any]:
+        owner = self._owner
+        if owner is None:
+            return {}
+        return {id(p): p for g in owner.param_groups for p in g["params"]}
+
+    def keys(self) -> list[Any]:  # type: ignore[override]
+        names = self._by_id()
+        return [names.get(k, k) for k in dict.keys(self)]
+
+    def items(self) -> list[tuple[Any, dict[str, Any]]]:  # type: ignore[override]
+        names = self._by_id()
+        return [(names.get(k, k), v) for k, v in dict.items(self)]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.keys())
+
     def __getitem__(self, key: Any) -> dict[str, Any]:
         if isinstance(key, (Tensor, Value)):
             return self.setdefault(id(key), {})
@@ -60,6 +81,52 @@ class ParamState(dict):
         if isinstance(key, (Tensor, Value)):
             key = id(key)
         return dict.__contains__(self, key)
+
+
+class _HookHandle:
+    """What ``register_step_pre_hook`` returns: ``remove()`` unregisters the hook."""
+
+    _next = 0
+
+    def __init__(self, hooks: dict[int, Any], hook: Callable[..., Any]) -> None:
+        if not callable(hook):
+            raise TypeError(f"the hook must be callable, got {type(hook).__name__}")
+        _HookHandle._next += 1
+        self.hooks, self.id = hooks, _HookHandle._next
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(step)
+    def wrapped(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._opt_called = True  # for the schedulers' step-order warning, as torch
+        d = self.__dict__
+        pre, post = d.get("_step_pre_hooks"), d.get("_step_post_hooks")
+        if not pre and not post:
+            return step(self, *args, **kwargs)
+        full = (self, *args)  # as torch, the hooks' args start with the optimizer
+        for hook in list((pre or {}).values()):
+            res = hook(self, full, kwargs)
+            if res is not None:
+                if not (isinstance(res, tuple) and len(res) == 2):
+                    raise RuntimeError("a step pre-hook must return None or a tuple "
+                                       f"(args, kwargs), got {type(res).__name__}")
+                full, kwargs = res
+        out = step(*full, **kwargs)
+        for hook in list((post or {}).values()):
+            hook(self, full, kwargs)
+        return out
+    wrapped._with_hooks = True  # type: ignore[attr-defined]
+    return wrapped
 
 
 class Optimizer:
@@ -85,6 +152,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: ParamState = ParamState()  # keyed by id(param)
+        self.state._owner = self
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for g in groups:
             self.add_param_group(g)
@@ -115,11 +183,35 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         lr = group.get("lr")
+        if isinstance(lr, Tensor):  # torch takes a 1-element Tensor lr; kept as a float here
+            if lr.size != 1:
+                raise ValueError(f"{type(self).__name__}: a Tensor lr must have one element, "
+                                 f"got shape {lr.shape}")
+            lr = group["lr"] = float(lr.data.reshape(-1)[0])
         if isinstance(lr, bool) or not isinstance(lr, Real) or not lr >= 0:
             raise ValueError(f"{type(self).__name__}: lr must be a number >= 0, got {lr!r}")
         wd = group.get("weight_decay", 0.0)
         if wd < 0:
             raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {wd}")
+
+    # -- step hooks (torch's) -----------------------------------------------------------
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own ``step`` (LBFGS, a user's optimizer) is wrapped like the base
+        one: it runs the step hooks and marks the optimizer stepped (for the schedulers'
+        order warning)."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "_with_hooks", False):
+            cls.step = _with_step_hooks(step)  # type: ignore[method-assign]
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """``hook(optimizer, args, kwargs)`` before each ``step``; a non-None result is the
+        new ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return _HookHandle(self.__dict__.setdefault("_step_pre_hooks", {}), hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+        """``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _HookHandle(self.__dict__.setdefault("_step_post_hooks", {}), hook)
 
     # -- the loop every optimizer shares ---------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -183,7 +275,8 @@ class Optimizer:
         with "params" as indices]}, as torch.optim; a deep copy."""
         index = {id(p): i for i, p in enumerate(self._params())}
         # parameters that never got state (SGD without momentum) are left out, as torch
-        state = {index[k]: copy.deepcopy(v) for k, v in self.state.items() if k in index and v}
+        state = {index[k]: copy.deepcopy(v) for k, v in dict.items(self.state)
+                 if k in index and v}
         groups = []
         for g in self.param_groups:
             d = {k: v for k, v in g.items() if k != "params"}
@@ -230,6 +323,7 @@ class Optimizer:
                 if key != "params":
                     own[key] = copy.deepcopy(v)
         self.state = ParamState(new_state)
+        self.state._owner = self
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -239,3 +333,6 @@ class Optimizer:
                 if k != "params":
                     lines.append(f"    {k}: {g[k]}")
         return "\n".join(lines) + "\n)"
+
+
+Optimizer.step = _with_step_hooks(Optimizer.step)  # type: ignore[method-assign]

@@ -20,7 +20,7 @@ def _set(module, dotted, value):
     obj = module
     for part in path:
         obj = obj[int(part)] if isinstance(obj, nn.Sequential) else getattr(obj, part)
-    setattr(obj, last, value)
+    object.__setattr__(obj, last, value)  # a plain Tensor in a parameter slot
 
 
 def check_module(module, x, atol=1e-5):

@@ -189,3 +189,7 @@ def _param_array(p: Any, who: str) -> np.ndarray:
     if not isinstance(p, Tensor):
         raise TypeError(f"{who}: expected Tensor parameters, got {type(p).__name__}")
     return p.data
+
+
+# last: they import nn.layers, which imports the helpers above
+from . import parametrizations, parametrize  # noqa: E402

@@ -64,6 +64,10 @@ def test_cross_entropy_errors():
         F.cross_entropy(z, np.array([0, 1, 2, 3, 7]))
     with pytest.raises(ValueError, match=r"label -1 is out of range"):
         F.cross_entropy(z, np.array([0, 1, 2, 3, -1]))
+    with pytest.raises(IndexError, match=r"label 4 is out of range"):  # torch's error type
+        F.cross_entropy(z, np.array([0, 1, 2, 3, 4]))
+    with pytest.raises(RuntimeError, match=r"does not fit a weight"):  # torch's error type
+        F.linear(z, autograd.ones(3, 5))
     with pytest.raises(TypeError, match="target must be integer class indices of shape "
                                         r"\(5,\) or float class probabilities"):
         F.cross_entropy(z, np.array([0.0, 1, 2, 3, 1]))

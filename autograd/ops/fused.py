@@ -16,8 +16,13 @@ import numpy as np
 
 from .. import kernels as K
 from ..function import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import ShapeError, Tensor
 from .elementwise import act_grad
+
+
+class LabelError(IndexError, ValueError):
+    """A class label out of range: an IndexError as torch's ("Target 5 is out of bounds"),
+    and a ValueError, what it was here before."""
 
 FUSED_ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh", "gelu")
 # Backward reads the output y for relu, leaky_relu (slope > 0), sigmoid and tanh: relu and
@@ -99,8 +104,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, activation: st
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not fit a weight of shape "
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:  # (a RuntimeError too, as torch's)
+        raise ShapeError(f"linear: input of shape {x.shape} does not fit a weight of shape "
                          f"{weight.shape} (expected input (..., {weight.shape[1]}))")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
@@ -195,7 +200,7 @@ def check_labels(labels: object, n: int, n_classes: int, who: str,
         lo, hi = int(kept.min()), int(kept.max())
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi
-            raise ValueError(f"{who}: label {bad} is out of range for {n_classes} classes "
+            raise LabelError(f"{who}: label {bad} is out of range for {n_classes} classes "
                              f"(expected 0..{n_classes - 1})")
     return y if y.dtype == np.int64 and y.flags.c_contiguous else np.ascontiguousarray(
         y, dtype=np.int64)

@@ -74,19 +74,61 @@ _FAMILIES = [_creation] + [
     for name in sorted(_os.listdir(_ops.__path__[0]))
     if name.endswith(".py") and not name.startswith("_")]
 _owner: dict[str, str] = {}
+
+
+def _tensor_first(fn):
+    """fn as exported here: a number (or anything else without ``.data``) where its first
+    argument, a Tensor, belongs fails inside with an AttributeError; torch raises TypeError
+    (``abs(): argument 'input' must be Tensor, not float``), and so does this."""
+    def checked(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AttributeError as e:
+            first = args[0] if args else kwargs.get("input", Tensor)
+            if first is Tensor or isinstance(first, Tensor):
+                raise
+            raise TypeError(f"{fn.__name__}(): argument 'input' (position 1) must be Tensor, "
+                            f"not {type(first).__name__}") from e
+
+    # what functools.wraps copies, by hand: ~700 exports, and wraps cost 2 ms of import
+    checked.__name__, checked.__qualname__ = fn.__name__, fn.__qualname__
+    checked.__doc__, checked.__module__, checked.__wrapped__ = fn.__doc__, fn.__module__, fn
+    return checked
+
+
+_WRAPPED: dict[object, object] = {}  # one wrapper per function (aliases stay aliases)
 for _m in _FAMILIES:
     for _name in getattr(_m, "__all__", ()):
         if _name in _owner:
             raise ImportError(f"autograd: {_name!r} is exported by both {_owner[_name]} and "
                               f"{_m.__name__}; one definition per name")
         _owner[_name] = _m.__name__
-        globals()[_name] = getattr(_m, _name)
+        _obj = getattr(_m, _name)
+        if _m is not _creation and type(_obj) is type(_tensor_first):
+            _obj = _WRAPPED.setdefault(_obj, _tensor_first(_obj))
+        globals()[_name] = _obj
+# torch's deprecated top-level spellings whose signature differs from torch.linalg's
+# (torch.cholesky(A, upper), torch.qr(A, some)); autograd.linalg keeps the linalg ones
+from .ops.linalg import cholesky_top as cholesky  # noqa: E402
+from .ops.linalg import qr_top as qr  # noqa: E402
+
+_owner.update(cholesky="autograd.ops.linalg", qr="autograd.ops.linalg")
 __all__ = sorted((set(_CORE) | set(_owner)) - set(dir(_builtins)))
-del _m, _name
+del _m, _name, _obj
 
 _SUBMODULES = ("data", "utils")  # loaded on first use (torch.utils.data's spelling included)
 # torch.save / torch.load: nn.save and nn.load (nn builds on autograd, so looked up lazily)
 _FROM_NN = ("save", "load")
+
+
+# torch's top-level forms of nn.functional ops whose positional arguments are the same
+# (torch.conv2d, torch.dropout(input, p, train), torch.threshold, ...)
+_FROM_NN_FUNCTIONAL = ("alpha_dropout", "avg_pool1d", "bilinear", "celu", "channel_shuffle",
+                       "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                       "cosine_similarity", "dropout", "feature_alpha_dropout", "group_norm",
+                       "hardshrink", "layer_norm", "max_pool1d", "max_pool2d", "max_pool3d",
+                       "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+                       "prelu", "rms_norm", "rrelu", "selu", "threshold")
 
 
 def __getattr__(name: str):
@@ -94,4 +136,6 @@ def __getattr__(name: str):
         return _importlib.import_module(f"{__name__}.{name}")
     if name in _FROM_NN:
         return getattr(_importlib.import_module("nn.serialization"), name)
+    if name in _FROM_NN_FUNCTIONAL:
+        return getattr(_importlib.import_module("nn.functional"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,18 +34,18 @@ from .tensor import (
     set_printoptions,
 )
 
-__all__ = ["Generator", "Size", "arange", "as_tensor", "asarray", "bernoulli", "bool",
-           "channels_last", "channels_last_3d", "contiguous_format", "device",
-           "double", "empty", "empty_like", "eye", "finfo", "float", "float16", "float32",
-           "float64", "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state",
-           "half", "iinfo", "initial_seed", "int", "int16", "int32", "int64", "int8",
-           "is_floating_point", "is_nonzero", "is_tensor", "linspace", "logspace", "long",
-           "manual_seed", "memory_format", "multinomial", "normal", "numel", "ones",
-           "ones_like", "poisson", "preserve_format",
-           "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm",
-           "rng", "scalar_tensor", "seed", "set_default_dtype", "set_printoptions",
-           "set_rng_state", "short", "tensor", "tril_indices", "triu_indices", "uint8", "zeros",
-           "zeros_like"]
+__all__ = ["Generator", "Size", "arange", "as_tensor", "asarray", "bartlett_window", "bernoulli",
+           "blackman_window", "bool", "channels_last", "channels_last_3d", "contiguous_format",
+           "device", "double", "empty", "empty_like", "eye", "finfo", "float", "float16",
+           "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype",
+           "get_rng_state", "half", "hamming_window", "hann_window", "iinfo", "initial_seed",
+           "int", "int16", "int32", "int64", "int8", "is_floating_point", "is_nonzero",
+           "is_tensor", "kaiser_window", "linspace", "logspace", "long", "manual_seed",
+           "memory_format", "multinomial", "normal", "numel", "ones", "ones_like", "poisson",
+           "preserve_format", "rand", "rand_like", "randint", "randint_like", "randn",
+           "randn_like", "randperm", "range", "rng", "scalar_tensor", "seed", "set_default_dtype",
+           "set_printoptions", "set_rng_state", "short", "tensor", "tril_indices", "triu_indices",
+           "uint8", "zeros", "zeros_like"]
 
 # PyTorch's dtype names, as numpy dtype objects: ``x.dtype == autograd.float32`` and, as in
 # torch, ``x.dtype is autograd.float32`` hold (numpy keeps one dtype object per builtin type).
@@ -727,7 +727,7 @@ def multinomial(input: Tensor, num_samples: _b.int, replacement: _b.bool = False
     g = _gen(generator, "multinomial")
     n = _b.int(num_samples)
     out = np.empty((w.shape[0], n), np.int64)
-    for r in range(w.shape[0]):
+    for r in _b.range(w.shape[0]):
         out[r] = g.choice(w.shape[1], size=n, replace=_b.bool(replacement), p=w[r] / totals[r])
     return Tensor(out.reshape(n) if x.ndim == 1 else out)
 
@@ -814,3 +814,86 @@ def triu_indices(row: _b.int, col: _b.int, offset: _b.int = 0, *, dtype: Any = N
     if device is not None:
         _device_check(device)
     return _tri_indices("triu_indices", row, col, offset, dtype, True)
+
+
+# ---------------------------------------------------------------------------------------
+# window functions (torch.hann_window, ...): periodic=True computes window_length + 1 points
+# of the symmetric window and drops the last, as torch (and scipy's sym=False)
+# ---------------------------------------------------------------------------------------
+def _window(name: str, window_length: Any, periodic: _b.bool, dtype: Any, requires_grad: Any,
+            device: Any, fn: Any) -> Tensor:
+    if isinstance(window_length, _b.bool) or not isinstance(window_length, (_b.int,
+                                                                           np.integer)):
+        raise TypeError(f"{name}(): argument 'window_length' must be int, not "
+                        f"{type(window_length).__name__}")
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={window_length}")
+    dt = _dtype_or(dtype, _DEFAULT_FLOAT)
+    if dt.kind != "f":
+        raise RuntimeError(f"{name} expects floating point dtypes, got {dt}")
+    n = _b.int(window_length)
+    if n <= 1:
+        return _new(np.ones(n, dtype=dt), requires_grad, device)
+    m = n + 1 if periodic else n
+    k = np.arange(m, dtype=np.float64)
+    arr = np.asarray(fn(k, m - 1), dtype=np.float64)[:n]
+    return _new(arr.astype(dt), requires_grad, device)
+
+
+def hann_window(window_length: Any, periodic: _b.bool = True, *, dtype: Any = None,
+                device: Any = None, requires_grad: _b.bool = False, **kw: Any) -> Tensor:
+    """The Hann window 0.5 - 0.5 cos(2 pi k / (N - 1))."""
+    return _window("hann_window", window_length, periodic, dtype, requires_grad, device,
+                   lambda k, d: 0.5 - 0.5 * np.cos(2 * np.pi * k / d))
+
+
+def hamming_window(window_length: Any, periodic: _b.bool = True, alpha: _b.float = 0.54,
+                   beta: _b.float = 0.46, *, dtype: Any = None, device: Any = None,
+                   requires_grad: _b.bool = False, **kw: Any) -> Tensor:
+    """The (generalised) Hamming window alpha - beta cos(2 pi k / (N - 1))."""
+    return _window("hamming_window", window_length, periodic, dtype, requires_grad, device,
+                   lambda k, d: alpha - beta * np.cos(2 * np.pi * k / d))
+
+
+def blackman_window(window_length: Any, periodic: _b.bool = True, *, dtype: Any = None,
+                    device: Any = None, requires_grad: _b.bool = False, **kw: Any) -> Tensor:
+    """The Blackman window 0.42 - 0.5 cos(2 pi k / (N - 1)) + 0.08 cos(4 pi k / (N - 1))."""
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad, device,
+                   lambda k, d: 0.42 - 0.5 * np.cos(2 * np.pi * k / d)
+                   + 0.08 * np.cos(4 * np.pi * k / d))
+
+
+def bartlett_window(window_length: Any, periodic: _b.bool = True, *, dtype: Any = None,
+                    device: Any = None, requires_grad: _b.bool = False, **kw: Any) -> Tensor:
+    """The Bartlett (triangular) window 1 - |2 k / (N - 1) - 1|."""
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad, device,
+                   lambda k, d: 1.0 - np.abs(2.0 * k / d - 1.0))
+
+
+def kaiser_window(window_length: Any, periodic: _b.bool = True, beta: _b.float = 12.0, *,
+                  dtype: Any = None, device: Any = None, requires_grad: _b.bool = False,
+                  **kw: Any) -> Tensor:
+    """The Kaiser window I0(beta sqrt(1 - (2 k / (N - 1) - 1)^2)) / I0(beta)."""
+    return _window("kaiser_window", window_length, periodic, dtype, requires_grad, device,
+                   lambda k, d: np.i0(beta * np.sqrt(np.clip(1.0 - (2.0 * k / d - 1.0) ** 2,
+                                                             0.0, None))) / np.i0(beta))
+
+
+def range(start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+          device: Any = None, requires_grad: _b.bool = False) -> Tensor:
+    """torch.range (deprecated there for arange): start, start + step, ... up to and
+    including end, in the default float dtype unless dtype is given."""
+    if end is None:
+        raise TypeError("range() missing 1 required positional argument: 'end' (torch.range "
+                        "takes start and end; arange(end) counts from 0)")
+    lo, hi, st = (_number(start, "range: start"), _number(end, "range: end"),
+                  _number(step, "range: step"))
+    if st == 0:
+        raise RuntimeError("range: step must be nonzero")
+    if (hi - lo) * st < 0:
+        raise RuntimeError(f"range: upper bound and lower bound inconsistent with step sign "
+                           f"(start={lo}, end={hi}, step={st})")
+    n = _b.int(np.floor((hi - lo) / st)) + 1
+    arr = lo + st * np.arange(n, dtype=np.float64)
+    return _new(arr.astype(_dtype_or(dtype, _DEFAULT_FLOAT)), requires_grad, device)

@@ -543,7 +543,12 @@ class Tensor:
         return S._matrix_transpose(self)
 
     def adjoint(self) -> Tensor:
-        """x.adjoint(): a method in torch (mH is the property)."""
+        """x.adjoint(): a method in torch (mH is the property); a 0-d tensor is its own."""
+        if self.ndim == 0:
+            return S.reshape(self, ())
+        if self.ndim == 1:
+            raise RuntimeError("adjoint() is only supported on matrices or batches of "
+                               "matrices, got a 1-D tensor")
         return S._matrix_transpose(self)
 
     @property
@@ -920,6 +925,33 @@ class Tensor:
         return self._random_fill("exponential_", lambda: g.exponential(1.0 / lambd,
                                                                         self.shape))
 
+    def cauchy_(self, median: builtins.float = 0.0, sigma: builtins.float = 1.0, *,
+                generator: Any = None) -> Tensor:
+        """Fill with draws from the Cauchy distribution median + sigma * tan(pi (u - 1/2))."""
+        if not sigma > 0:
+            raise RuntimeError(f"cauchy_: expects sigma > 0.0, but found sigma={sigma}")
+        g = _generator(generator, "cauchy_")
+        return self._random_fill("cauchy_", lambda: median + sigma * g.standard_cauchy(
+            self.shape))
+
+    def log_normal_(self, mean: builtins.float = 1.0, std: builtins.float = 2.0, *,
+                    generator: Any = None) -> Tensor:
+        """Fill with exp(N(mean, std^2)) draws."""
+        if not std > 0:
+            raise RuntimeError(f"log_normal_: expects std > 0.0, but found std={std}")
+        g = _generator(generator, "log_normal_")
+        return self._random_fill("log_normal_", lambda: g.lognormal(mean, std, self.shape))
+
+    def hardshrink(self, lambd: builtins.float = 0.5) -> Tensor:
+        import nn.functional as F
+
+        return F.hardshrink(self, lambd)
+
+    def prelu(self, weight: Tensor) -> Tensor:
+        import nn.functional as F
+
+        return F.prelu(self, weight)
+
     def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
         """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
         if not 0 < p < 1:
@@ -959,6 +991,24 @@ class Tensor:
         self._inplace("random_")
         self.data[...] = g.integers(int(lo), hi, self.shape)
         return self
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        """A 0/1 draw per element with probability self (or the number p), in self's
+        dtype; no gradient (as torch)."""
+        if p is not None:
+            return Tensor._make(np.zeros(self.shape, self.data.dtype)).bernoulli_(
+                p, generator=generator)
+        if self.data.dtype.kind != "f":
+            raise RuntimeError(f"bernoulli: expected a floating point tensor of "
+                               f"probabilities, got {self.dtype}")
+        if self.data.size and ((self.data < 0) | (self.data > 1)).any():
+            raise RuntimeError("bernoulli: expected all probabilities in [0, 1]")
+        g = _generator(generator, "bernoulli")
+        return Tensor._make((g.random(self.shape) < self.data).astype(self.data.dtype))
+
+    def is_inference(self) -> bool:
+        """False: inference_mode here records no graph but makes no special tensors."""
+        return False
 
     def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
         if not 0 <= p <= 1:
@@ -1779,6 +1829,7 @@ class Tensor:
         "exp2", "expm1", "log2", "log10", "log1p"))
     erf_, erfc_, erfinv_ = _inplace_op("erf"), _inplace_op("erfc"), _inplace_op("erfinv")
     eq_, ne_, lt_, le_, gt_, ge_ = map(_inplace_op, ("eq", "ne", "lt", "le", "gt", "ge"))
+    not_equal_, less_, less_equal_, greater_, greater_equal_ = ne_, lt_, le_, gt_, ge_
     sinc_, deg2rad_, rad2deg_, lgamma_, digamma_, heaviside_ = map(_inplace_op, (
         "sinc", "deg2rad", "rad2deg", "lgamma", "digamma", "heaviside"))
     i0_, nextafter_ = _inplace_op("i0"), _inplace_op("nextafter")
@@ -1957,6 +2008,16 @@ class Tensor:
     def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         return S.split(self, list(split_sizes), dim)
 
+
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return self.chunk(chunks, dim)
+
+    def unsafe_split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return self.split(split_size, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0
+                                ) -> tuple[Tensor, ...]:
+        return self.split_with_sizes(split_sizes, dim)
     def select(self, dim: int, index: int) -> Tensor:
         return S.select(self, dim, index)
 
@@ -2194,6 +2255,26 @@ class Tensor:
     def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         return L.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("addmm_", lambda x: L.addmm(x, mat1, mat2, beta=beta,
+                                                                alpha=alpha))
+
+    def addmv_(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("addmv_", lambda x: L.addmv(x, mat, vec, beta=beta,
+                                                                alpha=alpha))
+
+    def addr_(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("addr_", lambda x: L.addr(x, vec1, vec2, beta=beta,
+                                                              alpha=alpha))
+
+    def addbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("addbmm_", lambda x: L.addbmm(x, batch1, batch2, beta=beta,
+                                                                  alpha=alpha))
+
+    def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return self._inplace_result("baddbmm_", lambda x: L.baddbmm(
+            x, batch1, batch2, beta=beta, alpha=alpha))
+
     def trace(self) -> Tensor:
         return L.trace(self)
 
@@ -2226,6 +2307,73 @@ class Tensor:
 
     def pinverse(self, rcond: builtins.float = 1e-15) -> Tensor:
         return L.pinverse(self, rcond)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return L.cholesky_top(self, upper)
+
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        return L.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return L.cholesky_inverse(self, upper)
+
+    def qr(self, some: bool = True) -> Any:
+        return L.qr_top(self, some)
+
+    def lu(self, pivot: bool = True, get_infos: bool = False) -> Any:
+        return L.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+        return L.lu_solve(self, LU_data, LU_pivots)
+
+    def matrix_exp(self) -> Tensor:
+        return L.matrix_exp(self)
+
+    def triangular_solve(self, A: Tensor, upper: bool = True, transpose: bool = False,
+                         unitriangular: bool = False) -> Any:
+        return L.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    # -- index_reduce, the *_scatter family, histogram, frexp, igamma, mvlgamma ------------
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *,
+                     include_self: bool = True) -> Tensor:
+        return IX.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def index_reduce_(self, dim: int, index: Any, source: Any, reduce: str, *,
+                      include_self: bool = True) -> Tensor:
+        return self._inplace_result("index_reduce_", lambda x: IX.index_reduce(
+            x, dim, index, source, reduce, include_self=include_self))
+
+    def select_scatter(self, src: Tensor, dim: int, index: int) -> Tensor:
+        return IX.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src: Tensor, dim: int = 0, start: Any = None, end: Any = None,
+                      step: int = 1) -> Tensor:
+        return IX.slice_scatter(self, src, dim, start, end, step)
+
+    def diagonal_scatter(self, src: Tensor, offset: int = 0, dim1: int = 0,
+                         dim2: int = 1) -> Tensor:
+        return IX.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None,
+                  density: bool = False) -> Any:
+        return SC.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def frexp(self) -> Any:
+        return E.frexp(self)
+
+    def igamma(self, other: Any) -> Tensor:
+        return E.igamma(self, other)
+
+    def igammac(self, other: Any) -> Tensor:
+        return E.igammac(self, other)
+
+    igamma_, igammac_ = _inplace_op("igamma"), _inplace_op("igammac")
+
+    def mvlgamma(self, p: int) -> Tensor:
+        return E.mvlgamma(self, p)
+
+    def mvlgamma_(self, p: int) -> Tensor:
+        return self._inplace_result("mvlgamma_", lambda x: E.mvlgamma(x, p))
 
     def dim(self) -> int:
         return self.data.ndim

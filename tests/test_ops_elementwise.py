@@ -178,8 +178,8 @@ B = Tensor([True, False, True])
     (lambda: B + 1, i64),
     (lambda: B * 1.5, f32),
     (lambda: B + B, np.dtype(bool)),
-    (lambda: ag.maximum(I64, 1.2), f32),
-    (lambda: ag.minimum(I32, 7), i32),
+    (lambda: ag.maximum(I64, Tensor(np.float32(1.2))), f32),
+    (lambda: ag.minimum(I32, Tensor(7)), i32),
     (lambda: ag.where(B, I64, 0.5), f32),
     (lambda: ag.where(B, 1, 0), i64),
     (lambda: ag.where(B, F32, F64), f64),
@@ -244,7 +244,7 @@ def test_bitwise_on_ints_and_logical_on_bools():
     np.testing.assert_array_equal(ag.logical_and(x, Tensor([1, 0, 3])).data,
                                   [False, False, True])
     np.testing.assert_array_equal(x.logical_not().data, [True, False, False])
-    np.testing.assert_array_equal(ag.logical_xor(x, 0.0).data, [False, True, True])
+    np.testing.assert_array_equal(ag.logical_xor(x, Tensor(0.0)).data, [False, True, True])
 
 
 def test_integer_division_and_remainder_signs():

@@ -594,7 +594,8 @@ def test_float64_stays_float64(backend):
 # ---------------------------------------------------------------------------------------
 ZERO_D = {
     **{k: v[0] for k, v in UNARY.items()},
-    "maximum": lambda t: ag.maximum(t, 0.2), "where": lambda t: ag.where(np.array(True), t, t),
+    "maximum": lambda t: ag.maximum(t, Tensor(np.asarray(0.2, t.dtype))),
+    "where": lambda t: ag.where(np.array(True), t, t),
     "pow_tensor": lambda t: t ** (t + 1.0), "softmax": lambda t: t.softmax(),
     "sum": lambda t: (t * Tensor(np.ones((2, 2)))).sum(),
     "mean": lambda t: (t * Tensor(np.ones((2, 2)))).mean(),

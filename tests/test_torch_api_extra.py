@@ -41,7 +41,7 @@ def test_gcd_lcm():
     a, b = ag.tensor([12, -18, 0, 7]), ag.tensor([8, 12, 0, -21])
     assert ag.gcd(a, b).tolist() == [4, 6, 0, 7]
     assert ag.lcm(a, b).tolist() == [24, 36, 0, 21]
-    assert ag.gcd(ag.tensor([4, 6], dtype=ag.int32), 4).dtype == ag.int32
+    assert ag.gcd(ag.tensor([4, 6], dtype=ag.int32), ag.tensor(4)).dtype == ag.int32
     assert a.gcd(b).tolist() == [4, 6, 0, 7]
     c = ag.tensor([4, 6])
     c.lcm_(ag.tensor([6, 4]))

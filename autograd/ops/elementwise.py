@@ -37,6 +37,59 @@ __all__ = ["abs", "absolute", "add", "bitwise_and", "bitwise_left_shift", "bitwi
            "sigmoid", "signbit", "sqrt", "step", "sub", "subtract", "tanh", "true_divide", "where"]
 
 
+def _need_tensors(name: str, **args: Any) -> None:
+    """torch's TypeError for a Python number (or anything else) where a Tensor is required:
+    ``_need_tensors("atan2", input=a, other=b)`` names the argument and its position."""
+    for pos, (arg, value) in enumerate(args.items(), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(value).__name__}")
+
+
+class NoDerivative(Function):
+    """An op torch records (its output requires grad when an input does) but has no
+    derivative for: ``forward`` is ``fn`` of the arrays; ``backward`` raises ``error``."""
+
+    saves_inputs = False
+
+    def forward(self, *arrays, fn, name, error):
+        self.op, self.error = name, error
+        return np.asarray(fn(*arrays))
+
+    def backward(self, g):
+        raise self.error(f"the derivative for '{self.op}' is not implemented (as in PyTorch)")
+
+
+class ZeroDerivative(Function):
+    """An op torch records with a zero (None) gradient for each input: ``pass_first``, a
+    function of the arrays, passes the upstream gradient to the first input where it is
+    true instead (nextafter's convention: where input != other)."""
+
+    saves_inputs = False
+
+    def forward(self, *arrays, fn, pass_first=None):
+        self.n = len(arrays)
+        self.mask = None if pass_first is None else np.asarray(pass_first(*arrays))
+        return np.asarray(fn(*arrays))
+
+    def backward(self, g):
+        if self.mask is None:
+            return (None,) * self.n
+        rest = tuple(_zeros(t) for t in self.inputs[1:])  # torch: zeros, not None
+        first = g * _const(self.mask.astype(g.data.dtype))
+        return (unbroadcast(first, self.inputs[0].shape),) + rest
+
+
+def _recorded(fn: Any, inputs: Any, name: str | None = None,
+              error: type[Exception] = RuntimeError, pass_first: Any = None) -> Tensor:
+    """``fn`` of the inputs' arrays as an op on the graph: with ``name``, one whose backward
+    raises (torch's "derivative ... is not implemented"), without, one of zero gradient."""
+    inputs = tuple(inputs)
+    if name is not None:
+        return NoDerivative.apply(*inputs, fn=fn, name=name, error=error)
+    return ZeroDerivative.apply(*inputs, fn=fn, pass_first=pass_first)
+
+
 # ---------------------------------------------------------------------------------------
 # type promotion (PyTorch's rules)
 # ---------------------------------------------------------------------------------------
@@ -327,11 +380,15 @@ class DivRounded(Function):
 
     def forward(self, a, b, mode, who):
         _check_int_divisor(b, who)
+        self.who = who
         if a.dtype == _BOOL:
             a, b = a.astype(_I64), b.astype(_I64)
         return _floor_div(a, b) if mode == "floor" else _trunc_div(a, b)
 
     def backward(self, g):
+        if self.who == "floor_divide":  # torch.div(rounding_mode=...) has zeros, // none
+            raise RuntimeError("derivative for floor_divide is not implemented (as in "
+                               "PyTorch; div(a, b, rounding_mode='floor') has zero gradients)")
         a, b = self.inputs
         return _zeros(a), _zeros(b)
 
@@ -763,6 +820,7 @@ subtract = sub
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """other - alpha * input."""
+    _need_tensors("rsub", input=input)
     return sub(other, input, alpha=alpha)
 
 
@@ -809,6 +867,7 @@ def remainder(input: Any, other: Any) -> Tensor:
 
 def fmod(input: Any, other: Any) -> Tensor:
     """C's fmod: the result has the sign of the dividend."""
+    _need_tensors("fmod", input=input)
     _no_bool("fmod", input, other)
     return _binary(Fmod, input, other, "fmod")
 
@@ -994,18 +1053,22 @@ def _bound_value(v: Any, dt: np.dtype, name: str) -> Any:
                            "overflow") from None
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
+    _need_tensors("clamp_min", input=input)
     return clamp(input, min=min)
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
+    _need_tensors("clamp_max", input=input)
     return clamp(input, max=max)
 
 
 def maximum(input: Any, other: Any) -> Tensor:
+    _need_tensors("maximum", input=input, other=other)
     return _binary(Maximum, input, other, "maximum")
 
 
 def minimum(input: Any, other: Any) -> Tensor:
+    _need_tensors("minimum", input=input, other=other)
     return _binary(Minimum, input, other, "minimum")
 
 
@@ -1042,26 +1105,32 @@ def compare(a: Any, b: Any, ufunc: Any) -> Tensor:
 
 def eq(input: Any, other: Any) -> Tensor:
     """input == other elementwise (a bool tensor; torch.equal is the whole-tensor test)."""
+    _need_tensors("eq", input=input)  # other may be a number (the operators take one first)
     return compare(input, other, np.equal)
 
 
 def ne(input: Any, other: Any) -> Tensor:
+    _need_tensors("ne", input=input)
     return compare(input, other, np.not_equal)
 
 
 def lt(input: Any, other: Any) -> Tensor:
+    _need_tensors("lt", input=input)
     return compare(input, other, np.less)
 
 
 def le(input: Any, other: Any) -> Tensor:
+    _need_tensors("le", input=input)
     return compare(input, other, np.less_equal)
 
 
 def gt(input: Any, other: Any) -> Tensor:
+    _need_tensors("gt", input=input)
     return compare(input, other, np.greater)
 
 
 def ge(input: Any, other: Any) -> Tensor:
+    _need_tensors("ge", input=input)
     return compare(input, other, np.greater_equal)
 
 
@@ -1130,14 +1199,17 @@ def _logical(ufunc: Any, a: Any, b: Any, name: str) -> Tensor:
 
 
 def logical_and(input: Any, other: Any) -> Tensor:
+    _need_tensors("logical_and", input=input, other=other)
     return _logical(np.logical_and, input, other, "logical_and")
 
 
 def logical_or(input: Any, other: Any) -> Tensor:
+    _need_tensors("logical_or", input=input, other=other)
     return _logical(np.logical_or, input, other, "logical_or")
 
 
 def logical_xor(input: Any, other: Any) -> Tensor:
+    _need_tensors("logical_xor", input=input, other=other)
     return _logical(np.logical_xor, input, other, "logical_xor")
 
 

@@ -18,9 +18,10 @@ from ..tensor import Tensor
 from .elementwise import unbroadcast
 from .shape import _tensor, accumulate_rows, dim_index, expand, getitem, pad, reshape
 
-__all__ = ["argwhere", "bucketize", "gather", "index_add", "index_copy", "index_fill",
-           "index_put", "index_select", "masked_fill", "masked_scatter", "masked_select", "nonzero",
-           "isin", "scatter", "scatter_add", "scatter_reduce", "searchsorted", "take",
+__all__ = ["argwhere", "bucketize", "diagonal_scatter", "gather", "index_add", "index_copy",
+           "index_fill", "index_put", "index_reduce", "index_select", "masked_fill",
+           "masked_scatter", "masked_select", "nonzero", "isin", "scatter", "scatter_add",
+           "scatter_reduce", "searchsorted", "select_scatter", "slice_scatter", "take",
            "take_along_dim", "unravel_index"]
 
 
@@ -592,9 +593,15 @@ def argwhere(x: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # sorted search (no gradient: the results are indices)
 # ---------------------------------------------------------------------------------------
+def _no_number(who: str, arg: str, value: Any) -> None:
+    if isinstance(value, (bool, int, float, np.number)):
+        raise TypeError(f"{who}(): argument '{arg}' must be Tensor, not {type(value).__name__}")
+
+
 def searchsorted(sorted_sequence: Any, values: Any, *, out_int32: bool = False,
                  right: bool = False, side: str | None = None, sorter: Any = None) -> Tensor:
     """Where values would go in each row (last dim) of sorted_sequence to keep it sorted."""
+    _no_number("searchsorted", "sorted_sequence", sorted_sequence)
     seq = _tensor(sorted_sequence).data
     scalar = not isinstance(values, Tensor) and np.ndim(values) == 0
     v = _tensor(values).data
@@ -627,6 +634,7 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False,
               right: bool = False) -> Tensor:
     """The bucket of each value: i with boundaries[i-1] < x <= boundaries[i] (right=False)
     or boundaries[i-1] <= x < boundaries[i] (right=True)."""
+    _no_number("bucketize", "boundaries", boundaries)
     b = _tensor(boundaries)
     if b.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries must be 1-d, got shape {b.shape}")
@@ -719,3 +727,126 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
     flat = np.where(flat < 0, flat + n, flat)
     coords = np.unravel_index(flat, tuple(int(d) for d in dims)) if dims else ()
     return tuple(Tensor._make(np.asarray(c, dtype=np.int64)) for c in coords)
+
+
+def index_reduce(x: Tensor, dim: int, index: Any, source: Any, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """torch.index_reduce: x with source's slices reduced ('prod', 'mean', 'amax', 'amin')
+    into the slices at index along dim (without include_self, x's own values at those
+    slices are left out). Differentiable in x and source, as scatter_reduce."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce: reduce must be one of prod, mean, amax, amin; got "
+                           f"{reduce!r}")
+    d, idx = _dim_index_arg(x, dim, index, "index_reduce")
+    src = _source(x, d, idx, source, "index_reduce")
+    if x.ndim == 0:
+        return scatter_reduce(x, 0, Tensor._make(idx.reshape(-1)), src.reshape(-1), reduce,
+                              include_self=include_self)
+    shape = [1] * src.ndim
+    shape[d] = idx.size
+    full = np.broadcast_to(idx.reshape(shape), src.shape)
+    return scatter_reduce(x, d, Tensor._make(np.ascontiguousarray(full)), src, reduce,
+                          include_self=include_self)
+
+
+class ScatterInto(Function):
+    """A copy of a with src written into the region ``where(view)`` of it (a select, slice or
+    diagonal). Backward: the gradient with that region zeroed for a, the region for src."""
+
+    saves_inputs = False
+
+    def forward(self, a, src, region, take):
+        self.region, self.take = region, take
+        out = a.copy()
+        region(out)[...] = src
+        return out
+
+    def backward(self, g):
+        gz = g
+        a, src = self.inputs
+        ga = gs = None
+        if a.requires_grad:
+            zeros = Tensor._make(np.zeros(src.shape, dtype=g.data.dtype))
+            ga = ScatterInto.apply(gz, zeros, region=self.region, take=self.take)
+        if src.requires_grad:
+            gs = self.take(g)
+        return ga, gs
+
+
+def _scatter_into(who: str, x: Tensor, src: Any, region: Any, take: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}(): argument 'input' must be Tensor, not {type(x).__name__}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{who}(): argument 'src' must be Tensor, not {type(src).__name__}")
+    want = region(x.data).shape
+    if src.shape != want:
+        raise RuntimeError(f"{who}: expected src to have a size equal to the slice of self, "
+                           f"{want}, got {src.shape}")
+    if src.dtype != x.dtype:  # torch casts src to input's dtype (differentiably)
+        src = src.to(x.dtype)
+    return ScatterInto.apply(x, src, region=region, take=take)
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """torch.select_scatter: a copy of input with src written at input.select(dim, index)."""
+    from .shape import select
+
+    d = dim_index(dim, max(input.ndim, 1), "select_scatter")
+    if input.ndim == 0:
+        raise IndexError("select_scatter: cannot select from a 0-d tensor")
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select_scatter: index {index} is out of range for dim {d} of size "
+                         f"{n}")
+    key = (slice(None),) * d + (int(index) % n,)
+    return _scatter_into("select_scatter", input, src, lambda a: a[key],
+                         lambda g: select(g, d, int(index) % n))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: Any = None,
+                  end: Any = None, step: int = 1) -> Tensor:
+    """torch.slice_scatter: a copy of input with src written at input[start:end:step] along
+    dim."""
+    d = dim_index(dim, max(input.ndim, 1), "slice_scatter")
+    if step < 1:
+        raise RuntimeError(f"slice_scatter: slice step must be positive, got {step}")
+    key = (slice(None),) * d + (slice(start, end, step),)
+    return _scatter_into("slice_scatter", input, src, lambda a: a[key], lambda g: g[key])
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Tensor:
+    """torch.diagonal_scatter: a copy of input with src written on input.diagonal(offset,
+    dim1, dim2) (src's last dim the diagonal's)."""
+    from .shape import diagonal
+
+    d1 = dim_index(dim1, input.ndim, "diagonal_scatter")
+    d2 = dim_index(dim2, input.ndim, "diagonal_scatter")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal_scatter: dim1 and dim2 cannot be the same dim ({d1})")
+    n1, n2 = input.shape[d1], input.shape[d2]
+    length = max(0, min(n1 + min(offset, 0), n2 - max(offset, 0)))
+    rows = np.arange(length) + max(-offset, 0)
+    cols = np.arange(length) + max(offset, 0)
+
+    def region(a: np.ndarray) -> np.ndarray:
+        return _DiagView(np.moveaxis(a, (d1, d2), (-2, -1)), rows, cols)
+
+    out = _scatter_into("diagonal_scatter", input, src, region,
+                        lambda g: diagonal(g, offset, d1, d2))
+    return out
+
+
+class _DiagView:
+    """A writable stand-in for a diagonal (numpy's are read-only): ``v[...] = src`` writes
+    src's last dim onto the (rows, cols) entries of the last two dims of a."""
+
+    def __init__(self, a: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+        self.a, self.rows, self.cols = a, rows, cols
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.a.shape[:-2] + (self.rows.size,)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.a[..., self.rows, self.cols] = value

@@ -26,13 +26,13 @@ import numpy as np
 from .. import kernels as K
 from ..function import Function
 from ..tensor import ShapeError, Tensor
-from .elementwise import broadcasts_to, lift, unbroadcast
+from .elementwise import _need_tensors, _recorded, broadcasts_to, lift, unbroadcast
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "cdist", "chain_matmul",
-           "cross", "det", "dist",
-           "dot", "einsum", "ger", "inner", "inverse", "kron", "linalg", "logdet", "matmul",
-           "matrix_power", "mm", "mv", "outer", "pinverse", "slogdet", "svd", "tensordot",
-           "trace", "vdot"]
+           "cholesky_inverse", "cholesky_solve", "cross", "det", "dist", "dot", "einsum", "ger",
+           "inner", "inverse", "kron", "linalg", "logdet", "lu", "lu_solve", "lu_unpack",
+           "matmul", "matrix_exp", "matrix_power", "mm", "mv", "outer", "pinverse", "slogdet",
+           "svd", "tensordot", "trace", "triangular_solve", "vdot"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,6 +82,9 @@ def _pair(a: Any, b: Any, name: str) -> tuple[Tensor, Tensor]:
 def matmul(input: Any, other: Any) -> Tensor:
     """input @ other with PyTorch's (and numpy's) rules: 1-D, 2-D, batched N-D broadcasting."""
     a, b = input, other
+    for arg, v in (("input", a), ("other", b)):
+        if isinstance(v, (bool, int, float)):
+            raise TypeError(f"matmul(): argument '{arg}' must be Tensor, not {type(v).__name__}")
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or a.data.dtype != b.data.dtype:
         a, b = _pair(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
@@ -111,6 +114,7 @@ def _need_ndim(name: str, what: str, t: Tensor, ndim: int) -> None:
 
 def mm(input: Any, mat2: Any) -> Tensor:
     """Matrix product of two 2-D tensors (no broadcasting)."""
+    _need_tensors("mm", input=input, mat2=mat2)
     a, b = _pair(input, mat2, "mm")
     _need_ndim("mm", "input", a, 2)
     _need_ndim("mm", "mat2", b, 2)
@@ -144,6 +148,7 @@ def mv(input: Any, vec: Any) -> Tensor:
 
 def dot(input: Any, other: Any) -> Tensor:
     """Dot product of two 1-D tensors of the same length (a 0-d tensor)."""
+    _need_tensors("dot", input=input, other=other)
     a, b = _pair(input, other, "dot")
     _need_ndim("dot", "input", a, 1)
     _need_ndim("dot", "other", b, 1)
@@ -160,6 +165,7 @@ def vdot(input: Any, other: Any) -> Tensor:
 
 def outer(input: Any, vec2: Any) -> Tensor:
     """Outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j] (dtypes promote)."""
+    _need_tensors("outer", input=input, vec2=vec2)
     a = lift(input, vec2 if isinstance(vec2, Tensor) else None)
     b = lift(vec2, a)
     _need_ndim("outer", "input", a, 1)
@@ -432,6 +438,7 @@ def _dim(d: Any, ndim: int, name: str) -> int:
 
 def inner(input: Any, other: Any) -> Tensor:
     """Sum over the last axis of both (a 0-d operand multiplies instead)."""
+    _need_tensors("inner", input=input, other=other)
     a, b = _pair(input, other, "inner")
     if a.ndim == 0 or b.ndim == 0:
         return a * b
@@ -454,6 +461,7 @@ def trace(input: Tensor) -> Tensor:
 def kron(input: Any, other: Any) -> Tensor:
     """Kronecker product: block (i, j) of the result is input[i, j] * other (any ranks; the
     shorter shape is padded with leading 1s)."""
+    _need_tensors("kron", input=input, other=other)
     a, b = _pair(input, other, "kron")
     nd = max(a.ndim, b.ndim)
     a = a.reshape((1,) * (nd - a.ndim) + a.shape)
@@ -605,7 +613,8 @@ _slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
 def slogdet(A: Tensor) -> Any:
     """(sign, logabsdet) with det A = sign * exp(logabsdet); only logabsdet has a gradient."""
     a = _square("slogdet", A)
-    sign = Tensor._make(np.asarray(np.linalg.slogdet(a.data)[0]))
+    # the sign requires grad when A does, with a zero (None) gradient, as in torch
+    sign = _recorded(lambda x: np.linalg.slogdet(x)[0].astype(x.dtype), (a,))
     return _slogdet(sign, LogAbsDet.apply(a))
 
 
@@ -681,6 +690,7 @@ def _cross(who: str, a: Tensor, b: Tensor, dim: int) -> Tensor:
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """torch.cross: the 3-vector cross product along dim (None: the first dim of size 3,
     torch's current default; linalg.cross uses the last dim)."""
+    _need_tensors("cross", input=input, other=other)
     if dim is None:
         shape = np.broadcast_shapes(input.shape, other.shape)
         sizes3 = [i for i, n in enumerate(shape) if n == 3]
@@ -801,6 +811,7 @@ def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = Fal
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The p-norm of input - other (broadcasting)."""
+    _need_tensors("dist", input=input, other=other)
     return _vector_norm(input - other, p)
 
 
@@ -1136,3 +1147,563 @@ for _name, _fn in {"eigh": eigh, "eigvalsh": eigvalsh, "svd": linalg_svd, "svdva
     setattr(linalg, _name, _fn)
 linalg.__all__ = sorted(n for n in vars(linalg) if not n.startswith("_"))
 del _name, _fn
+
+
+# ---------------------------------------------------------------------------------------
+# triangular solves, LU, the matrix exponential, the *_ex forms, cond, and torch's deprecated
+# top-level spellings (torch.cholesky, torch.qr, torch.lu, torch.triangular_solve, ...)
+# ---------------------------------------------------------------------------------------
+class SolveTriangular(Function):
+    """X with A X = B, A (*, n, n) upper or lower triangular (only that triangle is read;
+    ``unit``: its diagonal taken as ones). Backward: dB = A^-T g (the other triangle's solve),
+    dA = -dB X^T restricted to the triangle that was read."""
+
+    saves_output = True
+
+    def forward(self, a, b, upper, unit):
+        self.upper, self.unit = upper, unit
+        t = np.triu(a) if upper else np.tril(a)
+        if unit:
+            n = a.shape[-1]
+            t = t.copy()
+            t[..., np.arange(n), np.arange(n)] = 1
+        with np.errstate(all="ignore"):
+            try:
+                return np.linalg.solve(t, b)
+            except np.linalg.LinAlgError:  # a zero on the diagonal: inf/nan, as LAPACK trtrs
+                return _substitute(t, b, upper)
+
+    def backward(self, g):
+        from .shape import tril, triu
+
+        a, b = self.inputs
+        gb = solve_triangular(_mT(a), g, upper=not self.upper, unitriangular=self.unit)
+        ga = None
+        if a.requires_grad:
+            full = -(gb @ _mT(self.output))
+            ga = triu(full, 1 if self.unit else 0) if self.upper else tril(
+                full, -1 if self.unit else 0)
+            ga = unbroadcast(ga, a.shape)
+        return ga, unbroadcast(gb, b.shape) if b.requires_grad else None
+
+
+def _substitute(t: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
+    """Back (or forward) substitution, for a triangular t with zeros on its diagonal."""
+    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = np.broadcast_to(t, shape + t.shape[-2:])
+    x = np.array(np.broadcast_to(b, shape + b.shape[-2:]), dtype=np.result_type(t, b))
+    n = t.shape[-1]
+    order = range(n - 1, -1, -1) if upper else range(n)
+    done: list[int] = []
+    for i in order:
+        acc = x[..., i, :]
+        for j in done:
+            acc = acc - t[..., i, j, None] * x[..., j, :]
+        x[..., i, :] = acc / t[..., i, i, None]
+        done.append(i)
+    return x
+
+
+def solve_triangular(A: Tensor, B: Any, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """torch.linalg.solve_triangular: X with A X = B (X A = B when left=False) for a
+    triangular A (upper or lower; the other triangle is not read)."""
+    a = _square("linalg.solve_triangular", A)
+    a, b = _pair(a, B, "linalg.solve_triangular")
+    if b.ndim < 2:
+        raise ShapeError(f"linalg.solve_triangular: B must be a matrix or a batch of them, got "
+                         f"shape {b.shape}")
+    if not left:
+        return _mT(solve_triangular(_mT(a), _mT(b), upper=not upper,
+                                    unitriangular=unitriangular))
+    if b.shape[-2] != a.shape[-1]:
+        raise ShapeError(f"linalg.solve_triangular: A of shape {a.shape} and B of shape "
+                         f"{b.shape} do not fit (B needs {a.shape[-1]} rows)")
+    return SolveTriangular.apply(a, b, upper=bool(upper), unit=bool(unitriangular))
+
+
+def _lu_np(a: np.ndarray, pivot: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LU with partial pivoting (LAPACK getrf's choices: the first largest |entry| in the
+    column): the packed factors (*, m, n), the 1-based pivots (*, k) int32, and info (*,)
+    int32 (the 1-based index of the first zero pivot, 0 if none)."""
+    lu = np.array(a, dtype=a.dtype, copy=True)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    piv = np.empty(batch + (k,), dtype=np.int32)
+    info = np.zeros(batch, dtype=np.int32)
+    count = int(np.prod(batch))
+    flat = lu.reshape((count, m, n))
+    fpiv, finfo = piv.reshape((count, k)), info.reshape(-1)
+    rows = np.arange(flat.shape[0])
+    with np.errstate(all="ignore"):
+        for j in range(k):
+            if pivot:
+                p = j + np.argmax(np.abs(flat[:, j:, j]), axis=1)
+                top = flat[rows, j].copy()
+                flat[rows, j] = flat[rows, p]
+                flat[rows, p] = top
+            else:
+                p = np.full(flat.shape[0], j)
+            fpiv[:, j] = p + 1
+            d = flat[:, j, j]
+            zero = (d == 0) & (finfo == 0)
+            finfo[zero] = j + 1
+            safe = d != 0
+            flat[safe, j + 1:, j] /= d[safe, None]
+            flat[:, j + 1:, j + 1:] -= flat[:, j + 1:, j, None] * flat[:, j, None, j + 1:]
+    return lu, piv, info
+
+
+def _perm_matrix(piv: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """P (*, m, m) with A = P L U, from getrf's 1-based row swaps."""
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(m), batch + (m,)).copy()
+    count = int(np.prod(batch))
+    fp, fperm = piv.reshape((count, piv.shape[-1])), perm.reshape((count, m))
+    r = np.arange(fperm.shape[0])
+    for j in range(piv.shape[-1]):
+        p = fp[:, j] - 1
+        a, b = fperm[r, j].copy(), fperm[r, p].copy()
+        fperm[r, j], fperm[r, p] = b, a
+    # row i of P^T A is row perm[i] of A, so P[perm[i], i] = 1
+    eye = np.zeros(batch + (m, m), dtype=dtype)
+    idx = np.indices(batch) if batch else ()
+    cols = np.arange(m)
+    if batch:
+        eye[(*[i[..., None] for i in idx], perm, cols)] = 1
+    else:
+        eye[perm, cols] = 1
+    return eye
+
+
+class LuFactor(Function):
+    """The packed LU factors of A (*, m, n) = P L U, L (m, k) unit lower, U (k, n) upper.
+    Backward (with gL, gU the strict-lower / upper parts of g): for a square A,
+    dA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T; a wide A adds U's extra columns
+    (dA2 = P L^-T gU2 and gL -= L^-T gU2 U2^T), a tall one L's extra rows (likewise)."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, a, pivot):
+        lu, piv, info = _lu_np(a, pivot)
+        self.piv, self.info = piv, info
+        return lu
+
+    def backward(self, g):
+        from .shape import cat, tril, triu
+
+        lu = self.output
+        m, n = lu.shape[-2:]
+        k = min(m, n)
+        P = Tensor._make(_perm_matrix(self.piv, m, lu.data.dtype))
+        eye = Tensor._make(np.eye(k, dtype=lu.data.dtype))
+        L = tril(lu[..., :, :k], -1) + (eye if m == k else Tensor._make(
+            np.eye(m, k, dtype=lu.data.dtype)))
+        U = triu(lu[..., :k, :])
+        gL, gU = tril(g[..., :, :k], -1), triu(g[..., :k, :])
+        if m == n:
+            return (P @ _lu_square_grad(L, U, gL, gU),)
+        if m < n:  # wide: A = P L [U1 U2]
+            U1, U2, gU1, gU2 = U[..., :, :k], U[..., :, k:], gU[..., :, :k], gU[..., :, k:]
+            gA2 = solve_triangular(_mT(L), gU2, upper=True, unitriangular=True)
+            gL = gL - tril(gA2 @ _mT(U2), -1)
+            return (P @ cat([_lu_square_grad(L, U1, gL, gU1), gA2], -1),)
+        # tall: P^T A = [L1; L2] U
+        L1, L2, gL1, gL2 = L[..., :k, :], L[..., k:, :], gL[..., :k, :], gL[..., k:, :]
+        gB2 = solve_triangular(_mT(U), gL2, upper=False, left=False)
+        gU = gU - triu(_mT(L2) @ gB2)
+        return (P @ cat([_lu_square_grad(L1, U, gL1, gU), gB2], -2),)
+
+
+def _lu_square_grad(L: Tensor, U: Tensor, gL: Tensor, gU: Tensor) -> Tensor:
+    """L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T for the square factors."""
+    from .shape import tril, triu
+
+    phi = tril(_mT(L) @ gL, -1) + triu(gU @ _mT(U))
+    x = solve_triangular(_mT(L), phi, upper=True, unitriangular=True)
+    return solve_triangular(_mT(U), x, upper=False, left=False)
+
+
+_lu_factor_t = namedtuple("lu_factor", ["LU", "pivots"])
+_lu_factor_ex_t = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
+_lu_t = namedtuple("lu", ["P", "L", "U"])
+_lu_unpack_t = namedtuple("lu_unpack", ["P", "L", "U"])
+
+
+def _lu_input(who: str, A: Any) -> Tensor:
+    if isinstance(A, Tensor) and A.data.dtype.kind != "f":
+        raise NotImplementedError(f"{who}: not implemented for {A.dtype} tensors (expected a "
+                                  "floating point tensor)")
+    return _matrix_input(who, A)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> Any:
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), pivots 1-based int32 row swaps,
+    info the 1-based index of the first zero pivot (0: none)."""
+    a = _lu_input("linalg.lu_factor_ex", A)
+    lu = LuFactor.apply(a, pivot=bool(pivot))
+    m, n = a.shape[-2:]
+    lu_np, piv, info = (_lu_np(a.data, pivot) if lu._ctx is None else
+                        (None, lu._ctx.piv, lu._ctx.info))
+    if check_errors and info.any():
+        raise LinAlgError(f"linalg.lu_factor_ex: U[{info.max()}, {info.max()}] is zero: the "
+                          "factorization is singular")
+    return _lu_factor_ex_t(lu, Tensor._make(piv), Tensor._make(info))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> Any:
+    """torch.linalg.lu_factor: the named tuple (LU, pivots) of A = P L U (see lu_unpack).
+    Differentiable in LU. As torch, a singular A (a zero on U's diagonal) is an error here:
+    linalg.lu and lu_factor_ex factor it."""
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    if info.data.any():
+        k = int(info.data[info.data > 0].min()) - 1
+        raise LinAlgError(f"linalg.lu_factor: U[{k},{k}] is zero and using it on lu_solve "
+                          "would result in a division by zero (use linalg.lu or "
+                          "linalg.lu_factor_ex to factor a singular matrix)")
+    return _lu_factor_t(LU, piv)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
+              unpack_pivots: bool = True) -> Any:
+    """torch.lu_unpack: (P, L, U) from lu_factor's packed output (L and U differentiable)."""
+    from .shape import tril, triu
+
+    lu = _lu_input("lu_unpack", LU_data)
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    dt = lu.data.dtype
+    empty = Tensor._make(np.zeros(0, dtype=dt))
+    P = (Tensor._make(_perm_matrix(np.asarray(LU_pivots.data), m, dt)) if unpack_pivots
+         else empty)
+    if not unpack_data:
+        return _lu_unpack_t(P, empty, empty)
+    L = tril(lu[..., :, :k], -1) + Tensor._make(np.eye(m, k, dtype=dt))
+    U = triu(lu[..., :k, :])
+    return _lu_unpack_t(P, L, U)
+
+
+def linalg_lu(A: Tensor, *, pivot: bool = True) -> Any:
+    """torch.linalg.lu: the named tuple (P, L, U) with A = P L U (singular A too)."""
+    LU, piv, _ = lu_factor_ex(_lu_input("linalg.lu", A), pivot=pivot)
+    return _lu_t(*lu_unpack(LU, piv))
+
+
+def linalg_lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
+                    adjoint: bool = False) -> Tensor:
+    """torch.linalg.lu_solve: X with A X = B from A's lu_factor (A^T X = B with adjoint,
+    X A = B with left=False); differentiable in LU and B."""
+    lu = _square("linalg.lu_solve", LU)
+    lu, b = _pair(lu, B, "linalg.lu_solve")
+    if b.ndim < 2:
+        raise RuntimeError(f"linalg.lu_solve: the input tensor B must have at least 2 dims, "
+                           f"got shape {b.shape}")
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return _mT(linalg_lu_solve(lu, pivots, _mT(b), adjoint=not adjoint))
+    if b.shape[-2] != lu.shape[-1]:
+        raise ShapeError(f"linalg.lu_solve: LU of shape {lu.shape} and B of shape {b.shape} "
+                         f"do not fit (B needs {lu.shape[-1]} rows)")
+    P = Tensor._make(_perm_matrix(np.asarray(pivots.data), lu.shape[-1], lu.data.dtype))
+    if not adjoint:  # A = P L U: X = U^-1 L^-1 P^T B
+        y = solve_triangular(lu, _mT(P) @ b, upper=False, unitriangular=True)
+        return solve_triangular(lu, y, upper=True)
+    # A^T = U^T L^T P^T: X = P L^-T U^-T B
+    y = solve_triangular(_mT(lu), b, upper=False)
+    return P @ solve_triangular(_mT(lu), y, upper=True, unitriangular=True)
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> Any:
+    """torch.lu (deprecated there for linalg.lu_factor): (A_LU, pivots[, infos])."""
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, piv, info) if get_infos else (LU, piv)
+
+
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """torch.lu_solve (deprecated there): linalg.lu_solve(LU_data, LU_pivots, b)."""
+    return linalg_lu_solve(LU_data, LU_pivots, b)
+
+
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp(A) by scaling and squaring a Taylor series (to the dtype's precision)."""
+    n = a.shape[-1]
+    if a.size == 0:
+        return np.array(a, copy=True)
+    norm = np.abs(a).sum(-2).max(-1) if a.ndim > 2 else np.abs(a).sum(0).max()
+    s = int(max(0, np.ceil(np.log2(max(float(np.max(norm)), 1e-300) / 0.25)))) if np.all(
+        np.isfinite(norm)) else 0
+    x = a / (2.0 ** s)
+    eye = np.broadcast_to(np.eye(n, dtype=a.dtype), a.shape)
+    term, out = eye.copy(), eye.copy()
+    terms = 18 if a.dtype == np.float64 else 10
+    for i in range(1, terms):
+        term = term @ x / i
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out.astype(a.dtype, copy=False)
+
+
+class MatrixExp(Function):
+    """exp(A) for square A (*, n, n). Backward: the adjoint of the Frechet derivative, the
+    top-right block of exp([[A^T, g], [0, A^T]]) (a matrix_exp again, so it differentiates
+    twice)."""
+
+    def forward(self, a):
+        return _expm(a)
+
+    def backward(self, g):
+        from .elementwise import _zeros
+        from .shape import cat
+
+        at = _mT(self.inputs[0])
+        n = at.shape[-1]
+        block = cat([cat([at, g], -1), cat([_zeros(at).detach(), at], -1)], -2)
+        return (matrix_exp(block)[..., :n, n:],)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """torch.linalg.matrix_exp (and torch.matrix_exp): the matrix exponential."""
+    return MatrixExp.apply(_square("linalg.matrix_exp", A))
+
+
+_ex = namedtuple("inv_ex", ["inverse", "info"])
+_solve_ex = namedtuple("solve_ex", ["result", "info"])
+_chol_ex = namedtuple("cholesky_ex", ["L", "info"])
+
+
+def _info(a: np.ndarray) -> np.ndarray:
+    """getrf's info for each matrix of a batch: 0, or the 1-based first zero pivot."""
+    return _lu_np(a)[2]
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
+    """torch.linalg.inv_ex: (inverse, info); info > 0 marks a singular matrix (whose
+    inverse is then not meaningful) instead of an error."""
+    a = _square("linalg.inv_ex", A)
+    info = _info(a.data)
+    if info.any():
+        if check_errors:
+            raise LinAlgError("linalg.inv_ex: the matrix is singular (not invertible)")
+        with np.errstate(all="ignore"):
+            bad = Tensor._make(np.full(a.shape, np.nan, dtype=a.data.dtype))
+        ok = Tensor._make(~(info > 0)[..., None, None])
+        from .elementwise import where
+
+        eye = Tensor._make(np.eye(a.shape[-1], dtype=a.data.dtype))
+        safe = where(ok, a, eye)
+        return _ex(where(ok, inv(safe), bad), Tensor._make(info))
+    return _ex(inv(a), Tensor._make(info))
+
+
+def solve_ex(A: Tensor, B: Any, *, left: bool = True, check_errors: bool = False) -> Any:
+    """torch.linalg.solve_ex: (result, info), info > 0 for a singular A."""
+    a = _square("linalg.solve_ex", A)
+    info = _info(a.data)
+    if info.any():
+        if check_errors:
+            raise LinAlgError("linalg.solve_ex: the matrix A is singular (not invertible)")
+        return _solve_ex(solve(inv_ex(a).inverse, B, left=left) * np.nan, Tensor._make(info))
+    return _solve_ex(solve(a, B, left=left), Tensor._make(info))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
+    """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that
+    is not positive-definite (0: none), instead of an error."""
+    a = _square("linalg.cholesky_ex", A)
+    flat = a.data.reshape((-1,) + a.shape[-2:])
+    info = np.zeros(flat.shape[0], dtype=np.int32)
+    n = a.shape[-1]
+    for b in range(flat.shape[0]):
+        try:
+            np.linalg.cholesky(flat[b])
+        except np.linalg.LinAlgError:
+            for k in range(1, n + 1):
+                try:
+                    np.linalg.cholesky(flat[b, :k, :k])
+                except np.linalg.LinAlgError:
+                    info[b] = k
+                    break
+    info = info.reshape(a.shape[:-2])
+    if not info.any():
+        return _chol_ex(cholesky(a, upper=upper), Tensor._make(info))
+    if check_errors:
+        raise LinAlgError(f"linalg.cholesky_ex: the leading minor of order {info.max()} is "
+                          "not positive-definite")
+    from .elementwise import where
+
+    ok = Tensor._make((info == 0)[..., None, None])
+    eye = Tensor._make(np.eye(n, dtype=a.data.dtype))
+    partial = np.zeros(flat.shape, dtype=a.data.dtype)
+    for b, k in enumerate(info.reshape(-1)):
+        if k:
+            partial[b] = _potf2_partial(flat[b])
+    partial = partial.reshape(a.shape)
+    if upper:
+        partial = np.swapaxes(partial, -1, -2).copy()
+    L = where(ok, cholesky(where(ok, a, eye), upper=upper), Tensor._make(partial))
+    return _chol_ex(L, Tensor._make(info))
+
+
+def _potf2_partial(a: np.ndarray) -> np.ndarray:
+    """What LAPACK's unblocked Cholesky leaves in the lower triangle of a matrix that is not
+    positive-definite (torch returns it): the columns before the failing one factored, the
+    failing diagonal entry as computed, the rest of the input untouched."""
+    w = np.tril(a).astype(np.float64)
+    n = a.shape[-1]
+    for j in range(n):
+        d = w[j, j] - w[j, :j] @ w[j, :j]
+        if not d > 0:
+            w[j, j] = d
+            break
+        w[j, j] = np.sqrt(d)
+        w[j + 1:, j] = (w[j + 1:, j] - w[j + 1:, :j] @ w[j, :j]) / w[j, j]
+    return w.astype(a.dtype)
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """torch.linalg.cond: the condition number in the norm p (None or 2: s_max / s_min,
+    -2: s_min / s_max, from the singular values of any matrix; 'fro', 'nuc', inf, -inf,
+    1, -1: norm(A) norm(A^-1) of a square A)."""
+    a = _matrix_input("linalg.cond", A)
+    if a.shape[-1] == 0 or a.shape[-2] == 0:  # torch: 0 for empty matrices
+        return Tensor._make(np.zeros(a.shape[:-2], dtype=a.data.dtype))
+    if p is None or p in (2, -2):
+        s = svdvals(a)
+        hi, lo = s[..., 0], s[..., -1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return hi / lo if p in (None, 2) else lo / hi
+    if p not in ("fro", "nuc", np.inf, -np.inf, 1, -1):
+        raise RuntimeError(f"linalg.cond: p must be one of None, 2, -2, 'fro', 'nuc', inf, "
+                           f"-inf, 1, -1; got {p!r}")
+    from .elementwise import where
+
+    a = _square("linalg.cond", a)
+    inverse, info = inv_ex(a)
+    out = matrix_norm(a, p) * matrix_norm(inverse, p)
+    return where(Tensor._make(info.data > 0), np.inf, out)  # a singular A: inf, as torch
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """torch.linalg.vander: the Vandermonde matrix [1, x, x^2, ..., x^(N-1)] along a new
+    last dim (N defaults to x's last size)."""
+    from .shape import stack
+
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.vander: x must be a Tensor, got {type(x).__name__}")
+    if x.ndim < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dim, got a 0-d tensor")
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n}")
+    cols = [x ** 0 if i == 0 else x for i in range(min(n, 2))]
+    for _ in range(2, n):
+        cols.append(cols[-1] * x)
+    return stack(cols, -1)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """torch.linalg.tensorinv: the inverse of A read as a matrix of its first ind dims by
+    the rest (whose sizes' products must agree); shape A.shape[ind:] + A.shape[:ind]."""
+    if ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: expected a strictly positive ind, got {ind}")
+    rows, cols = A.shape[:ind], A.shape[ind:]
+    if int(np.prod(rows)) != int(np.prod(cols)):
+        raise RuntimeError(f"linalg.tensorinv: the product of the first {ind} dims "
+                           f"{int(np.prod(rows))} must equal that of the rest "
+                           f"{int(np.prod(cols))}")
+    m = A.reshape(int(np.prod(rows)), -1)
+    return inv(m).reshape(cols + rows)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+    """torch.linalg.tensorsolve: X with tensordot(A, X, X.ndim) = B."""
+    if dims is not None:
+        from .shape import movedim
+
+        dims = tuple(dims)
+        A = movedim(A, dims, tuple(range(A.ndim - len(dims), A.ndim)))
+    xshape = A.shape[B.ndim:]
+    a = A.reshape(int(np.prod(B.shape)), -1)
+    return solve(a, B.reshape(-1)).reshape(xshape)
+
+
+def cholesky_top(input: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky (deprecated there for linalg.cholesky)."""
+    return cholesky(input, upper=upper)
+
+
+def qr_top(input: Tensor, some: bool = True) -> Any:
+    """torch.qr (deprecated there for linalg.qr): reduced with some=True, else complete."""
+    return qr(input, mode="reduced" if some else "complete")
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky_solve: X with A X = B, from A's Cholesky factor L (A = L L^T, or
+    U^T U with upper=True); differentiable in both."""
+    L = _square("cholesky_solve", L)
+    L, B = _pair(L, B, "cholesky_solve")
+    if upper:
+        y = solve_triangular(_mT(L), B, upper=False)
+        return solve_triangular(L, y, upper=True)
+    y = solve_triangular(L, B, upper=False)
+    return solve_triangular(_mT(L), y, upper=True)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """torch.cholesky_inverse: A^-1 from A's Cholesky factor."""
+    L = _square("cholesky_inverse", L)
+    eye = Tensor._make(np.broadcast_to(np.eye(L.shape[-1], dtype=L.data.dtype), L.shape))
+    return cholesky_solve(eye, L, upper)
+
+
+_tri_solve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False) -> Any:
+    """torch.triangular_solve (deprecated there): (X, A.clone()) with A X = b (A^T X = b
+    with transpose)."""
+    a = _mT(A) if transpose else A
+    x = solve_triangular(a, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _tri_solve(x, A.clone())
+
+
+for _name, _fn in {"solve_triangular": solve_triangular, "lu_factor": lu_factor,
+                   "lu_factor_ex": lu_factor_ex, "lu": linalg_lu, "lu_solve": linalg_lu_solve,
+                   "matrix_exp": matrix_exp, "inv_ex": inv_ex, "solve_ex": solve_ex,
+                   "cholesky_ex": cholesky_ex, "cond": cond, "vander": vander,
+                   "tensorinv": tensorinv, "tensorsolve": tensorsolve}.items():
+    setattr(linalg, _name, _fn)
+linalg.__all__ = sorted(n for n in vars(linalg) if not n.startswith("_"))
+del _name, _fn
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """torch.linalg.householder_product: the first n columns of H_1 ... H_k, with
+    H_i = I - tau_i v_i v_i^T and v_i column i of A below the diagonal (a 1 on it).
+    Differentiable in A and tau (built from Tensor ops)."""
+    from .shape import tril
+
+    a = _matrix_input("linalg.householder_product", A)
+    a, t = _pair(a, tau, "linalg.householder_product")
+    m, n = a.shape[-2:]
+    k = t.shape[-1] if t.ndim else 0
+    if m < n:
+        raise RuntimeError(f"linalg.householder_product: input.shape[-2] must be greater than "
+                           f"or equal to input.shape[-1], got shape {a.shape}")
+    if k > n or t.shape[:-1] != a.shape[:-2]:
+        raise RuntimeError(f"linalg.householder_product: tau of shape {t.shape} does not fit "
+                           f"input of shape {a.shape} (expected {a.shape[:-2] + ('k <= n',)})")
+    dt = a.data.dtype
+    v = tril(a, -1) + Tensor._make(np.eye(m, n, dtype=dt))
+    q = Tensor._make(np.broadcast_to(np.eye(m, dtype=dt), a.shape[:-2] + (m, m)).copy())
+    for i in range(k):
+        vi = v[..., :, i:i + 1]
+        q = q - (q @ vi) * t[..., i, None, None] @ _mT(vi)
+    return q[..., :, :n]
+
+
+linalg.householder_product = householder_product
+linalg.__all__ = sorted(n for n in vars(linalg) if not n.startswith("_"))

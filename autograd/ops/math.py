@@ -27,7 +27,9 @@ from .elementwise import (
     _const,
     _float,
     _float_operands,
+    _need_tensors,
     _operands,
+    _recorded,
     _zeros,
     add,
     div,
@@ -44,11 +46,11 @@ __all__ = ["acos", "acosh", "addcdiv", "addcmul", "allclose", "angle", "arccos",
            "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
            "atanh", "ceil", "conj", "copysign", "cos", "cosh", "deg2rad", "digamma", "equal",
            "erfc", "erfinv", "exp2", "expm1", "fix", "float_power", "floor", "fmax", "fmin", "frac",
-           "gcd", "heaviside", "hypot", "i0", "isclose", "isfinite", "isinf", "isnan", "isneginf",
-           "isposinf", "isreal", "lcm", "ldexp", "lerp", "lgamma", "log10", "log1p", "log2",
-           "logaddexp", "logaddexp2", "logit", "nan_to_num", "nextafter", "polygamma", "rad2deg",
-           "real", "reciprocal", "round", "rsqrt", "sgn", "sign", "sin", "sinc", "sinh", "square",
-           "tan", "trunc", "xlogy"]
+           "frexp", "gcd", "heaviside", "hypot", "i0", "igamma", "igammac", "isclose", "isfinite",
+           "isinf", "isnan", "isneginf", "isposinf", "isreal", "lcm", "ldexp", "lerp", "lgamma",
+           "log10", "log1p", "log2", "logaddexp", "logaddexp2", "logit", "mvlgamma", "nan_to_num",
+           "nextafter", "polygamma", "rad2deg", "real", "reciprocal", "round", "rsqrt", "sgn",
+           "sign", "sin", "sinc", "sinh", "square", "tan", "trunc", "xlogy"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -700,17 +702,19 @@ def i0(input: Tensor) -> Tensor:
 
 
 def nextafter(input: Any, other: Any) -> Tensor:
-    """The next floating-point value after input toward other (no gradient, as torch has
-    none); both operands promoted to one float dtype."""
+    """The next floating-point value after input toward other; both operands promoted to one
+    float dtype. As torch, the gradient passes unchanged to input, and other has none."""
+    _need_tensors("nextafter", input=input, other=other)
     a, b = _operands(input, other)
     if a.data.dtype.kind != "f":
         raise DtypeError(f"nextafter: not implemented for {a.dtype} tensors (use float "
                          "tensors)")
     try:
-        return Tensor._make(np.asarray(np.nextafter(a.data, b.data)))
+        np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
         _broadcast_error("nextafter", a.shape, b.shape)
         raise
+    return _recorded(np.nextafter, (a, b), pass_first=np.not_equal)
 
 
 def _unary(fn: type[Function], input: Tensor, name: str) -> Tensor:
@@ -775,6 +779,7 @@ def atanh(input: Tensor) -> Tensor:
 
 
 def atan2(input: Any, other: Any) -> Tensor:
+    _need_tensors("atan2", input=input, other=other)
     return _fbinary(Atan2, input, other, "atan2")
 
 
@@ -854,15 +859,17 @@ def polygamma(n: int, input: Tensor) -> Tensor:
 
 def heaviside(input: Tensor, values: Any) -> Tensor:
     """0 where input < 0, values where input == 0, 1 where input > 0 (nan gives 0); both
-    tensors of one dtype, as in PyTorch. No gradient (PyTorch has none either)."""
-    if not isinstance(values, Tensor):
-        raise TypeError(f"heaviside: values must be a Tensor, got {type(values).__name__}")
+    tensors of one dtype, as in PyTorch. No derivative: as torch, the result requires grad
+    when an input does, and backward raises."""
+    _need_tensors("heaviside", input=input, values=values)
     x, v = input.data, values.data
     if x.dtype != v.dtype:
         raise RuntimeError(f"heaviside: input and values must have the same dtype, got "
                            f"{x.dtype} and {v.dtype}")
     try:
-        return Tensor._make(np.asarray(np.where(x == 0, v, x > 0).astype(x.dtype)))
+        np.broadcast_shapes(x.shape, v.shape)
+        return _recorded(lambda a, b: np.where(a == 0, b, a > 0).astype(a.dtype),
+                         (input, values), name="heaviside")
     except ValueError:
         _broadcast_error("heaviside", x.shape, v.shape)
         raise
@@ -884,10 +891,12 @@ def conj(input: Tensor) -> Tensor:
 
 
 def logaddexp(input: Any, other: Any) -> Tensor:
+    _need_tensors("logaddexp", input=input, other=other)
     return _fbinary(Logaddexp, input, other, "logaddexp", ints=False)
 
 
 def logaddexp2(input: Any, other: Any) -> Tensor:
+    _need_tensors("logaddexp2", input=input, other=other)
     return _fbinary(Logaddexp2, input, other, "logaddexp2", ints=False)
 
 
@@ -969,10 +978,12 @@ def frac(input: Tensor) -> Tensor:
 
 
 def copysign(input: Any, other: Any) -> Tensor:
+    _need_tensors("copysign", input=input)  # other may be a number, as in torch
     return _fbinary(Copysign, input, other, "copysign")
 
 
 def hypot(input: Any, other: Any) -> Tensor:
+    _need_tensors("hypot", input=input, other=other)
     return _fbinary(Hypot, input, other, "hypot", ints=False)
 
 
@@ -987,15 +998,18 @@ def _binary_keep(fn: type[Function], a: Any, b: Any, name: str) -> Tensor:
 
 def fmax(input: Any, other: Any) -> Tensor:
     """Elementwise max where a nan loses to a number."""
+    _need_tensors("fmax", input=input, other=other)
     return _binary_keep(Fmax, input, other, "fmax")
 
 
 def fmin(input: Any, other: Any) -> Tensor:
+    _need_tensors("fmin", input=input, other=other)
     return _binary_keep(Fmin, input, other, "fmin")
 
 
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input) (weight a number or a Tensor)."""
+    _need_tensors("lerp", input=input, end=end)
     for what, v in (("end", end), ("weight", weight)):
         if (isinstance(v, Tensor) and isinstance(input, Tensor)
                 and v.data.dtype != input.data.dtype
@@ -1067,6 +1081,7 @@ def isneginf(input: Tensor) -> Tensor:
 def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol |other| elementwise (both of one dtype, as PyTorch)."""
+    _need_tensors("isclose", input=input, other=other)
     a = lift(input)
     b = lift(other, a)
     if a.dtype != b.dtype:
@@ -1083,11 +1098,13 @@ def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when isclose holds everywhere."""
+    _need_tensors("allclose", input=input, other=other)
     return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and the same values (nan is never equal)."""
+    _need_tensors("equal", input=input, other=other)
     a, b = lift(input), lift(other)
     return a.shape == b.shape and bool(np.array_equal(a.data, b.data))
 
@@ -1098,15 +1115,173 @@ def equal(input: Tensor, other: Tensor) -> bool:
 # ---------------------------------------------------------------------------------------
 def gcd(input: Any, other: Any) -> Tensor:
     """The elementwise greatest common divisor (non-negative; gcd(0, 0) = 0)."""
+    _need_tensors("gcd", input=input, other=other)
     return _bitwise(np.gcd, input, other, "gcd", ints_only=True)
 
 
 def lcm(input: Any, other: Any) -> Tensor:
     """The elementwise least common multiple (non-negative; 0 when either is 0)."""
+    _need_tensors("lcm", input=input, other=other)
     return _bitwise(np.lcm, input, other, "lcm", ints_only=True)
 
 
 def ldexp(input: Any, other: Any) -> Tensor:
     """input * 2 ** other (a float result; differentiable in both, as PyTorch's)."""
+    _need_tensors("ldexp", input=input, other=other)
     return mul(input, pow(2.0, other))
 
+
+
+# ---------------------------------------------------------------------------------------
+# the regularized incomplete gamma functions, frexp, mvlgamma
+# ---------------------------------------------------------------------------------------
+def _igamma64(a: np.ndarray, x: np.ndarray, upper: bool) -> np.ndarray:
+    """P(a, x) (or Q = 1 - P with ``upper``) in float64: the power series where x < a + 1,
+    the continued fraction (modified Lentz) elsewhere, each to convergence."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    out = np.full(a.shape, np.nan)
+    with np.errstate(all="ignore"):
+        ok = (a >= 0) & (x >= 0) & ~np.isnan(a) & ~np.isnan(x)
+        zero_x = ok & (x == 0) & (a > 0)
+        out[zero_x] = 1.0 if upper else 0.0
+        zero_a = ok & (a == 0) & (x > 0)
+        out[zero_a] = 0.0 if upper else 1.0
+        inf_x = ok & np.isinf(x) & (a > 0) & np.isfinite(a)
+        out[inf_x] = 0.0 if upper else 1.0
+        inf_a = ok & np.isinf(a) & np.isfinite(x)
+        out[inf_a] = 1.0 if upper else 0.0
+        live = ok & (x > 0) & (a > 0) & np.isfinite(x) & np.isfinite(a)
+        ser = live & (x < a + 1)
+        cfr = live & ~ser
+        if ser.any():
+            av, xv = a[ser], x[ser]
+            term = np.ones_like(av) / av
+            total = term.copy()
+            ap = av.copy()
+            for _ in range(2000):
+                ap += 1
+                term *= xv / ap
+                total += term
+                if np.all(np.abs(term) <= np.abs(total) * 1e-17):
+                    break
+            p = total * np.exp(-xv + av * np.log(xv) - _LGAMMA(av))
+            out[ser] = 1.0 - p if upper else p
+        if cfr.any():
+            av, xv = a[cfr], x[cfr]
+            tiny = 1e-300
+            b = xv + 1.0 - av
+            c = np.full_like(av, 1.0 / tiny)
+            d = 1.0 / b
+            h = d.copy()
+            for i in range(1, 2000):
+                an = -i * (i - av)
+                b = b + 2.0
+                d = an * d + b
+                d = np.where(np.abs(d) < tiny, tiny, d)
+                c = b + an / c
+                c = np.where(np.abs(c) < tiny, tiny, c)
+                d = 1.0 / d
+                delta = d * c
+                h = h * delta
+                if np.all(np.abs(delta - 1.0) <= 1e-16):
+                    break
+            q = np.exp(-xv + av * np.log(xv) - _LGAMMA(av)) * h
+            out[cfr] = q if upper else 1.0 - q
+    return out
+
+
+class Igamma(Function):
+    """The regularized lower (upper with ``upper``) incomplete gamma function of (a, x).
+    d/dx = +- exp(-x) x^(a-1) / Gamma(a); as torch, no derivative in a (backward raises
+    when a requires grad)."""
+
+    def forward(self, a, x, upper):
+        self.upper = upper
+        return _igamma64(a, x, upper).astype(np.result_type(a, x))
+
+    def backward(self, g):
+        a, x = self.inputs
+        if a.requires_grad:
+            name = "igammac" if self.upper else "igamma"
+            raise NotImplementedError(f"the derivative for '{name}: input' is not implemented "
+                                      "(as in PyTorch)")
+        with np.errstate(all="ignore"):
+            dens = exp(-x + (a - 1.0) * _log(x) - lgamma(a))
+        gx = unbroadcast(g * (-dens if self.upper else dens), x.shape)
+        return None, gx
+
+
+def _log(t: Tensor) -> Tensor:
+    from .elementwise import log
+
+    return log(t)
+
+
+def igamma(input: Any, other: Any) -> Tensor:
+    """torch.igamma (special.gammainc): the regularized lower incomplete gamma function
+    P(input, other); differentiable in other."""
+    _need_tensors("igamma", input=input, other=other)
+    a, x = _igamma_operands(input, other, "igamma")
+    return _igamma_apply(a, x, False, "igamma")
+
+
+def igammac(input: Any, other: Any) -> Tensor:
+    """torch.igammac (special.gammaincc): Q(input, other) = 1 - P(input, other)."""
+    _need_tensors("igammac", input=input, other=other)
+    a, x = _igamma_operands(input, other, "igammac")
+    return _igamma_apply(a, x, True, "igammac")
+
+
+def _igamma_operands(input: Tensor, other: Tensor, name: str) -> tuple[Tensor, Tensor]:
+    """Promoted operands: integers are an error (torch has no integer kernel), bools are
+    computed in the default float."""
+    if _operands(input, other)[0].data.dtype.kind in "iu":
+        raise DtypeError(f"{name}: not implemented for integer tensors (use float tensors)")
+    return _float_operands(input, other)
+
+
+def _igamma_apply(a: Tensor, x: Tensor, upper: bool, name: str) -> Tensor:
+    try:
+        np.broadcast_shapes(a.shape, x.shape)
+    except ValueError:
+        _broadcast_error(name, a.shape, x.shape)
+        raise
+    return Igamma.apply(a, x, upper=upper)
+
+
+class Frexp(Function):
+    """The mantissa of frexp (in [0.5, 1) in magnitude): d/dx = 2^-exponent."""
+
+    saves_inputs = False
+
+    def forward(self, a):
+        m, e = np.frexp(a)
+        self.exponent = e.astype(np.int32)
+        return m.astype(a.dtype)
+
+    def backward(self, g):
+        with np.errstate(over="ignore"):  # a subnormal's 2^-exponent overflows, as in torch
+            scale = np.ldexp(np.ones((), g.data.dtype), -self.exponent).astype(g.data.dtype)
+        return (g * _const(scale),)
+
+
+def frexp(input: Tensor) -> Any:
+    """torch.frexp: the named tuple (mantissa, exponent) with input = mantissa *
+    2^exponent, the exponent int32; floating inputs only."""
+    from collections import namedtuple
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"frexp(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"frexp: only supports floating-point dtypes, got {input.dtype}")
+    mant = Frexp.apply(input)
+    ctx = mant._ctx
+    e = ctx.exponent if ctx is not None else np.frexp(input.data)[1].astype(np.int32)
+    return namedtuple("frexp", ["mantissa", "exponent"])(mant, Tensor._make(np.asarray(e)))
+
+
+def mvlgamma(input: Tensor, p: int) -> Tensor:
+    """torch.mvlgamma (special.multigammaln): the log of the multivariate gamma function."""
+    from .special import multigammaln
+
+    return multigammaln(input, p)

@@ -20,10 +20,9 @@ from ..tensor import Tensor
 from .elementwise import where
 from .reduce import Median, NanMedian, _cast, _need_float, _one_axis, _pick, _ret, _to_int64
 
-__all__ = ["argsort", "bincount", "cummax", "cummin", "cumprod", "cumsum",
-           "cumulative_trapezoid", "histc", "kthvalue", "logcumsumexp", "median", "mode",
-           "msort", "nanmedian", "nanquantile", "quantile", "sort", "topk", "unique",
-           "unique_consecutive"]
+__all__ = ["argsort", "bincount", "cummax", "cummin", "cumprod", "cumsum", "cumulative_trapezoid",
+           "histc", "histogram", "kthvalue", "logcumsumexp", "median", "mode", "msort", "nanmedian",
+           "nanquantile", "quantile", "sort", "topk", "unique", "unique_consecutive"]
 
 
 def _dim(who: str, x: Tensor, dim: Any, axis: Any = None) -> int | None:
@@ -354,6 +353,15 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False, *, axis: Any = Non
 # ---------------------------------------------------------------------------------------
 # counting
 # ---------------------------------------------------------------------------------------
+def _values_of(input: Tensor, vals: np.ndarray, name: str) -> Tensor:
+    """unique's values: recorded when input requires grad (as torch) with no derivative."""
+    if not input.requires_grad:
+        return Tensor._make(np.asarray(vals))
+    from .elementwise import _recorded
+
+    return _recorded(lambda _: vals, (input,), name=name, error=NotImplementedError)
+
+
 def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct elements (always sorted, which torch's sorted=False allows), with the
@@ -370,7 +378,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
         else:
             vals, inv, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
             inv = inv.reshape(-1)
-    out = [Tensor._make(np.asarray(vals))]
+    out = [_values_of(input, vals, "unique")]
     if return_inverse:
         out.append(Tensor._make(np.asarray(inv, dtype=np.int64)))
     if return_counts:
@@ -511,7 +519,7 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False,
         new[1:] = (rows[1:] != rows[:-1]).reshape(rows.shape[0] - 1, -1).any(1) \
             if rows.shape[0] > 1 else new[1:]
         vals, inv_shape = np.moveaxis(rows[new], 0, d), (rows.shape[0],)
-    out = [Tensor._make(np.ascontiguousarray(vals))]
+    out = [_values_of(input, np.ascontiguousarray(vals), "unique_consecutive")]
     if return_inverse:
         out.append(Tensor._make((np.cumsum(new) - 1).astype(np.int64).reshape(inv_shape)))
     if return_counts:
@@ -549,3 +557,66 @@ def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int =
     from .reduce import _trapezoid_terms
 
     return cumsum(_trapezoid_terms("cumulative_trapezoid", y, x, dx, dim), dim)
+
+
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None, weight: Any = None,
+              density: bool = False) -> Any:
+    """torch.histogram: the named tuple (hist, bin_edges), bins an int (equal widths over
+    range, default the data's [min, max]) or a 1-D tensor of increasing edges; the last bin
+    includes its right edge. Float inputs only. As torch, hist requires grad when input or
+    weight does, with no derivative."""
+    from collections import namedtuple
+
+    from .elementwise import _recorded
+
+    if not isinstance(input, Tensor):
+        raise TypeError(f"histogram(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    a = input.data
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"histogram: not implemented for {input.dtype} tensors "
+                                  "(use a floating point tensor)")
+    w = None
+    if weight is not None:
+        if not isinstance(weight, Tensor) or weight.shape != input.shape:
+            raise RuntimeError("histogram: weight must be a Tensor of the input's shape")
+        w = weight.data
+    if isinstance(bins, Tensor):
+        edges = bins.data.astype(a.dtype)
+        if edges.ndim != 1 or edges.size < 1:
+            raise RuntimeError("histogram: bins must be a 1-D tensor of edges")
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
+            raise RuntimeError(f"histogram: bins must be a positive int, got {bins!r}")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif a.size:
+            lo, hi = float(a.min()), float(a.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histogram: the range [{lo}, {hi}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"histogram: max must be larger than min, got [{lo}, {hi}]")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, int(bins) + 1).astype(a.dtype)
+
+    def count(x: np.ndarray, *ws: np.ndarray) -> np.ndarray:
+        h, _ = np.histogram(x.reshape(-1), bins=edges,
+                            weights=ws[0].reshape(-1) if ws else None, density=False)
+        h = h.astype(np.float64)
+        if density:
+            total = h.sum()
+            with np.errstate(all="ignore"):
+                h = h / (total * np.diff(edges.astype(np.float64)))
+        return h.astype(a.dtype)
+
+    inputs = (input,) if weight is None else (input, weight)
+    if any(t.requires_grad for t in inputs):
+        hist = _recorded(count, inputs, name="histogram")
+    else:
+        hist = Tensor._make(count(a, *(() if w is None else (w,))))
+    edge_t = (_recorded(lambda *_: edges.copy(), (input,), name="histogram")
+              if input.requires_grad else Tensor._make(edges.copy()))
+    return namedtuple("histogram", ["hist", "bin_edges"])(hist, edge_t)

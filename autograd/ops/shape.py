@@ -31,15 +31,14 @@ from ..tensor import (
 from .elementwise import clone, promote_types, unbroadcast
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_shapes",
-           "broadcast_tensors", "broadcast_to", "cartesian_prod", "cat", "chunk",
-           "column_stack", "combinations", "concat", "concatenate", "diagflat",
-           "contiguous", "diag", "diag_embed", "diagonal", "diff", "dsplit", "dstack", "expand",
-           "expand_as", "expand_dims", "flatten", "flip", "fliplr", "flipud", "hsplit",
-           "hstack", "meshgrid", "moveaxis", "movedim", "narrow", "pad", "permute",
-           "ravel", "repeat", "repeat_interleave", "reshape", "reshape_as", "roll", "rot90",
-           "row_stack", "select", "split", "squeeze", "stack", "swapaxes", "swapdims", "t",
-           "tensor_split", "tile", "transpose", "tril", "triu", "unbind", "unflatten",
-           "unfold", "unsqueeze", "vander", "view_as", "vsplit", "vstack"]
+           "broadcast_tensors", "broadcast_to", "cartesian_prod", "cat", "chunk", "column_stack",
+           "combinations", "concat", "concatenate", "contiguous", "diag", "diag_embed", "diagflat",
+           "diagonal", "diff", "dsplit", "dstack", "expand", "expand_as", "expand_dims", "flatten",
+           "flip", "fliplr", "flipud", "gradient", "hsplit", "hstack", "meshgrid", "moveaxis",
+           "movedim", "narrow", "pad", "permute", "ravel", "repeat", "repeat_interleave", "reshape",
+           "reshape_as", "roll", "rot90", "row_stack", "select", "split", "squeeze", "stack",
+           "swapaxes", "swapdims", "t", "tensor_split", "tile", "transpose", "tril", "triu",
+           "unbind", "unflatten", "unfold", "unsqueeze", "vander", "view_as", "vsplit", "vstack"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -1271,3 +1270,84 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     for _ in range(int(n) - 1):
         cols.append(cols[-1] * xt)
     return stack(cols if increasing else cols[::-1], 1)
+
+
+def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1
+             ) -> tuple[Tensor, ...]:
+    """torch.gradient: the derivative estimated by central differences in the interior and
+    one-sided ones (first or second order, ``edge_order``) at the ends, one tensor per dim.
+    spacing: a number (the step of every dim), a list of numbers (one step per dim), or a
+    list of 1-D coordinate tensors (uneven steps). Differentiable (a linear map of input)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gradient(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = list(range(input.ndim))
+    else:
+        dims = [dim_index(d, input.ndim, "gradient") for d in
+                (dim if isinstance(dim, (list, tuple)) else [dim])]
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar "
+                               f"or a list of length {len(dims)} (one per dim), got a list "
+                               f"of length {len(spacing)}")
+        steps = list(spacing)
+    else:
+        steps = [spacing] * len(dims)
+    for d in dims:
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+    x = input
+    if x.data.dtype.kind == "b":
+        raise RuntimeError("gradient: subtraction of bool tensors is not supported (as in "
+                           "torch); convert the input with .float() or .int()")
+    if x.data.dtype.kind != "f":
+        from .elementwise import _F32, _cast
+
+        x = _cast(x, _F32)
+    return tuple(_gradient1(x, d, s, edge_order) for d, s in zip(dims, steps))
+
+
+def _gradient1(x: Tensor, d: int, step: Any, edge_order: int) -> Tensor:
+    n, dt = x.shape[d], x.data.dtype
+
+    def part(start: Any, stop: Any) -> Tensor:
+        return getitem(x, _slice_at(x.ndim, d, slice(start, stop)))
+
+    def col(v: np.ndarray) -> Tensor:  # coefficients along dim d, broadcasting elsewhere
+        shape = [1] * x.ndim
+        shape[d] = v.size
+        return Tensor._make(np.asarray(v, dtype=dt).reshape(shape))
+
+    if isinstance(step, Tensor) and step.ndim == 1:
+        coords = step.data.astype(np.float64)
+        if coords.size != n:
+            raise RuntimeError(f"torch.gradient expected the coordinates of dim {d} to have "
+                               f"{n} elements, got {coords.size}")
+        dx = np.diff(coords)
+    else:
+        h = step.item() if isinstance(step, Tensor) else float(step)
+        dx = np.full(n - 1, h)
+    dx1, dx2 = dx[:-1], dx[1:]
+    a = -dx2 / (dx1 * (dx1 + dx2))
+    b = (dx2 - dx1) / (dx1 * dx2)
+    c = dx1 / (dx2 * (dx1 + dx2))
+    inner = col(a) * part(None, -2) + col(b) * part(1, -1) + col(c) * part(2, None)
+    if edge_order == 1:
+        first = (part(1, 2) - part(0, 1)) * col(np.array([1.0 / dx[0]]))
+        last = (part(-1, None) - part(-2, -1)) * col(np.array([1.0 / dx[-1]]))
+    else:
+        e1, e2 = dx[0], dx[1]
+        first = (part(0, 1) * col(np.array([-(2 * e1 + e2) / (e1 * (e1 + e2))]))
+                 + part(1, 2) * col(np.array([(e1 + e2) / (e1 * e2)]))
+                 + part(2, 3) * col(np.array([-e1 / (e2 * (e1 + e2))])))
+        e1, e2 = dx[-2], dx[-1]
+        last = (part(-3, -2) * col(np.array([e2 / (e1 * (e1 + e2))]))
+                + part(-2, -1) * col(np.array([-(e2 + e1) / (e1 * e2)]))
+                + part(-1, None) * col(np.array([(2 * e2 + e1) / (e2 * (e1 + e2))])))
+    return cat([first, inner, last], d)

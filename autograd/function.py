@@ -12,6 +12,7 @@ when the graph is released after backward.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 import weakref
@@ -160,6 +161,27 @@ class inference_mode(_SetGrad):
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+class RemovableHandle:
+    """What every ``register_*hook`` returns (a tensor's, a module's, an optimizer's), as
+    torch.utils.hooks.RemovableHandle: ``remove()`` takes the hook off its table again; also
+    a context manager that removes it on exit."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.hooks = hooks
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 class Function:

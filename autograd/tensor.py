@@ -2529,7 +2529,7 @@ class Tensor:
         return self.data.__dlpack_device__()
 
     # -- [engine] hooks and autograd helpers ------------------------------------------------
-    def register_hook(self, hook: Any) -> _HookHandle:
+    def register_hook(self, hook: Any) -> engine.RemovableHandle:
         """Call ``hook(grad)`` whenever backward computes this tensor's gradient; a returned
         Tensor replaces the gradient. Returns a handle whose ``remove()`` unregisters it."""
         if not self.requires_grad:
@@ -2540,24 +2540,10 @@ class Tensor:
         hooks = getattr(self, "_hooks", None)
         if hooks is None:
             hooks = self._hooks = {}
-        handle = _HookHandle(hooks)
+        handle = engine.RemovableHandle(hooks)
         hooks[handle.id] = hook
         engine._hooks_used = True
         return handle
-
-
-class _HookHandle:
-    """Returned by ``register_hook``: ``remove()`` takes the hook off again."""
-
-    _next = 0
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        _HookHandle._next += 1
-        self.id = _HookHandle._next
-        self._hooks = hooks
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
 
 
 def _index(index: Any) -> Any:

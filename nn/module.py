@@ -6,7 +6,6 @@ Parameters (or Values, for the scalar nets), sub-Modules, and lists/tuples/dicts
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -16,6 +15,7 @@ import numpy as np
 from autograd import Tensor, Value, is_grad_enabled
 from autograd import function as _function
 from autograd._grads import zero_grads
+from autograd.function import RemovableHandle
 
 
 class Parameter(Tensor):
@@ -95,26 +95,6 @@ class ParameterSeq(list):
             raise StopIteration
         self._next = i + 1
         return self[i]
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` unregisters the hook
-    (also usable as a context manager)."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.hooks = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 class _BackwardCall:

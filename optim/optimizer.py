@@ -19,6 +19,7 @@ import numpy as np
 from autograd import Tensor, Value, enable_grad
 from autograd import function as _function
 from autograd._grads import zero_grads
+from autograd.function import RemovableHandle
 
 __all__ = ["Optimizer"]
 
@@ -83,26 +84,13 @@ class ParamState(dict):
         return dict.__contains__(self, key)
 
 
-class _HookHandle:
-    """What ``register_step_pre_hook`` returns: ``remove()`` unregisters the hook."""
-
-    _next = 0
-
-    def __init__(self, hooks: dict[int, Any], hook: Callable[..., Any]) -> None:
-        if not callable(hook):
-            raise TypeError(f"the hook must be callable, got {type(hook).__name__}")
-        _HookHandle._next += 1
-        self.hooks, self.id = hooks, _HookHandle._next
-        hooks[self.id] = hook
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> _HookHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
+def _register(hooks: dict[int, Any], hook: Callable[..., Any]) -> RemovableHandle:
+    """Put a step hook in its table; the handle's ``remove()`` takes it off again."""
+    if not callable(hook):
+        raise TypeError(f"the hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
@@ -204,14 +192,14 @@ class Optimizer:
         if step is not None and not getattr(step, "_with_hooks", False):
             cls.step = _with_step_hooks(step)  # type: ignore[method-assign]
 
-    def register_step_pre_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` before each ``step``; a non-None result is the
         new ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
-        return _HookHandle(self.__dict__.setdefault("_step_pre_hooks", {}), hook)
+        return _register(self.__dict__.setdefault("_step_pre_hooks", {}), hook)
 
-    def register_step_post_hook(self, hook: Callable[..., Any]) -> _HookHandle:
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """``hook(optimizer, args, kwargs)`` after each ``step``."""
-        return _HookHandle(self.__dict__.setdefault("_step_post_hooks", {}), hook)
+        return _register(self.__dict__.setdefault("_step_post_hooks", {}), hook)
 
     # -- the loop every optimizer shares ---------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:

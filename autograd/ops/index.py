@@ -789,18 +789,12 @@ def _scatter_into(who: str, x: Tensor, src: Any, region: Any, take: Any) -> Tens
 
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     """torch.select_scatter: a copy of input with src written at input.select(dim, index)."""
-    from .shape import select
+    from .shape import _select_at, select
 
-    d = dim_index(dim, max(input.ndim, 1), "select_scatter")
-    if input.ndim == 0:
-        raise IndexError("select_scatter: cannot select from a 0-d tensor")
-    n = input.shape[d]
-    if not -n <= index < n:
-        raise IndexError(f"select_scatter: index {index} is out of range for dim {d} of size "
-                         f"{n}")
-    key = (slice(None),) * d + (int(index) % n,)
+    d, i = _select_at(input, dim, index, "select_scatter")
+    key = (slice(None),) * d + (i,)
     return _scatter_into("select_scatter", input, src, lambda a: a[key],
-                         lambda g: select(g, d, int(index) % n))
+                         lambda g: select(g, d, i))
 
 
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: Any = None,

@@ -909,15 +909,21 @@ def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
     return getitem(x, _slice_at(x.ndim, d, slice(start, start + length)))
 
 
-def select(x: Tensor, dim: int, index: int) -> Tensor:
-    d = dim_index(dim, x.ndim, "select")
+def _select_at(x: Tensor, dim: int, index: int, who: str) -> tuple[int, int]:
+    """(dim, index) of x.select(dim, index), both checked and made non-negative."""
+    d = dim_index(dim, max(x.ndim, 1), who)
     if x.ndim == 0:
-        raise IndexError("select: cannot select from a 0-d tensor")
+        raise IndexError(f"{who}: cannot select from a 0-d tensor")
     n = x.shape[d]
     if not -n <= index < n:
-        raise IndexError(f"select: index {index} is out of range for dim {d} of size {n} "
+        raise IndexError(f"{who}: index {index} is out of range for dim {d} of size {n} "
                          f"(tensor shape {x.shape})")
-    return getitem(x, _slice_at(x.ndim, d, int(index) % n))
+    return d, int(index) % n
+
+
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    d, i = _select_at(x, dim, index, "select")
+    return getitem(x, _slice_at(x.ndim, d, i))
 
 
 # ---------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ for _m in _FAMILIES:
         _owner[_name] = _m.__name__
         _obj = getattr(_m, _name)
         if _m is not _creation and type(_obj) is type(_tensor_first):
-            _obj = _WRAPPED.setdefault(_obj, _tensor_first(_obj))
+            _obj = _WRAPPED.get(_obj) or _WRAPPED.setdefault(_obj, _tensor_first(_obj))
         globals()[_name] = _obj
 # torch's deprecated top-level spellings whose signature differs from torch.linalg's
 # (torch.cholesky(A, upper), torch.qr(A, some)); autograd.linalg keeps the linalg ones

@@ -203,8 +203,9 @@ def test_conv_product_kernels_match_reference(o, kk, n, npix, dtype, threads, mo
         assert got.shape == ref.shape == (n, o, npix) and got.dtype == dtype
         np.testing.assert_allclose(got, ref, **tol)
     g = rng.standard_normal((n, o, npix)).astype(dtype)
-    for need_b in (True, False):
-        (gw, gb), (gw_r, gb_r) = _both("conv_grad_wb", g, cols, need_b)
+    g2 = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(o, -1)  # the caller's (O, N*P)
+    for need_b, laid_out in ((True, None), (False, None), (True, g2)):
+        (gw, gb), (gw_r, gb_r) = _both("conv_grad_wb", g, cols, need_b, laid_out)
         assert gw.shape == (o, kk) and gw.dtype == dtype
         np.testing.assert_allclose(gw, gw_r, **tol)
         if need_b:

@@ -144,29 +144,40 @@ def col2im(cols: np.ndarray, x_shape: tuple[int, ...], geom: Geom) -> np.ndarray
 # filters, float32, ms, matmul-and-transposes / numba: forward 0.44 / 0.37, weight and
 # bias gradients 0.73-0.75 / 0.31-0.34 on one or two threads; with K = 25 (5x5 filters,
 # 8 of them) 0.81-0.83 / 0.51 on one thread, 0.28 on two (Intel Xeon, AVX-512). A direct
-# forward loop (no product) ran 0.39 ms at K = 9 but lost from K = 12 on (0.50 vs 0.48).
+# forward loop (no product) ran 0.39 ms at K = 9 but lost from K = 12 on (0.50 vs 0.48 ms).
 # Above SMALL_K the packed matmul's register blocking over K wins (K = 32: 2.0 vs 2.5 ms on
-# one thread), so those gradients go through it.
+# one thread), so those gradients go through it (both: Intel Xeon, AVX-512).
 SMALL_K = 27
 
 
-def conv_output_ref(w2: np.ndarray, cols: np.ndarray, bias: np.ndarray | None, n: int
-                    ) -> np.ndarray:
-    """(O, K) @ (K, N*P) (+ bias over O) as an (N, O, P) array (NCHW, P = OH*OW)."""
+def _output_by(mm, w2: np.ndarray, cols: np.ndarray, bias: np.ndarray | None, n: int
+               ) -> np.ndarray:
     o = w2.shape[0]
-    out = np.matmul(w2, cols)
+    out = mm(np.ascontiguousarray(w2), cols)
     if bias is not None:
         out += bias.reshape(o, 1)
     return np.ascontiguousarray(out.reshape(o, n, -1).transpose(1, 0, 2))
 
 
-def conv_grad_wb_ref(g: np.ndarray, cols: np.ndarray, need_b: bool
-                     ) -> tuple[np.ndarray, np.ndarray | None]:
+def _grad_wb_by(mm, g: np.ndarray, cols: np.ndarray, need_b: bool, g2: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray | None]:
+    if g2 is None:
+        g2 = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(g.shape[1], -1)
+    return mm(g2, cols.T), (g2.sum(axis=1) if need_b else None)
+
+
+def conv_output_ref(w2: np.ndarray, cols: np.ndarray, bias: np.ndarray | None, n: int
+                    ) -> np.ndarray:
+    """(O, K) @ (K, N*P) (+ bias over O) as an (N, O, P) array (NCHW, P = OH*OW)."""
+    return _output_by(np.matmul, w2, cols, bias, n)
+
+
+def conv_grad_wb_ref(g: np.ndarray, cols: np.ndarray, need_b: bool,
+                     g2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """From g (N, O, P): dW2 = g2 @ cols.T (O, K) and db = g summed over N and P (O,;
-    None unless need_b), with g2 = g laid out (O, N*P)."""
-    o = g.shape[1]
-    g2 = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(o, -1)
-    return np.matmul(g2, cols.T), (g2.sum(axis=1) if need_b else None)
+    None unless need_b), with g2 = g laid out (O, N*P) (pass it when the caller has it:
+    the input gradient needs it too)."""
+    return _grad_wb_by(np.matmul, g, cols, need_b, g2)
 
 
 @kernel
@@ -190,11 +201,11 @@ def _to_nchw_p(z, b, out, o, npix, tot, chunk):
 
 
 @kernel
-def _conv_gwb_k(g, cols, part, o, kk, npix, tot, lo, hi, slot):
-    """Images lo..hi's share of dW2 (O*K values) and db (O values), added to row ``slot``
-    of part (flat, float64 rows of O*K + O)."""
+def _conv_gwb_k(g, cols, part, o, kk, npix, tot, step, lo, hi):
+    """Images lo..hi's share of dW2 (O*K values) and db (O values), added to row
+    lo // step of part (flat, float64 rows of O*K + O: one per task of ``step`` images)."""
     up, ut, uk = U(npix), U(tot), U(kk)
-    base = U(slot) * U(o * kk + o)
+    base = U(lo // step) * U(o * kk + o)
     T = g.dtype.type
     for n in range(U(lo), U(hi)):
         for oc in range(U(0), U(o)):
@@ -212,10 +223,11 @@ def _conv_gwb_k(g, cols, part, o, kk, npix, tot, lo, hi, slot):
 
 
 @driver
-def _conv_gwb_p(g, cols, part, o, kk, npix, tot, chunk):
+def _conv_gwb_p(g, cols, part, o, kk, npix, tot, step, chunk):
     nimg = tot // npix
     for c in prange((nimg + chunk - 1) // chunk):
-        _conv_gwb_k(g, cols, part, o, kk, npix, tot, c * chunk, min(nimg, (c + 1) * chunk), c)
+        _conv_gwb_k(g, cols, part, o, kk, npix, tot, step, c * chunk,
+                    min(nimg, (c + 1) * chunk))
 
 
 def _images_per_task(n: int) -> int:
@@ -225,12 +237,11 @@ def _images_per_task(n: int) -> int:
 def conv_output(w2: np.ndarray, cols: np.ndarray, bias: np.ndarray | None, n: int
                 ) -> np.ndarray:
     """(O, K) @ (K, N*P) (+ bias over O) as an (N, O, P) array (NCHW, P = OH*OW)."""
+    if w2.dtype not in FLOATS or cols.dtype != w2.dtype or (bias is not None
+                                                         and bias.dtype != w2.dtype):
+        return _output_by(matmul, w2, cols, bias, n)
     o = w2.shape[0]
     z = matmul(np.ascontiguousarray(w2), cols)
-    if z.dtype not in FLOATS or (bias is not None and bias.dtype != z.dtype):
-        if bias is not None:
-            z += bias.reshape(o, 1)
-        return np.ascontiguousarray(z.reshape(o, n, -1).transpose(1, 0, 2))
     tot = z.shape[1]
     npix = tot // n
     out = np.empty((n, o, npix), dtype=z.dtype)
@@ -241,24 +252,19 @@ def conv_output(w2: np.ndarray, cols: np.ndarray, bias: np.ndarray | None, n: in
     return out
 
 
-def conv_grad_wb(g: np.ndarray, cols: np.ndarray, need_b: bool
-                 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """From g (N, O, P): dW2 = g2 @ cols.T (O, K) and db (O,; None unless need_b)."""
+def conv_grad_wb(g: np.ndarray, cols: np.ndarray, need_b: bool,
+                 g2: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """From g (N, O, P): dW2 = g2 @ cols.T (O, K) and db (O,; None unless need_b); g2, g laid
+    out (O, N*P), when the caller has it (used above SMALL_K)."""
     n, o, npix = g.shape
     kk, tot = cols.shape
     if kk > SMALL_K or g.dtype != cols.dtype or g.dtype not in FLOATS:
-        g2 = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(o, -1)
-        return matmul(g2, np.ascontiguousarray(cols).T), (g2.sum(axis=1) if need_b else None)
-    gf = np.ascontiguousarray(g).reshape(-1)
-    cf = np.ascontiguousarray(cols).reshape(-1)
-    chunk = _images_per_task(n)
-    size = g.size * (kk + 1)
-    par = size >= tuning.thresholds().par_min and _parallel.worth_it(size)
-    part = np.zeros((-(-n // chunk) if par else 1, o * kk + o), dtype=np.float64)
-    if par:
-        _parallel.timed(_conv_gwb_p, (gf, cf, part.reshape(-1), o, kk, npix, tot, chunk), size)
-    else:
-        _conv_gwb_k(gf, cf, part.reshape(-1), o, kk, npix, tot, 0, n, 0)
+        return _grad_wb_by(matmul, g, cols, need_b, g2)
+    step = _images_per_task(n)
+    part = np.zeros((-(-n // step), o * kk + o), dtype=np.float64)  # one row per task
+    args = (np.ascontiguousarray(g).reshape(-1), np.ascontiguousarray(cols).reshape(-1),
+            part.reshape(-1), o, kk, npix, tot, step)
+    run(_conv_gwb_k, _conv_gwb_p, args, n, g.size * (kk + 1), tuning.thresholds().par_min, step)
     total = part.sum(axis=0)
     gw = total[:o * kk].reshape(o, kk).astype(g.dtype)
     return gw, (total[o * kk:].astype(g.dtype) if need_b else None)

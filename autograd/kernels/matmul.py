@@ -572,8 +572,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     sa, sb = a.shape, b.shape
     if (len(sa) == 2 and len(sb) == 2
-            and 2 * sa[0] * sa[1] * sb[1] < (tuning._active or tuning.thresholds()).mm_min_flops):
-        return np.matmul(a, b)  # small: BLAS, without the checks below (~0.2 us in all)
+            and 2 * sa[0] * sa[1] * sb[1] < tuning.thresholds().mm_min_flops):
+        return np.matmul(a, b)  # small: BLAS, without the checks below
     if (
         a.ndim < 2
         or b.ndim < 2
@@ -650,13 +650,15 @@ def _workspace(slot: int, n: int, dtype) -> np.ndarray:
         if n * dtype.itemsize > WORKSPACE_MAX:
             return buf
         cache[key] = buf
+        cache.pop("plans", None)  # they hold views of the buffer this one replaces
     return buf[:n]
 
 
 def _plan(m: int, k: int, n: int, dtype: np.dtype, groups: int) -> tuple:
     """The scratch of an (m, k) @ (k, n) product on ``groups`` threads, for this Python
     thread: (A packs, B packs, edge tiles, segment table), cached per shape (the setup of
-    a product, 3-4 us in Python, was a fifth of a 2-MFLOP product's time)."""
+    a product, 3-4 us in Python, was a fifth of a 2-MFLOP product's time; Intel Xeon,
+    AVX-512)."""
     key = (m, k, n, dtype.char, groups)
     plans = _ws.__dict__.setdefault("plans", {})
     plan = plans.get(key)
@@ -671,6 +673,7 @@ def _plan(m: int, k: int, n: int, dtype: np.dtype, groups: int) -> tuple:
                 np.empty((groups, npn + 1, 3), dtype=np.int64))
         if plan[0].nbytes > WORKSPACE_MAX:  # (its packs are not kept either)
             return plan
+        plans = _ws.__dict__.setdefault("plans", {})  # (a buffer grown above dropped them)
         if len(plans) >= 64:
             plans.clear()
         plans[key] = plan

@@ -88,13 +88,15 @@ class Conv2d(Function):
         gx = gw = gb = None
         if not is_grad_enabled():
             need_b = b is not None and b.requires_grad
+            # g laid out (O, N*OH*OW): the input gradient's product needs it
+            g2 = (np.ascontiguousarray(g.data.transpose(1, 0, 2, 3)).reshape(o, -1)
+                  if x.requires_grad else None)
             if w.requires_grad or need_b:
                 gw2, gb2 = K.active.conv_grad_wb(g.data.reshape(g.shape[0], o, -1), self.cols,
-                                                 need_b)
+                                                 need_b, g2)
                 gw = _const(gw2.reshape(w.shape)) if w.requires_grad else None
                 gb = _const(gb2) if need_b else None
             if x.requires_grad:
-                g2 = np.ascontiguousarray(g.data.transpose(1, 0, 2, 3)).reshape(o, -1)
                 w2t = np.ascontiguousarray(w.data.reshape(o, -1).T)
                 gx = _const(K.active.col2im(K.active.matmul(w2t, g2), x.shape, self.geom))
         else:
